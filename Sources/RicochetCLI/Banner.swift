@@ -1,0 +1,26 @@
+import Foundation
+import RicochetServer
+
+/// What `ricochet serve` prints on standard output once it listens.
+enum Banner {
+    static func print(_ ready: ServerReady) {
+        var lines = [
+            "Ricochet is running.",
+            "  API:        \(ready.publicURL)/api/v1   (described at \(ready.publicURL)/api/v1/openapi.yaml)",
+            "  Dashboard:  \(ready.publicURL)/",
+        ]
+        if let first = ready.firstAccount {
+            lines += [
+                "",
+                "A new database: created the account '\(first.accountName)'. Its API key, shown only this once:",
+                "",
+                "  \(first.apiKey)",
+                "",
+                "Use it as 'Authorization: Bearer \(first.apiKey)'. More accounts: ricochet account create --name NAME",
+            ]
+        }
+        // Written straight to the file descriptor: stdout may be a pipe, and
+        // a buffered banner would not show until much later.
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}

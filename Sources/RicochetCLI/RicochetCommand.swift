@@ -1,0 +1,14 @@
+import ArgumentParser
+import RicochetCore
+
+/// `ricochet`: the one binary.
+public struct RicochetCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ricochet",
+        abstract: "Self-hosted email feedback loops: captures what happens to sent email and POSTs it to your servers.",
+        version: Ricochet.version,
+        subcommands: [Serve.self, AccountCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RicochetServer
+
+/// `ricochet serve`: runs the server until SIGTERM or SIGINT, then drains.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the server.",
+        discussion: """
+            Every option can also be given in the environment: RICOCHET_HTTP, RICOCHET_PUBLIC_URL,
+            RICOCHET_DATABASE, RICOCHET_ALLOW_PRIVATE_NETWORKS=1, RICOCHET_LOG_LEVEL.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on (default 127.0.0.1:8080).", valueName: "host:port"))
+    var http: String?
+
+    @Option(
+        name: .customLong("public-url"),
+        help: ArgumentHelp(
+            "Base URL the outside world reaches this server at, used in tracking links and shown to users (default: the listening address).",
+            valueName: "url"))
+    var publicURL: String?
+
+    @Flag(
+        name: .customLong("allow-private-networks"),
+        help: "Let loop URLs reach loopback and private networks (for local use and tests).")
+    var allowPrivateNetworks = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String?
+
+    @OptionGroup var database: DatabaseOption
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        var configuration = AppConfiguration()
+        let address = try ListenAddress(http ?? environment["RICOCHET_HTTP"] ?? "127.0.0.1:8080")
+        configuration.host = address.host
+        configuration.port = address.port
+        if let publicURL = publicURL ?? environment["RICOCHET_PUBLIC_URL"] {
+            do {
+                configuration.publicURL = try PublicURL(publicURL)
+            } catch {
+                throw ValidationError("--public-url: \(error)")
+            }
+        }
+        configuration.allowPrivateNetworks =
+            allowPrivateNetworks || ["1", "true", "yes"].contains(environment["RICOCHET_ALLOW_PRIVATE_NETWORKS"]?.lowercased() ?? "")
+        if let level = logLevel ?? environment["RICOCHET_LOG_LEVEL"] {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ValidationError("--log-level: unknown level '\(level)'")
+            }
+            configuration.logLevel = parsed
+        }
+        configuration.database = try database.location()
+
+        let app = try await buildApplication(configuration) { ready in
+            Banner.print(ready)
+        }
+        try await app.runService()
+    }
+}
+
+/// `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` for all interfaces.
+struct ListenAddress {
+    let host: String
+    let port: Int
+
+    init(_ string: String) throws {
+        guard let colon = string.lastIndex(of: ":"), let port = Int(string[string.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw ValidationError("--http: '\(string)' is not HOST:PORT")
+        }
+        var host = String(string[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.host = host.isEmpty ? "0.0.0.0" : host
+        self.port = port
+    }
+}

@@ -1,0 +1,68 @@
+import OrderedCollections
+
+/// A value in a payload: what JSON can hold. Test-tool data and event
+/// variables are built from it and encoded per loop format.
+///
+/// Objects keep their keys in order, so a payload reads in the documented
+/// order and encodes to the same bytes every time.
+public enum PayloadValue: Sendable, Equatable {
+    case string(String)
+    case integer(Int64)
+    case double(Double)
+    case bool(Bool)
+    case null
+    case list([PayloadValue])
+    case object(OrderedDictionary<String, PayloadValue>)
+}
+
+extension PayloadValue: Decodable {
+    public init(from decoder: any Decoder) throws {
+        if let keyed = try? decoder.container(keyedBy: AnyKey.self) {
+            var object = OrderedDictionary<String, PayloadValue>()
+            for key in keyed.allKeys {
+                object[key.stringValue] = try keyed.decode(PayloadValue.self, forKey: key)
+            }
+            self = .object(object)
+            return
+        }
+        if var unkeyed = try? decoder.unkeyedContainer() {
+            var list: [PayloadValue] = []
+            while !unkeyed.isAtEnd {
+                list.append(try unkeyed.decode(PayloadValue.self))
+            }
+            self = .list(list)
+            return
+        }
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .double(value)
+        } else {
+            self = .string(try container.decode(String.self))
+        }
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
+
+extension PayloadValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByDictionaryLiteral, ExpressibleByBooleanLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: PayloadValue...) { self = .list(elements) }
+    public init(dictionaryLiteral elements: (String, PayloadValue)...) {
+        self = .object(OrderedDictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+import RicochetCore
+
+/// The request context of every route: who is calling, once authenticated.
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by ``APIKeyAuthenticator`` for routes under `/api/v1`.
+    public var account: Account?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        account = nil
+    }
+
+    public var requestDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return encoder
+    }
+
+    /// The caller's account; routes behind the authenticator always have one.
+    func requireAccount() throws -> Account {
+        guard let account else { throw APIError.unauthorizedMissing }
+        return account
+    }
+}

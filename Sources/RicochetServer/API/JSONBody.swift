@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import RicochetCore
+
+/// A request body type that names the fields it accepts, so that a misspelt
+/// field is an error instead of being silently ignored.
+protocol StrictJSONBody: Decodable {
+    static var fields: Set<String> { get }
+}
+
+extension Request {
+    /// The most a JSON body of the API may weigh.
+    static let maximumJSONBytes = 1024 * 1024
+
+    /// Decodes the body as `T`, answering 400 with a precise message for
+    /// malformed JSON, a body that is not an object, unknown or mistyped fields.
+    func decodeJSON<T: StrictJSONBody>(as type: T.Type, context: some RequestContext) async throws -> T {
+        var request = self
+        let buffer = try await request.collectBody(upTo: Self.maximumJSONBytes)
+        let data = Data(buffer.readableBytesView)
+        let decoder = JSONDecoder()
+        let raw: PayloadValue
+        do {
+            raw = try decoder.decode(PayloadValue.self, from: data)
+        } catch {
+            throw APIError.badRequest(
+                data.isEmpty ? "the request body is empty; send a JSON object" : "the request body is not valid JSON",
+                code: "malformed_json")
+        }
+        guard case .object(let object) = raw else {
+            throw APIError.badRequest("the request body must be a JSON object", code: "malformed_json")
+        }
+        if let unknown = object.keys.first(where: { !T.fields.contains($0) }) {
+            let accepted = T.fields.sorted().joined(separator: ", ")
+            throw APIError.badRequest("unknown field '\(unknown)'; accepted fields: \(accepted)", code: "unknown_field")
+        }
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as APIError {
+            throw error
+        } catch let error as DecodingError {
+            throw APIError.badRequest(Self.describe(error), code: "invalid_field")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }
+                .joined().trimmingPrefix(".").description
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let full = path(context.codingPath + [key])
+            return "missing field '\(full)'"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "field '\(path(context.codingPath))' must be \(describe(type))"
+        case .dataCorrupted(let context):
+            return "field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
+        @unknown default:
+            return "the request body does not have the expected shape"
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Double.Type: "a number"
+        case is [Any].Type: "an array"
+        default:
+            String(describing: type).hasPrefix("Array") ? "an array" : "a JSON value of another type"
+        }
+    }
+}

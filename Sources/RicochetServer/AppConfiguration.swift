@@ -1,0 +1,38 @@
+import Logging
+import RicochetStore
+
+/// Everything `ricochet serve` can be told.
+public struct AppConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The base URL users and tracking links see; by default the listening address.
+    public var publicURL: PublicURL?
+    public var database: StoreLocation
+    /// Lets outbound requests reach loopback and private networks (local use, tests).
+    public var allowPrivateNetworks: Bool
+    /// How long fetching a validation file may take, per location.
+    public var validationTimeout: Duration
+    /// How long a test call may take.
+    public var testTimeout: Duration
+    public var logLevel: Logger.Level
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        publicURL: PublicURL? = nil,
+        database: StoreLocation = .default,
+        allowPrivateNetworks: Bool = false,
+        validationTimeout: Duration = .seconds(10),
+        testTimeout: Duration = .seconds(15),
+        logLevel: Logger.Level = .info
+    ) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL
+        self.database = database
+        self.allowPrivateNetworks = allowPrivateNetworks
+        self.validationTimeout = validationTimeout
+        self.testTimeout = testTimeout
+        self.logLevel = logLevel
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import Logging
+import RicochetCore
+import RicochetDelivery
+import RicochetStore
+
+/// What the server knows once it listens, for the start-up banner.
+public struct ServerReady: Sendable {
+    public let port: Int
+    public let publicURL: PublicURL
+    /// Set on the very first start only, when the account was just created.
+    public let firstAccount: FirstStartAnnouncement?
+}
+
+/// Builds the whole server: store, outbound client, routes. `ricochet serve`
+/// and the tests call this same function.
+public func buildApplication(
+    _ configuration: AppConfiguration,
+    logger: Logger? = nil,
+    onReady: @escaping @Sendable (ServerReady) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    var logger = logger ?? Logger(label: "ricochet")
+    logger.logLevel = configuration.logLevel
+
+    let store: SQLiteStore
+    switch configuration.database {
+    case .sqlite(let path):
+        store = try await SQLiteStore.open(path: path, logger: logger)
+    }
+    let firstAccount = try await createFirstAccountIfNeeded(in: store)
+
+    let egressGuard: EgressGuard? =
+        configuration.allowPrivateNetworks
+        ? nil
+        : try await EgressGuard.bind(
+            policy: .globalOnly, connectTimeout: OutboundClient.defaultConnectTimeout, logger: logger)
+    let client = OutboundClient(egressGuard: egressGuard)
+
+    let router = buildRouter(
+        store: store,
+        validator: LoopValidator(client: client, timeout: configuration.validationTimeout),
+        tester: TestCall(client: client, timeout: configuration.testTimeout)
+    )
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: port)
+            await onReady(ServerReady(port: port, publicURL: publicURL, firstAccount: firstAccount))
+        },
+        logger: logger
+    )
+    // Shut down in reverse order, after the server has drained: the client,
+    // then the guard it tunnels through, then the database.
+    app.addServices(ShutdownHook { await store.close() })
+    if let egressGuard { app.addServices(egressGuard) }
+    app.addServices(ShutdownHook { try? await client.shutdown() })
+    return app
+}
+
+/// On an empty database, creates the first account so that a newcomer gets a
+/// key without any other step.
+func createFirstAccountIfNeeded(in store: some AccountStore) async throws -> FirstStartAnnouncement? {
+    guard try await !store.hasAccounts() else { return nil }
+    let key = APIKey.generate()
+    let account = try await store.createAccount(name: "default", key: key, now: Date())
+    return FirstStartAnnouncement(accountName: account.name, apiKey: key.secret)
+}
+
+/// The routes: health, the API description, and the API behind its key.
+func buildRouter<S: Store>(store: S, validator: LoopValidator, tester: TestCall) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: JSONErrorMiddleware())
+    router.get("healthz") { _, _ in
+        _ = try await store.hasAccounts()
+        return HealthView(status: "ok", version: Ricochet.version)
+    }
+    router.get("/") { _, _ in HomePage.response() }
+    router.get("api/v1/openapi.yaml") { _, _ in OpenAPIDocument.response() }
+    let api = router.group("api/v1").add(middleware: APIKeyAuthenticator(accounts: store))
+    LoopController(loops: store, validator: validator, tester: tester).addRoutes(to: api)
+    return router
+}
+
+struct HealthView: ResponseEncodable {
+    let status: String
+    let version: String
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import RicochetCore
+import RicochetDelivery
+
+extension LoopController {
+    static var maximumContentTypeLength: Int { 200 }
+    static var checkConcurrency: Int { 16 }
+
+    /// Sends the caller's data to the loop right away and shows the answer.
+    @Sendable func test(_ request: Request, context: APIRequestContext) async throws -> TestResultView {
+        let input = try await request.decodeJSON(as: TestLoopRequest.self, context: context)
+        let loop = try await loop(for: context)
+        guard loop.status == .validated else {
+            throw APIError(
+                .conflict, code: "loop_not_validated",
+                message: "loop \(loop.id) is not validated; nothing is sent to a URL before its owner is proven (POST /api/v1/loops/\(loop.id)/validate)")
+        }
+        let body: String
+        let contentType: String
+        switch (input.data, input.body) {
+        case (.some(let data), nil):
+            guard case .object = data else {
+                throw APIError.badRequest("data must be a JSON object of variables", code: "invalid_field")
+            }
+            guard input.contentType == nil else {
+                throw APIError.badRequest("content_type goes with body; data is sent in the loop's format", code: "invalid_field")
+            }
+            body = loop.format.encode(data)
+            contentType = loop.format.contentType
+        case (nil, .some(let raw)):
+            body = raw
+            contentType = try input.contentType.map(Self.checkedContentType) ?? loop.format.contentType
+        case (nil, nil):
+            throw APIError.badRequest("send either data (an object) or body (a string)", code: "invalid_field")
+        case (.some, .some):
+            throw APIError.badRequest("send either data or body, not both", code: "invalid_field")
+        }
+        do {
+            let response = try await tester.send(Array(body.utf8), contentType: contentType, to: loop)
+            return TestResultView(response)
+        } catch {
+            throw error.apiError
+        }
+    }
+
+    static func checkedContentType(_ value: String) throws -> String {
+        let valid =
+            !value.isEmpty && value.count <= maximumContentTypeLength
+            && value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
+            && value.contains("/")
+        guard valid else {
+            throw APIError.badRequest(
+                "content_type must be a media type such as text/plain (printable ASCII, at most \(maximumContentTypeLength) characters)",
+                code: "invalid_field")
+        }
+        return value
+    }
+
+    /// "Check now": a harmless `type=test` call to every validated loop at once.
+    @Sendable func checkAll(_ request: Request, context: APIRequestContext) async throws -> CheckView {
+        let account = try context.requireAccount()
+        let all = try await loops.loops(of: account.id)
+        let validated = all.filter { $0.status == .validated }
+        let tester = self.tester
+        let results = await withTaskGroup(of: (Int, CheckResultView).self) { group in
+            var next = 0
+            var results: [CheckResultView?] = Array(repeating: nil, count: validated.count)
+            func start() {
+                guard next < validated.count else { return }
+                let index = next
+                let loop = validated[index]
+                next += 1
+                group.addTask {
+                    let payload = loop.format.encode(TestCall.checkPayload(now: Date()))
+                    do throws(OutboundError) {
+                        let response = try await tester.send(Array(payload.utf8), contentType: loop.format.contentType, to: loop)
+                        return (index, CheckResultView(
+                            loop: loop.id, url: loop.url.absoluteString, status: response.status,
+                            durationMs: response.durationMilliseconds, error: nil))
+                    } catch {
+                        return (index, CheckResultView(
+                            loop: loop.id, url: loop.url.absoluteString, status: nil,
+                            durationMs: error.durationMilliseconds,
+                            error: .init(kind: error.kind.rawValue, message: error.message)))
+                    }
+                }
+            }
+            for _ in 0..<Self.checkConcurrency { start() }
+            for await (index, result) in group {
+                results[index] = result
+                start()
+            }
+            return results.compactMap { $0 }
+        }
+        return CheckView(results: results, skipped: all.filter { $0.status != .validated }.map(\.id))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import RicochetCore
+import RicochetDelivery
+import RicochetStore
+
+extension LoopController {
+    /// Fetches the validation file; 200 with the validated loop, or 422 with
+    /// what was tried at each location and what came back.
+    @Sendable func validate(_ request: Request, context: APIRequestContext) async throws -> LoopView {
+        let loop = try await loop(for: context)
+        let report = await validator.validate(loop)
+        guard report.succeeded else {
+            throw APIError(
+                .unprocessableContent,
+                code: "validation_failed",
+                message: "the validation file \(loop.validationFile.filename) was not found with the expected content at \(loop.validationURLs.joined(separator: " or "))",
+                details: ["attempts": .list(report.attempts.map(\.payload))]
+            )
+        }
+        let validated = try await modify(context: context) { current in
+            // Only the proof for this URL and this file counts: if the loop
+            // changed while the file was fetched, the proof is for something else.
+            guard current.url == loop.url, current.validationFile == loop.validationFile else {
+                throw APIError(
+                    .conflict, code: "conflict",
+                    message: "the loop's URL changed while it was being validated; validate again")
+            }
+            current.markValidated(at: Date())
+        }
+        context.logger.info("loop validated", metadata: ["loop": "\(loop.id)"])
+        return LoopView(validated)
+    }
+}
+
+extension ValidationAttempt {
+    var payload: PayloadValue {
+        [
+            "url": .string(url),
+            "matched": .bool(matched),
+            "status": status.map { .integer(Int64($0)) } ?? .null,
+            "body": excerpt.map(PayloadValue.string) ?? .null,
+            "error": error.map(\.payload) ?? .null,
+            "explanation": .string(explanation),
+        ]
+    }
+}
+
+extension OutboundError {
+    var payload: PayloadValue {
+        ["kind": .string(kind.rawValue), "message": .string(message)]
+    }
+}

@@ -1,0 +1,94 @@
+import RicochetCore
+
+/// `POST /api/v1/loops`.
+struct CreateLoopRequest: StrictJSONBody {
+    static let fields: Set<String> = ["url", "events", "format", "description"]
+
+    let url: String
+    let events: [String]
+    let format: String?
+    let description: String?
+}
+
+/// `PATCH /api/v1/loops/{id}`: only what is named changes; `"description": null` clears it.
+struct PatchLoopRequest: StrictJSONBody {
+    static let fields: Set<String> = ["url", "events", "format", "description"]
+
+    let url: String?
+    let events: [String]?
+    let format: String?
+    /// nil: not named; `.some(nil)`: cleared.
+    let description: String??
+
+    enum CodingKeys: String, CodingKey {
+        case url, events, format, description
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        url = try container.decodeIfPresent(String.self, forKey: .url)
+        events = try container.decodeIfPresent([String].self, forKey: .events)
+        format = try container.decodeIfPresent(String.self, forKey: .format)
+        if container.contains(.description) {
+            description = .some(try container.decodeNil(forKey: .description) ? nil : container.decode(String.self, forKey: .description))
+        } else {
+            description = nil
+        }
+    }
+}
+
+/// `POST /api/v1/loops/{id}/test`: either `data`, encoded in the loop's
+/// format, or a raw `body` with its `content_type`.
+struct TestLoopRequest: StrictJSONBody {
+    static let fields: Set<String> = ["data", "body", "content_type"]
+
+    let data: PayloadValue?
+    let body: String?
+    let contentType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case data, body
+        case contentType = "content_type"
+    }
+}
+
+/// The checks shared by create and patch, each answering 400 with what is wrong.
+enum LoopInput {
+    static func url(_ string: String) throws -> LoopURL {
+        do {
+            return try LoopURL(string)
+        } catch {
+            throw APIError.badRequest("url: \(error)", code: "invalid_url")
+        }
+    }
+
+    static func events(_ names: [String]) throws -> Set<EventType> {
+        guard !names.isEmpty else {
+            throw APIError.badRequest("events must name at least one of: \(EventType.names)", code: "invalid_events")
+        }
+        return try Set(names.map { name in
+            guard let event = EventType(rawValue: name) else {
+                throw APIError.badRequest("unknown event '\(name)'; events are: \(EventType.names)", code: "invalid_events")
+            }
+            return event
+        })
+    }
+
+    static func format(_ name: String) throws -> PayloadFormat {
+        guard let format = PayloadFormat(rawValue: name) else {
+            throw APIError.badRequest("format must be \"form\" or \"json\", not \"\(name)\"", code: "invalid_format")
+        }
+        return format
+    }
+
+    static func description(_ text: String) throws -> String {
+        guard text.count <= FeedbackLoop.maximumDescriptionLength else {
+            throw APIError.badRequest(
+                "description is longer than \(FeedbackLoop.maximumDescriptionLength) characters", code: "invalid_description")
+        }
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) else {
+            throw APIError.badRequest("description must not contain control characters", code: "invalid_description")
+        }
+        return text
+    }
+}

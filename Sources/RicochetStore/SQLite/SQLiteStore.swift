@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import RicochetCore
+import SQLiteNIO
+
+/// The embedded store: one SQLite file, the default for a single machine.
+public final class SQLiteStore: Store {
+    let database: SQLiteDatabaseFile
+
+    private init(database: SQLiteDatabaseFile) {
+        self.database = database
+    }
+
+    /// Opens the file at `path`, creating it and migrating its schema as needed.
+    /// Throws ``StoreError/newerSchema(found:supported:)`` for a file written
+    /// by a newer version.
+    public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+        SQLiteStore(database: try await SQLiteDatabaseFile.open(path: path, logger: logger))
+    }
+
+    public func close() async {
+        await database.close()
+    }
+}
+
+extension SQLiteStore {
+    public func createAccount(name: String, key: APIKey, now: Date) async throws -> Account {
+        let account = Account(id: Account.newID(), name: name, createdAt: now)
+        try await database.write { connection in
+            _ = try await connection.query(
+                "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
+                [.text(account.id), .text(account.name), .int64(now.milliseconds)]
+            )
+            _ = try await connection.query(
+                "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
+                [.text(key.hash), .text(account.id), .text(key.hint), .int64(now.milliseconds)]
+            )
+        }
+        return account
+    }
+
+    public func account(keyHash: String) async throws -> Account? {
+        let rows = try await database.read(
+            """
+            SELECT accounts.id, accounts.name, accounts.created_at
+            FROM api_keys JOIN accounts ON accounts.id = api_keys.account_id
+            WHERE api_keys.hash = ?
+            """,
+            [.text(keyHash)]
+        )
+        return try rows.first.map { row in
+            Account(
+                id: try row.text("id"),
+                name: try row.text("name"),
+                createdAt: Date(milliseconds: try row.int64("created_at"))
+            )
+        }
+    }
+
+    public func hasAccounts() async throws -> Bool {
+        try await !database.read("SELECT 1 FROM accounts LIMIT 1").isEmpty
+    }
+}
+
+extension SQLiteRow {
+    func text(_ column: String) throws -> String {
+        guard let value = self.column(column)?.string else { throw StoreError.corrupt("missing \(column)") }
+        return value
+    }
+
+    func int64(_ column: String) throws -> Int64 {
+        guard let value = self.column(column)?.integer else { throw StoreError.corrupt("missing \(column)") }
+        return Int64(value)
+    }
+
+    func optionalInt64(_ column: String) -> Int64? {
+        self.column(column)?.integer.map(Int64.init)
+    }
+}
+
+extension SQLiteData {
+    static func int64(_ value: Int64) -> SQLiteData {
+        .integer(SQLiteInt64(value))
+    }
+}
+
+extension Date {
+    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    init(milliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+}

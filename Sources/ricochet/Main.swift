@@ -1,0 +1,8 @@
+import RicochetCLI
+
+@main
+struct Main {
+    static func main() async {
+        await RicochetCommand.main()
+    }
+}
