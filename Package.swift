@@ -54,6 +54,7 @@ let package = Package(
                 "RicochetStore",
                 "RicochetDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

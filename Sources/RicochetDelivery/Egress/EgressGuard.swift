@@ -170,9 +170,11 @@ public final class EgressGuard: Service, Sendable {
         for address in addresses {
             guard let bytes = address.ipBytes else { continue }
             if let kind = policy.refusal(for: bytes) {
+                let ip = address.ipAddress ?? "?"
+                let subject = ip == target.host ? "\(ip) is" : "\(target.host) resolves to \(ip),"
                 throw Failure(
                     kind: .refusedAddress,
-                    message: "\(target.host) resolves to \(address.ipAddress ?? "?"), \(kind); such addresses are refused unless the server runs with --allow-private-networks"
+                    message: "\(subject) \(kind); such addresses are refused unless the server runs with --allow-private-networks"
                 )
             }
         }
@@ -217,7 +219,8 @@ struct ConnectRequest {
     var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
     init?(head: String) {
-        let requestLine = head.prefix { $0 != "\r" && $0 != "\n" }
+        // On bytes, not Characters: "\r\n" is one Character in Swift.
+        let requestLine = Substring(decoding: head.utf8.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
         let parts = requestLine.split(separator: " ")
         guard parts.count == 3, parts[0] == "CONNECT", parts[2].hasPrefix("HTTP/1.") else { return nil }
         let authority = parts[1]

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import OrderedCollections
 import RicochetCore
 
 /// A request body type that names the fields it accepts, so that a misspelt
@@ -15,16 +16,24 @@ extension Request {
     /// Decodes the body as `T`, answering 400 with a precise message for
     /// malformed JSON, a body that is not an object, unknown or mistyped fields.
     func decodeJSON<T: StrictJSONBody>(as type: T.Type, context: some RequestContext) async throws -> T {
+        try await decodeJSONObject(as: type, context: context).value
+    }
+
+    /// Like ``decodeJSON(as:context:)``, and also returns the body's fields in
+    /// the order they were written.
+    func decodeJSONObject<T: StrictJSONBody>(as type: T.Type, context: some RequestContext) async throws -> (
+        value: T, object: OrderedDictionary<String, PayloadValue>
+    ) {
         var request = self
         let buffer = try await request.collectBody(upTo: Self.maximumJSONBytes)
         let data = Data(buffer.readableBytesView)
         let decoder = JSONDecoder()
         let raw: PayloadValue
         do {
-            raw = try decoder.decode(PayloadValue.self, from: data)
+            raw = try JSONPayloadDecoder.decode(buffer.readableBytesView)
         } catch {
             throw APIError.badRequest(
-                data.isEmpty ? "the request body is empty; send a JSON object" : "the request body is not valid JSON",
+                data.isEmpty ? "the request body is empty; send a JSON object" : "the request body is not valid JSON: \(error)",
                 code: "malformed_json")
         }
         guard case .object(let object) = raw else {
@@ -35,7 +44,7 @@ extension Request {
             throw APIError.badRequest("unknown field '\(unknown)'; accepted fields: \(accepted)", code: "unknown_field")
         }
         do {
-            return try decoder.decode(T.self, from: data)
+            return (try decoder.decode(T.self, from: data), object)
         } catch let error as APIError {
             throw error
         } catch let error as DecodingError {

@@ -9,7 +9,7 @@ extension LoopController {
 
     /// Sends the caller's data to the loop right away and shows the answer.
     @Sendable func test(_ request: Request, context: APIRequestContext) async throws -> TestResultView {
-        let input = try await request.decodeJSON(as: TestLoopRequest.self, context: context)
+        let (input, fields) = try await request.decodeJSONObject(as: TestLoopRequest.self, context: context)
         let loop = try await loop(for: context)
         guard loop.status == .validated else {
             throw APIError(
@@ -18,7 +18,8 @@ extension LoopController {
         }
         let body: String
         let contentType: String
-        switch (input.data, input.body) {
+        // The data as written, keys in the user's order (the decoded struct has lost it).
+        switch (fields["data"], input.body) {
         case (.some(let data), nil):
             guard case .object = data else {
                 throw APIError.badRequest("data must be a JSON object of variables", code: "invalid_field")

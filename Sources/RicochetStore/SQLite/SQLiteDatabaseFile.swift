@@ -24,15 +24,17 @@ final class SQLiteDatabaseFile: Sendable {
     /// Opens (creating if needed) the file and brings its schema up to date.
     static func open(path: String, logger: Logger) async throws -> SQLiteDatabaseFile {
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        var reader: SQLiteConnection?
         do {
             try await configure(writer)
             _ = try await writer.query("PRAGMA journal_mode = WAL")
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            try await configure(reader)
-            let file = SQLiteDatabaseFile(path: path, writer: writer, reader: reader)
+            reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+            try await configure(reader!)
+            let file = SQLiteDatabaseFile(path: path, writer: writer, reader: reader!)
             try await file.migrate(logger: logger)
             return file
         } catch {
+            try? await reader?.close()
             try? await writer.close()
             throw error
         }

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+@testable import RicochetCore
+
+@Suite("Payload encoding")
+struct PayloadEncoderTests {
+    @Test("form encoding nests objects PHP style and repeats list items")
+    func formNested() {
+        let value: PayloadValue = [
+            "id": "m1",
+            "type": "open",
+            "time": 1_700_000_000,
+            "tags": ["a", "b c"],
+            "fields": ["name": "Zoë", "city": "Köln & Co"],
+            "profile": ["fields": ["city": "Paris"], "interests": ["x"]],
+        ]
+        #expect(
+            FormPayloadEncoder.encode(value)
+                == "id=m1&type=open&time=1700000000&tags[]=a&tags[]=b+c&fields[name]=Zo%C3%AB&fields[city]=K%C3%B6ln+%26+Co"
+                + "&profile[fields][city]=Paris&profile[interests][]=x")
+    }
+
+    @Test("form encoding indexes lists of objects, writes booleans as 1 and 0, and leaves nulls out")
+    func formEdges() {
+        let value: PayloadValue = [
+            "items": [["a": 1], ["a": 2]],
+            "yes": true,
+            "no": false,
+            "nothing": .null,
+            "ratio": .double(0.5),
+            "whole": .double(3),
+            "weird key=&": "v=1&x",
+        ]
+        #expect(
+            FormPayloadEncoder.encode(value)
+                == "items[0][a]=1&items[1][a]=2&yes=1&no=0&ratio=0.5&whole=3&weird+key%3D%26=v%3D1%26x")
+    }
+
+    @Test("JSON encoding keeps key order and escapes what JSON requires")
+    func json() {
+        let value: PayloadValue = [
+            "b": "quote \" backslash \\ newline \n tab \t bell \u{07} ü",
+            "a": [1, .double(1.5), true, .null],
+            "nested": ["z": [:], "y": []],
+        ]
+        #expect(
+            JSONPayloadEncoder.encode(value)
+                == #"{"b":"quote \" backslash \\ newline \n tab \t bell \u0007 ü","a":[1,1.5,true,null],"nested":{"z":{},"y":[]}}"#
+        )
+    }
+
+    @Test("decoded JSON re-encodes to the same document")
+    func roundTrip() throws {
+        let text = #"{"id":"x","n":-12,"f":2.25,"ok":false,"list":["a",{"k":"v"}],"none":null}"#
+        let value = try JSONPayloadDecoder.decode(text)
+        guard case .object(let object) = value else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(object["n"] == .integer(-12))
+        #expect(object["f"] == .double(2.25))
+        #expect(object["ok"] == .bool(false))
+        #expect(object["none"] == .null)
+        #expect(object["list"] == ["a", ["k": "v"]])
+        #expect(JSONPayloadEncoder.encode(value) == text)
+    }
+
+    @Test(
+        "malformed or hostile JSON is refused with the place",
+        arguments: ["", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "01", "1.", "\"\\x\"", "\"\\ud800\"", "tru", "[] []",
+            String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "\"a\u{01}\""])
+    func malformed(text: String) {
+        #expect(throws: JSONPayloadDecoder.SyntaxError.self) { try JSONPayloadDecoder.decode(text) }
+    }
+
+    @Test("escapes, surrogate pairs and duplicate keys decode as JSON says")
+    func escapes() throws {
+        let value = try JSONPayloadDecoder.decode(#"{"s":"\u00e9\ud83d\ude00\n\/","s":"last","n":1e2,"big":12345678901234567890}"#)
+        #expect(value == ["s": "last", "n": .double(100), "big": .double(12345678901234567890)])
+        #expect(try JSONPayloadDecoder.decode(#""\u00e9\ud83d\ude00\n\/""#) == "é😀\n/")
+    }
+
+    @Test("event timestamps are UTC in the documented form")
+    func timestamps() {
+        let date = Date(timeIntervalSince1970: 1_700_000_000.9)
+        #expect(EventTimestamp.timestamp(date) == "2023-11-14 22:13:20")
+        #expect(EventTimestamp.time(date) == 1_700_000_000)
+    }
+}
