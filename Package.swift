@@ -77,12 +77,15 @@ let package = Package(
             dependencies: [
                 "RicochetDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "RicochetServerTests",
             dependencies: [
                 "RicochetServer",
+                "RicochetCore",
+                "RicochetStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

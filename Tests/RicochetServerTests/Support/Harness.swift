@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import RicochetCore
+import RicochetStore
+import Testing
+
+@testable import RicochetServer
+
+/// Two accounts' keys on a fresh database.
+struct Tenants: Sendable {
+    let alice: String
+    let bob: String
+}
+
+/// A Ricochet server on loopback, on a fresh SQLite file, as `ricochet serve`
+/// builds it.
+enum Harness {
+    static func database() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ricochet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent("ricochet.db").path
+    }
+
+    static func tenants(in path: String) async throws -> Tenants {
+        let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
+        let alice = APIKey.generate()
+        let bob = APIKey.generate()
+        _ = try await store.createAccount(name: "alice", key: alice, now: Date())
+        _ = try await store.createAccount(name: "bob", key: bob, now: Date())
+        await store.close()
+        return Tenants(alice: alice.secret, bob: bob.secret)
+    }
+
+    static func configuration(
+        database path: String, allowPrivateNetworks: Bool = true, timeout: Duration = .seconds(2)
+    ) -> AppConfiguration {
+        AppConfiguration(
+            host: "127.0.0.1", port: 0, database: .sqlite(path: path), allowPrivateNetworks: allowPrivateNetworks,
+            validationTimeout: timeout, testTimeout: timeout, logLevel: .warning)
+    }
+
+    /// Runs `body` against a live server on a new database with two accounts.
+    static func run<T: Sendable>(
+        allowPrivateNetworks: Bool = true,
+        database path: String? = nil,
+        _ body: @escaping @Sendable (API, Tenants) async throws -> T
+    ) async throws -> T {
+        let path = try path ?? database()
+        let tenants = try await tenants(in: path)
+        let app = try await buildApplication(configuration(database: path, allowPrivateNetworks: allowPrivateNetworks))
+        return try await app.test(.live) { client in
+            try await body(API(client: client), tenants)
+        }
+    }
+}
+
+/// Calls the API as a client would, and reads answers as JSON.
+struct API: Sendable {
+    let client: any TestClientProtocol
+
+    struct Answer: Sendable {
+        let status: HTTPResponse.Status
+        let headers: HTTPFields
+        let body: String
+
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        }
+
+        /// `error.code` of an error answer.
+        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+        var errorMessage: String { (json["error"] as? [String: Any])?["message"] as? String ?? "" }
+        var error: [String: Any] { json["error"] as? [String: Any] ?? [:] }
+    }
+
+    func call(_ method: HTTPRequest.Method, _ path: String, key: String?, body: String? = nil) async throws -> Answer {
+        var headers = HTTPFields()
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if body != nil { headers[.contentType] = "application/json" }
+        return try await client.execute(
+            uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
+        ) { response in
+            Answer(status: response.status, headers: response.headers, body: String(buffer: response.body))
+        }
+    }
+
+    /// Registers a loop and returns its JSON.
+    func createLoop(key: String, url: String, events: [String] = ["open"], format: String = "form") async throws
+        -> [String: Any]
+    {
+        let events = events.map { "\"\($0)\"" }.joined(separator: ",")
+        let answer = try await call(
+            .post, "/api/v1/loops", key: key, body: #"{"url": "\#(url)", "events": [\#(events)], "format": "\#(format)"}"#)
+        #expect(answer.status == .created, "\(answer.body)")
+        return answer.json
+    }
+
+    /// Registers a loop at `receiver`, places its file, validates it; returns its id.
+    func validatedLoop(key: String, receiver: TestReceiver, base: String, path: String = "/hooks/receive.php",
+        format: String = "form") async throws -> String
+    {
+        let loop = try await createLoop(key: key, url: base + path, format: format)
+        let validation = loop["validation"] as! [String: Any]
+        let filename = validation["filename"] as! String
+        let directory = String(path[...path.lastIndex(of: "/")!])
+        await receiver.set(directory + filename, .init(body: validation["content"] as! String))
+        let id = loop["id"] as! String
+        let answer = try await call(.post, "/api/v1/loops/\(id)/validate", key: key)
+        #expect(answer.status == .ok, "\(answer.body)")
+        return id
+    }
+}

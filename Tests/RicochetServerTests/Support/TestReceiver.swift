@@ -1,0 +1,62 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+
+/// A customer's web server, on loopback: serves configured files, records
+/// every request, and answers as told.
+actor TestReceiver {
+    struct Reply: Sendable {
+        var status: HTTPResponse.Status = .ok
+        var body = ""
+        var headers: [(HTTPField.Name, String)] = []
+        var delay: Duration = .zero
+    }
+
+    struct Received: Sendable {
+        let method: HTTPRequest.Method
+        let path: String
+        let headers: HTTPFields
+        let body: [UInt8]
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    private var replies: [String: Reply] = [:]
+    private(set) var received: [Received] = []
+
+    func set(_ path: String, _ reply: Reply) {
+        replies[path] = reply
+    }
+
+    func record(_ method: HTTPRequest.Method, path: String, headers: HTTPFields, body: [UInt8]) -> Reply {
+        received.append(Received(method: method, path: path, headers: headers, body: body))
+        return replies[path] ?? Reply(status: .notFound, body: "no such file")
+    }
+
+    func posts() -> [Received] {
+        received.filter { $0.method == .post }
+    }
+
+    /// Runs `body` with the receiver listening; passes its base URL.
+    func serve<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
+        let router = Router()
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { [self] request, _ in
+            var request = request
+            let bytes = try await request.collectBody(upTo: 4 * 1024 * 1024)
+            let reply = await self.record(
+                request.method, path: request.uri.path, headers: request.headers, body: Array(bytes.readableBytesView))
+            if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
+            var headers = HTTPFields()
+            for (name, value) in reply.headers { headers[name] = value }
+            return Response(status: reply.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+        }
+        router.get("**", use: handler)
+        router.post("**", use: handler)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        return try await app.test(.live) { client in
+            try await body("http://127.0.0.1:\(client.port!)")
+        }
+    }
+}
