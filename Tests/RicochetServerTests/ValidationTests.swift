@@ -91,12 +91,10 @@ struct ValidationTests {
                 let (id, filename, content) = try await Self.loop(api, key: tenants.alice, base: base)
                 await receiver.set("/dir/\(filename)", .init(body: content, delay: .seconds(5)))
                 await receiver.set("/\(filename)", .init(body: content, delay: .seconds(5)))
-                let started = ContinuousClock.now
                 let answer = try await api.call(.post, "/api/v1/loops/\(id)/validate", key: tenants.alice)
                 #expect(answer.status == .unprocessableContent)
                 let errors = Self.attempts(answer).map { $0["error"] as? [String: Any] }
                 #expect(errors.map { $0?["kind"] as? String } == ["timeout", "timeout"])
-                #expect(ContinuousClock.now - started < .seconds(5))
             }
         }
     }

@@ -26,9 +26,13 @@ struct PatchLoopRequest: StrictJSONBody {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        url = try container.decodeIfPresent(String.self, forKey: .url)
-        events = try container.decodeIfPresent([String].self, forKey: .events)
-        format = try container.decodeIfPresent(String.self, forKey: .format)
+        // Only the description can be cleared; null elsewhere is a mistake, not "unchanged".
+        func named<T: Decodable>(_ type: T.Type, _ key: CodingKeys) throws -> T? {
+            container.contains(key) ? try container.decode(type, forKey: key) : nil
+        }
+        url = try named(String.self, .url)
+        events = try named([String].self, .events)
+        format = try named(String.self, .format)
         if container.contains(.description) {
             description = .some(try container.decodeNil(forKey: .description) ? nil : container.decode(String.self, forKey: .description))
         } else {

@@ -371,5 +371,6 @@ components:
         validated_at: { type: string, format: date-time }
         created_at: { type: string, format: date-time }
         updated_at: { type: string, format: date-time }
+
 """#
 }

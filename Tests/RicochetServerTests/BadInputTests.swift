@@ -1,0 +1,128 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@Suite("Hostile and mistaken input")
+struct BadInputTests {
+    @Test("a missing, malformed or wrong key answers 401 in JSON")
+    func authentication() async throws {
+        try await Harness.run { api, _ in
+            let missing = try await api.call(.get, "/api/v1/loops", key: nil)
+            #expect(missing.status == .unauthorized)
+            #expect(missing.errorCode == "unauthorized")
+            #expect(missing.headers[.wwwAuthenticate] == "Bearer")
+            let wrong = try await api.call(.get, "/api/v1/loops", key: "rk_" + String(repeating: "x", count: 32))
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.errorMessage == "invalid API key")
+            let notAKey = try await api.call(.get, "/api/v1/loops", key: "hunter2")
+            #expect(notAKey.status == .unauthorized)
+            let basic = try await api.client.execute(
+                uri: "/api/v1/loops", method: .get, headers: [.authorization: "Basic YTpi"]
+            ) { $0.status }
+            #expect(basic == .unauthorized)
+        }
+    }
+
+    @Test(
+        "bad loop bodies answer 400 with a message that names the problem",
+        arguments: [
+            ("", "malformed_json", "empty"),
+            ("{\"url\": ", "malformed_json", "not valid JSON"),
+            ("[1, 2]", "malformed_json", "JSON object"),
+            (#"{"events": ["open"]}"#, "invalid_field", "missing field 'url'"),
+            (#"{"url": "https://d.com/x"}"#, "invalid_field", "missing field 'events'"),
+            (#"{"url": 5, "events": ["open"]}"#, "invalid_field", "field 'url' must be a string"),
+            (#"{"url": "https://d.com/x", "events": "open"}"#, "invalid_field", "field 'events' must be an array"),
+            (#"{"url": "https://d.com/x", "events": [1]}"#, "invalid_field", "field 'events[0]' must be a string"),
+            (#"{"url": "https://d.com/x", "events": []}"#, "invalid_events", "at least one"),
+            (#"{"url": "https://d.com/x", "events": ["opne"]}"#, "invalid_events", "unknown event 'opne'"),
+            (#"{"url": "ftp://d.com/x", "events": ["open"]}"#, "invalid_url", "scheme 'ftp'"),
+            (#"{"url": "https://u:p@d.com/x", "events": ["open"]}"#, "invalid_url", "user name or password"),
+            (#"{"url": "https://d.com/x#frag", "events": ["open"]}"#, "invalid_url", "fragment"),
+            (#"{"url": "not a url", "events": ["open"]}"#, "invalid_url", "not a valid absolute URL"),
+            (#"{"url": "https://d.com/x", "events": ["open"], "format": "xml"}"#, "invalid_format", "\"form\" or \"json\""),
+            (#"{"url": "https://d.com/x", "events": ["open"], "secret": "x"}"#, "unknown_field", "unknown field 'secret'"),
+            (#"{"url": "https://d.com/x", "events": ["open"], "description": "a\u0000b"}"#, "invalid_description", "control"),
+        ])
+    func badCreate(body: String, code: String, message: String) async throws {
+        try await Harness.run { api, tenants in
+            let answer = try await api.call(.post, "/api/v1/loops", key: tenants.alice, body: body)
+            #expect(answer.status == .badRequest, "\(answer.body)")
+            #expect(answer.errorCode == code, "\(answer.body)")
+            #expect(answer.errorMessage.contains(message), "\(answer.errorMessage)")
+            let list = try await api.call(.get, "/api/v1/loops", key: tenants.alice)
+            #expect((list.json["loops"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("over-long fields and bodies are refused")
+    func tooLong() async throws {
+        try await Harness.run { api, tenants in
+            let longURL = "https://d.com/" + String(repeating: "a", count: 2048)
+            let url = try await api.call(.post, "/api/v1/loops", key: tenants.alice, body: #"{"url": "\#(longURL)", "events": ["open"]}"#)
+            #expect(url.status == .badRequest)
+            #expect(url.errorMessage.contains("longer than 2048"))
+            let text = String(repeating: "d", count: 1001)
+            let description = try await api.call(
+                .post, "/api/v1/loops", key: tenants.alice, body: #"{"url": "https://d.com/", "events": ["open"], "description": "\#(text)"}"#)
+            #expect(description.status == .badRequest)
+            #expect(description.errorCode == "invalid_description")
+            let huge = #"{"url": "https://d.com/", "events": ["open"], "description": ""# + String(repeating: "x", count: 1_100_000) + "\"}"
+            let body = try await api.call(.post, "/api/v1/loops", key: tenants.alice, body: huge)
+            #expect(body.status == .contentTooLarge)
+            #expect(body.errorCode == "body_too_large")
+        }
+    }
+
+    @Test("bad patch and test bodies are refused without changing anything")
+    func badPatchAndTest() async throws {
+        try await Harness.run { api, tenants in
+            let receiver = TestReceiver()
+            try await receiver.serve { base in
+                let id = try await api.validatedLoop(key: tenants.alice, receiver: receiver, base: base)
+                for body in [#"{"url": "gopher://x"}"#, #"{"events": []}"#, #"{"colour": "red"}"#, #"{"url": null}"#] {
+                    let answer = try await api.call(.patch, "/api/v1/loops/\(id)", key: tenants.alice, body: body)
+                    #expect(answer.status == .badRequest, "\(body): \(answer.body)")
+                }
+                let loop = try await api.call(.get, "/api/v1/loops/\(id)", key: tenants.alice)
+                #expect(loop.json["status"] as? String == "validated")
+                #expect(loop.json["url"] as? String == base + "/hooks/receive.php")
+                let tests = [
+                    (#"{}"#, "either data"),
+                    (#"{"data": {"a": 1}, "body": "x"}"#, "not both"),
+                    (#"{"data": "text"}"#, "JSON object"),
+                    (#"{"body": "x", "content_type": "text/plain\r\nX-Evil: 1"}"#, "content_type"),
+                    (#"{"data": {"a": 1}, "content_type": "text/plain"}"#, "content_type goes with body"),
+                    (#"{"payload": {}}"#, "unknown field"),
+                ]
+                for (body, message) in tests {
+                    let answer = try await api.call(.post, "/api/v1/loops/\(id)/test", key: tenants.alice, body: body)
+                    #expect(answer.status == .badRequest, "\(body): \(answer.body)")
+                    #expect(answer.errorMessage.contains(message), "\(answer.errorMessage)")
+                }
+                #expect(await receiver.posts().isEmpty)
+            }
+        }
+    }
+
+    @Test("unknown routes and methods answer JSON errors")
+    func unknownRoutes() async throws {
+        try await Harness.run { api, tenants in
+            let route = try await api.call(.get, "/api/v1/nothing-here", key: tenants.alice)
+            #expect(route.status == .notFound)
+            #expect(route.errorCode == "not_found")
+            let method = try await api.call(.put, "/api/v1/loops", key: tenants.alice, body: "{}")
+            #expect(method.status.code >= 400)
+            #expect(method.errorCode != nil)
+        }
+    }
+
+    @Test("health answers without a key")
+    func health() async throws {
+        try await Harness.run { api, _ in
+            let answer = try await api.call(.get, "/healthz", key: nil)
+            #expect(answer.status == .ok)
+            #expect(answer.json["status"] as? String == "ok")
+        }
+    }
+}
