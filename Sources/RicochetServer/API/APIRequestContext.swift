@@ -19,11 +19,8 @@ public struct APIRequestContext: RequestContext {
         return decoder
     }
 
-    public var responseEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return encoder
+    public var responseEncoder: some ResponseEncoder {
+        APIResponseEncoder()
     }
 
     /// The caller's account; routes behind the authenticator always have one.
