@@ -28,7 +28,8 @@ struct Serve: AsyncParsableCommand {
         help: "Let loop URLs reach loopback and private networks (for local use and tests).")
     var allowPrivateNetworks = false
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
+    @Option(
+        name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
     @OptionGroup var database: DatabaseOption
@@ -47,7 +48,8 @@ struct Serve: AsyncParsableCommand {
             }
         }
         configuration.allowPrivateNetworks =
-            allowPrivateNetworks || ["1", "true", "yes"].contains(environment["RICOCHET_ALLOW_PRIVATE_NETWORKS"]?.lowercased() ?? "")
+            allowPrivateNetworks
+            || ["1", "true", "yes"].contains(environment["RICOCHET_ALLOW_PRIVATE_NETWORKS"]?.lowercased() ?? "")
         if let level = logLevel ?? environment["RICOCHET_LOG_LEVEL"] {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ValidationError("--log-level: unknown level '\(level)'")

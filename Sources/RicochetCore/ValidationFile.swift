@@ -26,7 +26,7 @@ public struct ValidationFile: Sendable, Equatable {
     /// `https://d.com/dir/<file>`, `https://d.com/<file>`). One entry when both
     /// are the same place.
     public func candidateURLs(for url: LoopURL) -> [String] {
-        let directory = url.path.hasSuffix("/") ? url.path : String(url.path[...url.path.lastIndex(of: "/")!])
+        let directory = url.path.lastIndex(of: "/").map { String(url.path[...$0]) } ?? "/"
         let inDirectory = url.origin + directory + filename
         let inRoot = url.origin + "/" + filename
         return inDirectory == inRoot ? [inRoot] : [inDirectory, inRoot]

@@ -72,6 +72,7 @@ func createFirstAccountIfNeeded(in store: some AccountStore) async throws -> Fir
 /// The routes: health, the API description, and the API behind its key.
 func buildRouter<S: Store>(store: S, validator: LoopValidator, tester: TestCall) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: JSONErrorMiddleware())
     router.get("healthz") { _, _ in
         _ = try await store.hasAccounts()

@@ -21,11 +21,15 @@ public struct PublicURL: Sendable, Equatable, CustomStringConvertible {
         self.string = normalized
     }
 
+    private init(unchecked string: String) {
+        self.string = string
+    }
+
     /// `http://HOST:PORT` for a listening address.
     public static func listening(host: String, port: Int) -> PublicURL {
         let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
         let bracketed = shownHost.contains(":") ? "[\(shownHost)]" : shownHost
-        return try! PublicURL("http://\(bracketed):\(port)")
+        return PublicURL(unchecked: "http://\(bracketed):\(port)")
     }
 }
 

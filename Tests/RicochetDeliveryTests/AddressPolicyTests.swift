@@ -23,7 +23,9 @@ struct AddressPolicyTests {
         #expect(AddressPolicy.anyAddress.refusal(for: Self.ipv4(address)) == nil)
     }
 
-    @Test("global IPv4 addresses are allowed", arguments: ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "93.184.216.34"])
+    @Test(
+        "global IPv4 addresses are allowed",
+        arguments: ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "93.184.216.34"])
     func allowedIPv4(address: String) {
         #expect(AddressPolicy.globalOnly.refusal(for: Self.ipv4(address)) == nil)
     }

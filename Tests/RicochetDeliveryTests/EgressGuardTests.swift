@@ -19,7 +19,8 @@ struct EgressGuardTests {
     static func withClient<T: Sendable>(
         policy: AddressPolicy, _ body: @escaping @Sendable (OutboundClient) async throws -> T
     ) async throws -> T {
-        let egressGuard = try await EgressGuard.bind(policy: policy, connectTimeout: .seconds(2), logger: Logger(label: "test"))
+        let egressGuard = try await EgressGuard.bind(
+            policy: policy, connectTimeout: .seconds(2), logger: Logger(label: "test"))
         let client = OutboundClient(egressGuard: egressGuard)
         let running = Task { try await egressGuard.run() }
         defer { running.cancel() }

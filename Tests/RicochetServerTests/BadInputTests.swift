@@ -40,9 +40,18 @@ struct BadInputTests {
             (#"{"url": "https://u:p@d.com/x", "events": ["open"]}"#, "invalid_url", "user name or password"),
             (#"{"url": "https://d.com/x#frag", "events": ["open"]}"#, "invalid_url", "fragment"),
             (#"{"url": "not a url", "events": ["open"]}"#, "invalid_url", "not a valid absolute URL"),
-            (#"{"url": "https://d.com/x", "events": ["open"], "format": "xml"}"#, "invalid_format", "\"form\" or \"json\""),
-            (#"{"url": "https://d.com/x", "events": ["open"], "secret": "x"}"#, "unknown_field", "unknown field 'secret'"),
-            (#"{"url": "https://d.com/x", "events": ["open"], "description": "a\u0000b"}"#, "invalid_description", "control"),
+            (
+                #"{"url": "https://d.com/x", "events": ["open"], "format": "xml"}"#, "invalid_format",
+                "\"form\" or \"json\""
+            ),
+            (
+                #"{"url": "https://d.com/x", "events": ["open"], "secret": "x"}"#, "unknown_field",
+                "unknown field 'secret'"
+            ),
+            (
+                #"{"url": "https://d.com/x", "events": ["open"], "description": "a\u0000b"}"#, "invalid_description",
+                "control"
+            ),
         ])
     func badCreate(body: String, code: String, message: String) async throws {
         try await Harness.run { api, tenants in
@@ -59,15 +68,19 @@ struct BadInputTests {
     func tooLong() async throws {
         try await Harness.run { api, tenants in
             let longURL = "https://d.com/" + String(repeating: "a", count: 2048)
-            let url = try await api.call(.post, "/api/v1/loops", key: tenants.alice, body: #"{"url": "\#(longURL)", "events": ["open"]}"#)
+            let url = try await api.call(
+                .post, "/api/v1/loops", key: tenants.alice, body: #"{"url": "\#(longURL)", "events": ["open"]}"#)
             #expect(url.status == .badRequest)
             #expect(url.errorMessage.contains("longer than 2048"))
             let text = String(repeating: "d", count: 1001)
             let description = try await api.call(
-                .post, "/api/v1/loops", key: tenants.alice, body: #"{"url": "https://d.com/", "events": ["open"], "description": "\#(text)"}"#)
+                .post, "/api/v1/loops", key: tenants.alice,
+                body: #"{"url": "https://d.com/", "events": ["open"], "description": "\#(text)"}"#)
             #expect(description.status == .badRequest)
             #expect(description.errorCode == "invalid_description")
-            let huge = #"{"url": "https://d.com/", "events": ["open"], "description": ""# + String(repeating: "x", count: 1_100_000) + "\"}"
+            let huge =
+                #"{"url": "https://d.com/", "events": ["open"], "description": ""#
+                + String(repeating: "x", count: 1_100_000) + "\"}"
             let body = try await api.call(.post, "/api/v1/loops", key: tenants.alice, body: huge)
             #expect(body.status == .contentTooLarge)
             #expect(body.errorCode == "body_too_large")

@@ -10,7 +10,8 @@ struct LoopAPITests {
     func create() async throws {
         try await Harness.run { api, tenants in
             let loop = try await api.createLoop(
-                key: tenants.alice, url: "https://d.example/dir/script.php", events: ["open", "profile.update", "click"])
+                key: tenants.alice, url: "https://d.example/dir/script.php",
+                events: ["open", "profile.update", "click"])
             #expect((loop["id"] as? String)?.hasPrefix("loop_") == true)
             #expect(loop["status"] as? String == "unvalidated")
             #expect(loop["format"] as? String == "form")
@@ -39,7 +40,8 @@ struct LoopAPITests {
                 #expect((list.json["loops"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
 
                 let described = try await api.call(
-                    .patch, "/api/v1/loops/\(id)", key: tenants.alice, body: #"{"description": "Shop", "format": "json"}"#)
+                    .patch, "/api/v1/loops/\(id)", key: tenants.alice,
+                    body: #"{"description": "Shop", "format": "json"}"#)
                 #expect(described.status == .ok)
                 #expect(described.json["description"] as? String == "Shop")
                 #expect(described.json["format"] as? String == "json")
@@ -71,7 +73,8 @@ struct LoopAPITests {
             let answer = try await api.call(.get, validation["download"] as! String, key: tenants.alice)
             #expect(answer.status == .ok)
             #expect(answer.headers[.contentType] == "text/plain; charset=utf-8")
-            #expect(answer.headers[.contentDisposition] == "attachment; filename=\"\(validation["filename"] as! String)\"")
+            #expect(
+                answer.headers[.contentDisposition] == "attachment; filename=\"\(validation["filename"] as! String)\"")
             #expect(answer.body == (validation["content"] as! String) + "\n")
         }
     }
@@ -94,7 +97,8 @@ struct LoopAPITests {
                     let answer = try await api.call(method, path, key: tenants.bob, body: body)
                     #expect(answer.status == .notFound, "\(method) \(path)")
                     #expect(answer.errorCode == "not_found")
-                    let missing = try await api.call(method, path.replacingOccurrences(of: id, with: "loop_nope"), key: tenants.bob, body: body)
+                    let missing = try await api.call(
+                        method, path.replacingOccurrences(of: id, with: "loop_nope"), key: tenants.bob, body: body)
                     #expect(missing.body == answer.body.replacingOccurrences(of: id, with: "loop_nope"))
                 }
                 let list = try await api.call(.get, "/api/v1/loops", key: tenants.bob)
@@ -102,7 +106,9 @@ struct LoopAPITests {
                 let check = try await api.call(.post, "/api/v1/loops/check", key: tenants.bob)
                 #expect((check.json["results"] as? [Any])?.isEmpty == true)
                 #expect(await receiver.posts().isEmpty)
-                #expect(try await api.call(.get, "/api/v1/loops/\(id)", key: tenants.alice).json["description"] as? String == "")
+                #expect(
+                    try await api.call(.get, "/api/v1/loops/\(id)", key: tenants.alice).json["description"] as? String
+                        == "")
             }
         }
     }

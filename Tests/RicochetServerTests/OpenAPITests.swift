@@ -56,7 +56,9 @@ struct OpenAPITests {
         let documented = Self.documentedOperations(try String(contentsOf: Self.repositoryFile, encoding: .utf8))
         #expect(routes.count >= 12)
         #expect(routes.subtracting(documented).isEmpty, "undocumented: \(routes.subtracting(documented).sorted())")
-        #expect(documented.subtracting(routes).isEmpty, "documented but not served: \(documented.subtracting(routes).sorted())")
+        #expect(
+            documented.subtracting(routes).isEmpty,
+            "documented but not served: \(documented.subtracting(routes).sorted())")
         try await client.shutdown()
         await store.close()
     }

@@ -14,7 +14,8 @@ struct TestToolTests {
             try await receiver.serve { base in
                 let loop = try await api.createLoop(key: tenants.alice, url: base + "/hooks/receive.php")
                 let id = loop["id"] as! String
-                let answer = try await api.call(.post, "/api/v1/loops/\(id)/test", key: tenants.alice, body: #"{"data": {"a": "b"}}"#)
+                let answer = try await api.call(
+                    .post, "/api/v1/loops/\(id)/test", key: tenants.alice, body: #"{"data": {"a": "b"}}"#)
                 #expect(answer.status == .conflict)
                 #expect(answer.errorCode == "loop_not_validated")
                 #expect(await receiver.received.isEmpty)
@@ -29,10 +30,12 @@ struct TestToolTests {
             try await receiver.serve { base in
                 let id = try await api.validatedLoop(key: tenants.alice, receiver: receiver, base: base)
                 await receiver.set(
-                    "/hooks/receive.php", .init(status: .accepted, body: "thanks", headers: [(HTTPField.Name("X-Receiver")!, "php")]))
+                    "/hooks/receive.php",
+                    .init(status: .accepted, body: "thanks", headers: [(HTTPField.Name("X-Receiver")!, "php")]))
                 let answer = try await api.call(
                     .post, "/api/v1/loops/\(id)/test", key: tenants.alice,
-                    body: #"{"data": {"type": "open", "recipient": "a+b@d.com", "tags": ["x", "y z"], "fields": {"name": "Zoë", "n": 3}, "flag": true}}"#
+                    body:
+                        #"{"data": {"type": "open", "recipient": "a+b@d.com", "tags": ["x", "y z"], "fields": {"name": "Zoë", "n": 3}, "flag": true}}"#
                 )
                 #expect(answer.status == .ok, "\(answer.body)")
                 #expect(answer.json["status"] as? Int == 202)
@@ -44,7 +47,8 @@ struct TestToolTests {
                 #expect(post.headers[.contentType] == "application/x-www-form-urlencoded")
                 #expect(
                     post.text
-                        == "type=open&recipient=a%2Bb%40d.com&tags[]=x&tags[]=y+z&fields[name]=Zo%C3%AB&fields[n]=3&flag=1")
+                        == "type=open&recipient=a%2Bb%40d.com&tags[]=x&tags[]=y+z&fields[name]=Zo%C3%AB&fields[n]=3&flag=1"
+                )
             }
         }
     }
@@ -80,16 +84,19 @@ struct TestToolTests {
             let receiver = TestReceiver()
             let (id, slowID) = try await receiver.serve { base in
                 let id = try await api.validatedLoop(key: tenants.alice, receiver: receiver, base: base)
-                let slowID = try await api.validatedLoop(key: tenants.alice, receiver: receiver, base: base, path: "/slow/hook")
+                let slowID = try await api.validatedLoop(
+                    key: tenants.alice, receiver: receiver, base: base, path: "/slow/hook")
                 await receiver.set("/slow/hook", .init(body: "late", delay: .seconds(4)))
-                let slow = try await api.call(.post, "/api/v1/loops/\(slowID)/test", key: tenants.alice, body: #"{"data": {"a": "1"}}"#)
+                let slow = try await api.call(
+                    .post, "/api/v1/loops/\(slowID)/test", key: tenants.alice, body: #"{"data": {"a": "1"}}"#)
                 #expect(slow.status == .badGateway)
                 #expect(slow.errorCode == "receiver_timeout")
                 #expect(slow.error["kind"] as? String == "timeout")
                 return (id, slowID)
             }
             // The receiver has stopped: connections are refused.
-            let refused = try await api.call(.post, "/api/v1/loops/\(id)/test", key: tenants.alice, body: #"{"data": {"a": "1"}}"#)
+            let refused = try await api.call(
+                .post, "/api/v1/loops/\(id)/test", key: tenants.alice, body: #"{"data": {"a": "1"}}"#)
             #expect(refused.status == .badGateway)
             #expect(refused.errorCode == "receiver_connect")
             #expect(refused.errorMessage.contains("refused"))
@@ -105,10 +112,12 @@ struct TestToolTests {
             let (id, key) = try await Harness.run(database: database) { api, tenants in
                 (try await api.validatedLoop(key: tenants.alice, receiver: receiver, base: base), tenants.alice)
             }
-            let app = try await RicochetServer.buildApplication(Harness.configuration(database: database, allowPrivateNetworks: false))
+            let app = try await RicochetServer.buildApplication(
+                Harness.configuration(database: database, allowPrivateNetworks: false))
             try await app.test(.live) { client in
                 let api = API(client: client)
-                let answer = try await api.call(.post, "/api/v1/loops/\(id)/test", key: key, body: #"{"data": {"a": "1"}}"#)
+                let answer = try await api.call(
+                    .post, "/api/v1/loops/\(id)/test", key: key, body: #"{"data": {"a": "1"}}"#)
                 #expect(answer.status == .unprocessableContent)
                 #expect(answer.errorCode == "address_not_allowed")
                 #expect(answer.errorMessage.contains("loopback"))
@@ -122,8 +131,10 @@ struct TestToolTests {
         try await Harness.run { api, tenants in
             let receiver = TestReceiver()
             try await receiver.serve { base in
-                let good = try await api.validatedLoop(key: tenants.alice, receiver: receiver, base: base, path: "/a/hook")
-                let bad = try await api.validatedLoop(key: tenants.alice, receiver: receiver, base: base, path: "/b/hook", format: "json")
+                let good = try await api.validatedLoop(
+                    key: tenants.alice, receiver: receiver, base: base, path: "/a/hook")
+                let bad = try await api.validatedLoop(
+                    key: tenants.alice, receiver: receiver, base: base, path: "/b/hook", format: "json")
                 let unvalidated = try await api.createLoop(key: tenants.alice, url: base + "/c/hook")["id"] as! String
                 await receiver.set("/a/hook", .init(body: "ok"))
                 await receiver.set("/b/hook", .init(status: .serviceUnavailable))

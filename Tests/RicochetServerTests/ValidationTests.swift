@@ -105,8 +105,10 @@ struct ValidationTests {
             let receiver = TestReceiver()
             try await receiver.serve { base in
                 let (id, filename, content) = try await Self.loop(api, key: tenants.alice, base: base)
-                await receiver.set("/dir/\(filename)", .init(status: .found, headers: [(.location, "\(base)/elsewhere.txt")]))
-                await receiver.set("/\(filename)", .init(status: .movedPermanently, headers: [(.location, "\(base)/elsewhere.txt")]))
+                await receiver.set(
+                    "/dir/\(filename)", .init(status: .found, headers: [(.location, "\(base)/elsewhere.txt")]))
+                await receiver.set(
+                    "/\(filename)", .init(status: .movedPermanently, headers: [(.location, "\(base)/elsewhere.txt")]))
                 await receiver.set("/elsewhere.txt", .init(body: content))
                 let answer = try await api.call(.post, "/api/v1/loops/\(id)/validate", key: tenants.alice)
                 #expect(answer.status == .unprocessableContent)

@@ -54,10 +54,11 @@ public struct AddressPolicy: Sendable {
         let zeros = [UInt8](repeating: 0, count: 16)
         if bytes == zeros { return "the unspecified address" }
         if bytes == [UInt8](repeating: 0, count: 15) + [1] { return "a loopback address" }
-        // Addresses that carry an IPv4 address: judge the IPv4 address.
-        if matches(bytes, prefix: [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF], bits: 96)  // ::ffff:a.b.c.d
-            || matches(bytes, prefix: [0, 0x64, 0xFF, 0x9B] + [UInt8](repeating: 0, count: 8), bits: 96)  // 64:ff9b::/96
-        {
+        // Addresses that carry an IPv4 address (::ffff:a.b.c.d, NAT64's
+        // 64:ff9b::/96): judge the IPv4 address.
+        let mapped = [UInt8](repeating: 0, count: 10) + [0xFF, 0xFF]
+        let nat64 = [0, 0x64, 0xFF, 0x9B] + [UInt8](repeating: 0, count: 8)
+        if matches(bytes, prefix: mapped, bits: 96) || matches(bytes, prefix: nat64, bits: 96) {
             return specialIPv4(Array(bytes[12..<16])).map { $0 + " (inside an IPv6 address)" }
         }
         if matches(bytes, prefix: [0x20, 0x02], bits: 16) {  // 6to4 embeds the IPv4 address in bits 16..47

@@ -53,7 +53,8 @@ public final class EgressGuard: Service, Sendable {
 
     /// Binds the guard to an ephemeral port on 127.0.0.1. Connections are
     /// served once ``run()`` is called.
-    public static func bind(policy: AddressPolicy, connectTimeout: Duration, logger: Logger) async throws -> EgressGuard {
+    public static func bind(policy: AddressPolicy, connectTimeout: Duration, logger: Logger) async throws -> EgressGuard
+    {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
@@ -61,7 +62,8 @@ public final class EgressGuard: Service, Sendable {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        return EgressGuard(serverChannel: channel, policy: policy, connectTimeout: TimeAmount(connectTimeout), logger: logger)
+        return EgressGuard(
+            serverChannel: channel, policy: policy, connectTimeout: TimeAmount(connectTimeout), logger: logger)
     }
 
     public func run() async throws {
@@ -100,7 +102,8 @@ public final class EgressGuard: Service, Sendable {
                 var requests = inbound.makeAsyncIterator()
                 guard var (head, leftover) = try await Self.readHead(from: &requests) else { return }
                 guard let target = ConnectRequest(head: head.readString(length: head.readableBytes) ?? "") else {
-                    try await outbound.write(ByteBuffer(string: "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n"))
+                    try await outbound.write(
+                        ByteBuffer(string: "HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n"))
                     return
                 }
                 let upstream: NIOAsyncChannel<ByteBuffer, ByteBuffer>
@@ -109,7 +112,8 @@ public final class EgressGuard: Service, Sendable {
                     remember(nil, for: target.authority)
                 } catch let failure as Failure {
                     remember(failure, for: target.authority)
-                    logger.debug("egress refused", metadata: ["target": "\(target.authority)", "reason": "\(failure.message)"])
+                    logger.debug(
+                        "egress refused", metadata: ["target": "\(target.authority)", "reason": "\(failure.message)"])
                     let status = failure.kind == .refusedAddress ? "403 Forbidden" : "502 Bad Gateway"
                     try await outbound.write(ByteBuffer(string: "HTTP/1.1 \(status)\r\nContent-Length: 0\r\n\r\n"))
                     return
@@ -174,7 +178,8 @@ public final class EgressGuard: Service, Sendable {
                 let subject = ip == target.host ? "\(ip) is" : "\(target.host) resolves to \(ip),"
                 throw Failure(
                     kind: .refusedAddress,
-                    message: "\(subject) \(kind); such addresses are refused unless the server runs with --allow-private-networks"
+                    message:
+                        "\(subject) \(kind); such addresses are refused unless the server runs with --allow-private-networks"
                 )
             }
         }
@@ -198,9 +203,13 @@ public final class EgressGuard: Service, Sendable {
             } catch let error as Failure {
                 throw error
             } catch ChannelError.connectTimeout {
-                lastError = Failure(kind: .timeout, message: "connecting to \(target.authority) (\(address.ipAddress ?? "?")) timed out")
+                lastError = Failure(
+                    kind: .timeout, message: "connecting to \(target.authority) (\(address.ipAddress ?? "?")) timed out"
+                )
             } catch {
-                lastError = Failure(kind: .connect, message: "cannot connect to \(target.authority) (\(address.ipAddress ?? "?")): \(error)")
+                lastError = Failure(
+                    kind: .connect,
+                    message: "cannot connect to \(target.authority) (\(address.ipAddress ?? "?")): \(error)")
             }
         }
         throw lastError

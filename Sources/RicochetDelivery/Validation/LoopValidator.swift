@@ -50,7 +50,8 @@ public struct LoopValidator: Sendable {
             explanation = "the file was found but its content differs from the expected \(file.content)"
         case 300..<400:
             let location = response.header("Location").map { " to \($0)" } ?? ""
-            explanation = "the server answered \(response.status), a redirect\(location); redirects are not followed, the file must be served at this exact URL"
+            explanation =
+                "the server answered \(response.status), a redirect\(location); redirects are not followed, the file must be served at this exact URL"
         default:
             explanation = "the server answered \(response.status) instead of 200"
         }

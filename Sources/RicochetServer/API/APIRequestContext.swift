@@ -13,12 +13,6 @@ public struct APIRequestContext: RequestContext {
         account = nil
     }
 
-    public var requestDecoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
-
     public var responseEncoder: some ResponseEncoder {
         APIResponseEncoder()
     }

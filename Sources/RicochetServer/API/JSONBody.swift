@@ -33,7 +33,8 @@ extension Request {
             raw = try JSONPayloadDecoder.decode(buffer.readableBytesView)
         } catch {
             throw APIError.badRequest(
-                data.isEmpty ? "the request body is empty; send a JSON object" : "the request body is not valid JSON: \(error)",
+                data.isEmpty
+                    ? "the request body is empty; send a JSON object" : "the request body is not valid JSON: \(error)",
                 code: "malformed_json")
         }
         guard case .object(let object) = raw else {

@@ -18,7 +18,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 error.status, code: Self.code(for: error.status),
                 message: error.body ?? Self.message(for: error.status, request: request))
         } catch let error as any HTTPResponseError {
-            throw APIError(error.status, code: Self.code(for: error.status), message: Self.message(for: error.status, request: request))
+            throw APIError(
+                error.status, code: Self.code(for: error.status),
+                message: Self.message(for: error.status, request: request))
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             throw APIError(.internalServerError, code: "internal", message: "internal error; see the server log")

@@ -14,7 +14,9 @@ extension LoopController {
         guard loop.status == .validated else {
             throw APIError(
                 .conflict, code: "loop_not_validated",
-                message: "loop \(loop.id) is not validated; nothing is sent to a URL before its owner is proven (POST /api/v1/loops/\(loop.id)/validate)")
+                message:
+                    "loop \(loop.id) is not validated; nothing is sent to a URL before its owner is proven (POST /api/v1/loops/\(loop.id)/validate)"
+            )
         }
         let body: String
         let contentType: String
@@ -25,7 +27,8 @@ extension LoopController {
                 throw APIError.badRequest("data must be a JSON object of variables", code: "invalid_field")
             }
             guard input.contentType == nil else {
-                throw APIError.badRequest("content_type goes with body; data is sent in the loop's format", code: "invalid_field")
+                throw APIError.badRequest(
+                    "content_type goes with body; data is sent in the loop's format", code: "invalid_field")
             }
             body = loop.format.encode(data)
             contentType = loop.format.contentType
@@ -75,15 +78,22 @@ extension LoopController {
                 group.addTask {
                     let payload = loop.format.encode(TestCall.checkPayload(now: Date()))
                     do throws(OutboundError) {
-                        let response = try await tester.send(Array(payload.utf8), contentType: loop.format.contentType, to: loop)
-                        return (index, CheckResultView(
-                            loop: loop.id, url: loop.url.absoluteString, status: response.status,
-                            durationMs: response.durationMilliseconds, error: nil))
+                        let response = try await tester.send(
+                            Array(payload.utf8), contentType: loop.format.contentType, to: loop)
+                        return (
+                            index,
+                            CheckResultView(
+                                loop: loop.id, url: loop.url.absoluteString, status: response.status,
+                                durationMs: response.durationMilliseconds, error: nil)
+                        )
                     } catch {
-                        return (index, CheckResultView(
-                            loop: loop.id, url: loop.url.absoluteString, status: nil,
-                            durationMs: error.durationMilliseconds,
-                            error: .init(kind: error.kind.rawValue, message: error.message)))
+                        return (
+                            index,
+                            CheckResultView(
+                                loop: loop.id, url: loop.url.absoluteString, status: nil,
+                                durationMs: error.durationMilliseconds,
+                                error: .init(kind: error.kind.rawValue, message: error.message))
+                        )
                     }
                 }
             }

@@ -14,7 +14,8 @@ extension LoopController {
             throw APIError(
                 .unprocessableContent,
                 code: "validation_failed",
-                message: "the validation file \(loop.validationFile.filename) was not found with the expected content at \(loop.validationURLs.joined(separator: " or "))",
+                message:
+                    "the validation file \(loop.validationFile.filename) was not found with the expected content at \(loop.validationURLs.joined(separator: " or "))",
                 details: ["attempts": .list(report.attempts.map(\.payload))]
             )
         }

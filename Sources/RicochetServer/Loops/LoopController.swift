@@ -91,7 +91,8 @@ struct LoopController<Loops: LoopStore>: Sendable {
 
     /// Applies `change` to the latest stored loop and stores it, trying again
     /// when a concurrent request changed the loop first.
-    func modify(context: APIRequestContext, _ change: (inout FeedbackLoop) throws -> Void) async throws -> FeedbackLoop {
+    func modify(context: APIRequestContext, _ change: (inout FeedbackLoop) throws -> Void) async throws -> FeedbackLoop
+    {
         for _ in 0..<5 {
             var loop = try await loop(for: context)
             try change(&loop)

@@ -34,7 +34,9 @@ struct PatchLoopRequest: StrictJSONBody {
         events = try named([String].self, .events)
         format = try named(String.self, .format)
         if container.contains(.description) {
-            description = .some(try container.decodeNil(forKey: .description) ? nil : container.decode(String.self, forKey: .description))
+            description = .some(
+                try container.decodeNil(forKey: .description)
+                    ? nil : container.decode(String.self, forKey: .description))
         } else {
             description = nil
         }
@@ -70,12 +72,14 @@ enum LoopInput {
         guard !names.isEmpty else {
             throw APIError.badRequest("events must name at least one of: \(EventType.names)", code: "invalid_events")
         }
-        return try Set(names.map { name in
-            guard let event = EventType(rawValue: name) else {
-                throw APIError.badRequest("unknown event '\(name)'; events are: \(EventType.names)", code: "invalid_events")
-            }
-            return event
-        })
+        return try Set(
+            names.map { name in
+                guard let event = EventType(rawValue: name) else {
+                    throw APIError.badRequest(
+                        "unknown event '\(name)'; events are: \(EventType.names)", code: "invalid_events")
+                }
+                return event
+            })
     }
 
     static func format(_ name: String) throws -> PayloadFormat {
@@ -88,7 +92,8 @@ enum LoopInput {
     static func description(_ text: String) throws -> String {
         guard text.count <= FeedbackLoop.maximumDescriptionLength else {
             throw APIError.badRequest(
-                "description is longer than \(FeedbackLoop.maximumDescriptionLength) characters", code: "invalid_description")
+                "description is longer than \(FeedbackLoop.maximumDescriptionLength) characters",
+                code: "invalid_description")
         }
         guard !text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) else {
             throw APIError.badRequest("description must not contain control characters", code: "invalid_description")

@@ -81,7 +81,8 @@ extension SQLiteStore {
             .text(loop.id), .text(loop.accountID), .text(loop.url.absoluteString),
             .text(eventsColumn(loop.events)), .text(loop.format.rawValue), .text(loop.description),
             .text(loop.status.rawValue), .text(loop.validationFile.filename), .text(loop.validationFile.content),
-            validatedAt, .int64(loop.createdAt.milliseconds), .int64(loop.updatedAt.milliseconds), .int64(Int64(loop.revision)),
+            validatedAt, .int64(loop.createdAt.milliseconds), .int64(loop.updatedAt.milliseconds),
+            .int64(Int64(loop.revision)),
         ]
     }
 

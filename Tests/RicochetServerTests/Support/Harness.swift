@@ -94,15 +94,17 @@ struct API: Sendable {
     {
         let events = events.map { "\"\($0)\"" }.joined(separator: ",")
         let answer = try await call(
-            .post, "/api/v1/loops", key: key, body: #"{"url": "\#(url)", "events": [\#(events)], "format": "\#(format)"}"#)
+            .post, "/api/v1/loops", key: key,
+            body: #"{"url": "\#(url)", "events": [\#(events)], "format": "\#(format)"}"#)
         #expect(answer.status == .created, "\(answer.body)")
         return answer.json
     }
 
     /// Registers a loop at `receiver`, places its file, validates it; returns its id.
-    func validatedLoop(key: String, receiver: TestReceiver, base: String, path: String = "/hooks/receive.php",
-        format: String = "form") async throws -> String
-    {
+    func validatedLoop(
+        key: String, receiver: TestReceiver, base: String, path: String = "/hooks/receive.php",
+        format: String = "form"
+    ) async throws -> String {
         let loop = try await createLoop(key: key, url: base + path, format: format)
         let validation = loop["validation"] as! [String: Any]
         let filename = validation["filename"] as! String

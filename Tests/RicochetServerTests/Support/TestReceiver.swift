@@ -50,7 +50,8 @@ actor TestReceiver {
             if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
             var headers = HTTPFields()
             for (name, value) in reply.headers { headers[name] = value }
-            return Response(status: reply.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
+            return Response(
+                status: reply.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply.body)))
         }
         router.get("**", use: handler)
         router.post("**", use: handler)
