@@ -12,7 +12,8 @@ public enum EventTimestamp {
             return value < 10 ? "0\(value)" : "\(value)"
         }
         let year = String(parts.year ?? 1970)
-        return "\(year)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
+        return
+            "\(year)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)):\(two(parts.second))"
     }
 
     public static func time(_ date: Date) -> Int64 {

@@ -70,7 +70,9 @@ public enum JSONPayloadDecoder {
             }
             while true {
                 skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key in quotes") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw error("expected a key in quotes")
+                }
                 let key = try string()
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
@@ -126,7 +128,9 @@ public enum JSONPayloadDecoder {
             var run: [UInt8] = []
             func flush() throws(SyntaxError) {
                 guard !run.isEmpty else { return }
-                guard let text = String(validating: run, as: UTF8.self) else { throw error("invalid UTF-8 in a string") }
+                guard let text = String(validating: run, as: UTF8.self) else {
+                    throw error("invalid UTF-8 in a string")
+                }
                 scalars.append(contentsOf: text.unicodeScalars)
                 run.removeAll(keepingCapacity: true)
             }
@@ -186,7 +190,8 @@ public enum JSONPayloadDecoder {
         mutating func unicodeEscape() throws(SyntaxError) -> Unicode.Scalar {
             let high = try hex4()
             if (0xD800..<0xDC00).contains(high) {
-                guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
+                    bytes[index + 1] == UInt8(ascii: "u")
                 else { throw error("unpaired surrogate") }
                 index += 2
                 let low = try hex4()
@@ -216,7 +221,9 @@ public enum JSONPayloadDecoder {
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 integral = false
                 index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
                 guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number") }
                 while index < bytes.count, isDigit(bytes[index]) { index += 1 }
             }

@@ -27,7 +27,8 @@ public struct LoopURL: Sendable, Hashable, CustomStringConvertible {
     public init(_ string: String) throws(LoopURLError) {
         guard string.utf8.count <= Self.maximumLength else { throw .tooLong(maximum: Self.maximumLength) }
         guard !string.isEmpty else { throw .empty }
-        guard !string.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) else {
+        guard !string.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true })
+        else {
             throw .malformed
         }
         guard let components = URLComponents(string: string), let rawScheme = components.scheme else {
@@ -65,7 +66,8 @@ public enum LoopURLError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .empty: "the URL is empty"
         case .tooLong(let maximum): "the URL is longer than \(maximum) bytes"
-        case .malformed: "the URL is not a valid absolute URL (spaces and other special characters must be percent-encoded, international domain names written in their xn-- form)"
+        case .malformed:
+            "the URL is not a valid absolute URL (spaces and other special characters must be percent-encoded, international domain names written in their xn-- form)"
         case .unsupportedScheme(let scheme): "the URL scheme '\(scheme)' is not supported; use http or https"
         case .credentials: "the URL must not contain a user name or password"
         case .fragment: "the URL must not contain a #fragment"

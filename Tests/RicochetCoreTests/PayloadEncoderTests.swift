@@ -68,15 +68,18 @@ struct PayloadEncoderTests {
 
     @Test(
         "malformed or hostile JSON is refused with the place",
-        arguments: ["", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "01", "1.", "\"\\x\"", "\"\\ud800\"", "tru", "[] []",
-            String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "\"a\u{01}\""])
+        arguments: [
+            "", "{", "{\"a\":}", "[1,]", "{\"a\" 1}", "01", "1.", "\"\\x\"", "\"\\ud800\"", "tru", "[] []",
+            String(repeating: "[", count: 100) + String(repeating: "]", count: 100), "\"a\u{01}\"",
+        ])
     func malformed(text: String) {
         #expect(throws: JSONPayloadDecoder.SyntaxError.self) { try JSONPayloadDecoder.decode(text) }
     }
 
     @Test("escapes, surrogate pairs and duplicate keys decode as JSON says")
     func escapes() throws {
-        let value = try JSONPayloadDecoder.decode(#"{"s":"\u00e9\ud83d\ude00\n\/","s":"last","n":1e2,"big":12345678901234567890}"#)
+        let value = try JSONPayloadDecoder.decode(
+            #"{"s":"\u00e9\ud83d\ude00\n\/","s":"last","n":1e2,"big":12345678901234567890}"#)
         #expect(value == ["s": "last", "n": .double(100), "big": .double(12345678901234567890)])
         #expect(try JSONPayloadDecoder.decode(#""\u00e9\ud83d\ude00\n\/""#) == "é😀\n/")
     }
