@@ -9,7 +9,8 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the server.",
         discussion: """
             Every option can also be given in the environment: RICOCHET_HTTP, RICOCHET_PUBLIC_URL,
-            RICOCHET_DATABASE, RICOCHET_ALLOW_PRIVATE_NETWORKS=1, RICOCHET_LOG_LEVEL.
+            RICOCHET_DATABASE, RICOCHET_ALLOW_PRIVATE_NETWORKS=1, RICOCHET_BOUNCE_DOMAIN,
+            RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL.
             """
     )
 
@@ -31,6 +32,19 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
+
+    @Option(
+        name: .customLong("bounce-domain"),
+        help: ArgumentHelp(
+            "Domain of the per-message return paths, bounces+TOKEN@DOMAIN (default: the public URL's host).",
+            valueName: "name"))
+    var bounceDomain: String?
+
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: ArgumentHelp(
+            "IP address of a proxy whose X-Forwarded-For is believed; repeat for several.", valueName: "ip"))
+    var trustedProxies: [String] = []
 
     @OptionGroup var database: DatabaseOption
 
@@ -57,6 +71,22 @@ struct Serve: AsyncParsableCommand {
             configuration.logLevel = parsed
         }
         configuration.database = try database.location()
+        if let domain = bounceDomain ?? environment["RICOCHET_BOUNCE_DOMAIN"] {
+            let valid =
+                !domain.isEmpty && domain.count <= 253
+                && domain.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." } && !domain.hasPrefix(".")
+            guard valid else { throw ValidationError("--bounce-domain: '\(domain)' is not a domain name") }
+            configuration.bounceDomain = domain.lowercased()
+        }
+        let proxies =
+            trustedProxies.isEmpty
+            ? (environment["RICOCHET_TRUSTED_PROXIES"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty } : trustedProxies
+        for proxy in proxies where !ListenAddress.isIPAddress(proxy) {
+            throw ValidationError("--trusted-proxy: '\(proxy)' is not an IP address")
+        }
+        configuration.trustedProxies = proxies
 
         let app = try await buildApplication(configuration) { ready in
             Banner.print(ready)
@@ -67,6 +97,12 @@ struct Serve: AsyncParsableCommand {
 
 /// `HOST:PORT`, `[IPv6]:PORT`, or `:PORT` for all interfaces.
 struct ListenAddress {
+    static func isIPAddress(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) { return true }
+        return text.contains(":") && text.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+    }
+
     let host: String
     let port: Int
 

@@ -15,6 +15,10 @@ public struct AppConfiguration: Sendable {
     /// How long a test call may take.
     public var testTimeout: Duration
     public var logLevel: Logger.Level
+    /// The domain of return paths (`bounces+TOKEN@DOMAIN`); by default the public URL's host.
+    public var bounceDomain: String?
+    /// Proxies whose `X-Forwarded-For` is believed, by IP address.
+    public var trustedProxies: [String]
 
     public init(
         host: String = "127.0.0.1",
@@ -24,7 +28,9 @@ public struct AppConfiguration: Sendable {
         allowPrivateNetworks: Bool = false,
         validationTimeout: Duration = .seconds(10),
         testTimeout: Duration = .seconds(15),
-        logLevel: Logger.Level = .info
+        logLevel: Logger.Level = .info,
+        bounceDomain: String? = nil,
+        trustedProxies: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -34,5 +40,7 @@ public struct AppConfiguration: Sendable {
         self.validationTimeout = validationTimeout
         self.testTimeout = testTimeout
         self.logLevel = logLevel
+        self.bounceDomain = bounceDomain
+        self.trustedProxies = trustedProxies
     }
 }

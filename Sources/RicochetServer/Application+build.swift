@@ -29,6 +29,7 @@ public func buildApplication(
         store = try await SQLiteStore.open(path: path, logger: logger)
     }
     let firstAccount = try await createFirstAccountIfNeeded(in: store)
+    let secret = try await store.secret(named: "tracking")
 
     let egressGuard: EgressGuard? =
         configuration.allowPrivateNetworks
@@ -37,11 +38,10 @@ public func buildApplication(
             policy: .globalOnly, connectTimeout: OutboundClient.defaultConnectTimeout, logger: logger)
     let client = OutboundClient(egressGuard: egressGuard)
 
+    let recorder = EventRecorder(store: store, logger: logger)
     let router = buildRouter(
-        store: store,
-        validator: LoopValidator(client: client, timeout: configuration.validationTimeout),
-        tester: TestCall(client: client, timeout: configuration.testTimeout)
-    )
+        store: store, client: client, recorder: recorder, secret: secret, configuration: configuration,
+        logger: logger)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
@@ -55,6 +55,7 @@ public func buildApplication(
     // Shut down in reverse order, after the server has drained: the client,
     // then the guard it tunnels through, then the database.
     app.addServices(ShutdownHook { await store.close() })
+    app.addServices(recorder)
     if let egressGuard { app.addServices(egressGuard) }
     app.addServices(ShutdownHook { try? await client.shutdown() })
     return app
@@ -69,8 +70,13 @@ func createFirstAccountIfNeeded(in store: some AccountStore) async throws -> Fir
     return FirstStartAnnouncement(accountName: account.name, apiKey: key.secret)
 }
 
-/// The routes: health, the API description, and the API behind its key.
-func buildRouter<S: Store>(store: S, validator: LoopValidator, tester: TestCall) -> Router<APIRequestContext> {
+/// The routes: health, the API description, tracked URLs, and the API behind its key.
+func buildRouter<S: Store>(
+    store: S, client: OutboundClient, recorder: EventRecorder<S>, secret: [UInt8], configuration: AppConfiguration,
+    logger: Logger
+) -> Router<APIRequestContext> {
+    let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
+    let codec = TrackingTokenCodec(secret: secret)
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: JSONErrorMiddleware())
@@ -80,8 +86,23 @@ func buildRouter<S: Store>(store: S, validator: LoopValidator, tester: TestCall)
     }
     router.get("/") { _, _ in HomePage.response() }
     router.get("api/v1/openapi.yaml") { _, _ in OpenAPIDocument.response() }
+    TrackingController(
+        codec: codec, recorder: recorder, images: ImageProxy(store: store, client: client, logger: logger),
+        clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies))
+    ).addRoutes(to: router)
+
     let api = router.group("api/v1").add(middleware: APIKeyAuthenticator(accounts: store))
-    LoopController(loops: store, validator: validator, tester: tester).addRoutes(to: api)
+    LoopController(
+        loops: store,
+        validator: LoopValidator(client: client, timeout: configuration.validationTimeout),
+        tester: TestCall(client: client, timeout: configuration.testTimeout)
+    ).addRoutes(to: api)
+    MessageController(
+        messages: store, urls: TrackingURLs(base: publicURL.string, codec: codec),
+        returnPaths: ReturnPathCodec(secret: secret), bounceLocalPart: "bounces",
+        bounceDomain: configuration.bounceDomain ?? publicURL.host
+    ).addRoutes(to: api)
+    EventController(events: store).addRoutes(to: api)
     return router
 }
 

@@ -25,6 +25,11 @@ public struct PublicURL: Sendable, Equatable, CustomStringConvertible {
         self.string = string
     }
 
+    /// The host name, without port or brackets.
+    public var host: String {
+        URLComponents(string: string)?.host ?? "localhost"
+    }
+
     /// `http://HOST:PORT` for a listening address.
     public static func listening(host: String, port: Int) -> PublicURL {
         let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host

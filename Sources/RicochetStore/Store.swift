@@ -25,8 +25,52 @@ public protocol LoopStore: Sendable {
     func delete(_ id: FeedbackLoop.ID, of account: Account.ID) async throws -> Bool
 }
 
+/// Messages the sender registered, with their tracked links.
+public protocol MessageStore: Sendable {
+    /// Stores all of them in one transaction.
+    func insert(_ messages: [Message]) async throws
+    /// The messages with these ids, whatever their account (tracking hits
+    /// carry no account; the message says whose it is).
+    func messages(_ ids: [MessageID]) async throws -> [MessageID: Message]
+    func message(_ id: MessageID, of account: Account.ID) async throws -> Message?
+}
+
+/// Recorded events: written once, read by the event log and statistics.
+public protocol EventStore: Sendable {
+    /// Stores all of them in one transaction: when this returns they are durable.
+    func insert(_ events: [Event]) async throws
+    func events(of account: Account.ID, matching query: EventQuery) async throws -> EventPage
+}
+
+/// Secrets of this installation, shared by every node on the database.
+public protocol SecretStore: Sendable {
+    /// The secret called `name`, created at random (32 bytes) the first time.
+    func secret(named name: String) async throws -> [UInt8]
+}
+
+/// Copies of the remote images of messages, so each is fetched once.
+public protocol ImageCacheStore: Sendable {
+    func cachedImage(url: String) async throws -> CachedImage?
+    func cache(_ image: CachedImage) async throws
+}
+
+/// An image as fetched from the sender's server.
+public struct CachedImage: Sendable, Equatable {
+    public let url: String
+    public let contentType: String
+    public let body: [UInt8]
+    public let fetchedAt: Date
+
+    public init(url: String, contentType: String, body: [UInt8], fetchedAt: Date) {
+        self.url = url
+        self.contentType = contentType
+        self.body = body
+        self.fetchedAt = fetchedAt
+    }
+}
+
 /// Everything the server needs from its database.
-public typealias Store = AccountStore & LoopStore
+public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

@@ -30,7 +30,7 @@ struct OpenAPITests {
                 path = String(line.dropFirst(2).dropLast())
             } else if let path, line.hasPrefix("    "), !line.hasPrefix("     ") {
                 let word = line.trimmingCharacters(in: .whitespaces).dropLast()
-                if ["get", "post", "put", "patch", "delete"].contains(String(word)), line.hasSuffix(":") {
+                if ["get", "head", "post", "put", "patch", "delete"].contains(String(word)), line.hasSuffix(":") {
                     operations.insert("\(word.uppercased()) \(path)")
                 }
             }
@@ -44,7 +44,9 @@ struct OpenAPITests {
         let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
         let client = OutboundClient(egressGuard: nil)
         let router = buildRouter(
-            store: store, validator: LoopValidator(client: client), tester: TestCall(client: client))
+            store: store, client: client, recorder: EventRecorder(store: store, logger: Logger(label: "test")),
+            secret: Array(repeating: 1, count: 32), configuration: Harness.configuration(database: path),
+            logger: Logger(label: "test"))
         let routes = Set(
             router.routes.map { route in
                 let normalised = route.path.description

@@ -7,10 +7,13 @@ public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by ``APIKeyAuthenticator`` for routes under `/api/v1`.
     public var account: Account?
+    /// The IP address of the peer that sent the request.
+    public let peerAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         account = nil
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     public var responseEncoder: some ResponseEncoder {

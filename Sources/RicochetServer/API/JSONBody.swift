@@ -21,11 +21,11 @@ extension Request {
 
     /// Like ``decodeJSON(as:context:)``, and also returns the body's fields in
     /// the order they were written.
-    func decodeJSONObject<T: StrictJSONBody>(as type: T.Type, context: some RequestContext) async throws -> (
-        value: T, object: OrderedDictionary<String, PayloadValue>
-    ) {
+    func decodeJSONObject<T: StrictJSONBody>(
+        as type: T.Type, context: some RequestContext, maximumBytes: Int = maximumJSONBytes
+    ) async throws -> (value: T, object: OrderedDictionary<String, PayloadValue>) {
         var request = self
-        let buffer = try await request.collectBody(upTo: Self.maximumJSONBytes)
+        let buffer = try await request.collectBody(upTo: maximumBytes)
         let data = Data(buffer.readableBytesView)
         let decoder = JSONDecoder()
         let raw: PayloadValue

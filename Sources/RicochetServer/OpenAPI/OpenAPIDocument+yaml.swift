@@ -5,7 +5,7 @@ extension OpenAPIDocument {
 openapi: 3.1.0
 info:
   title: Ricochet API
-  version: 0.1.0
+  version: 0.2.0
   summary: Self-hosted email feedback loops.
   description: |
     Register feedback loops (URLs that receive email events), prove you own
@@ -45,6 +45,68 @@ paths:
           content:
             text/html:
               schema: { type: string }
+  /t/o/{token}:
+    parameters:
+      - $ref: "#/components/parameters/Token"
+    get:
+      operationId: openPixel
+      summary: The open pixel of a message. Records an open, then answers a transparent 1x1 GIF (also for a forged token, which records nothing).
+      security: []
+      responses:
+        "200": { $ref: "#/components/responses/Pixel" }
+        "503": { $ref: "#/components/responses/Error" }
+    head:
+      operationId: openPixelHead
+      summary: As GET, without a body; the open is recorded and flagged as a machine's.
+      security: []
+      responses:
+        "200": { description: The pixel's headers. }
+  /t/i/{token}:
+    parameters:
+      - $ref: "#/components/parameters/Token"
+    get:
+      operationId: trackedImage
+      summary: A remote image of a message, served from the cache (fetched once). Records an open.
+      security: []
+      responses:
+        "200":
+          description: The original image, or a transparent GIF when it cannot be had or the token is forged.
+          content:
+            image/*:
+              schema: { type: string, format: binary }
+        "503": { $ref: "#/components/responses/Error" }
+    head:
+      operationId: trackedImageHead
+      summary: As GET, without a body.
+      security: []
+      responses:
+        "200": { description: The image's headers. }
+  /t/c/{token}:
+    parameters:
+      - $ref: "#/components/parameters/Token"
+    get:
+      operationId: trackedClick
+      summary: A link of a message. Records a click, then redirects to the original URL.
+      security: []
+      responses:
+        "302":
+          description: To the original URL.
+          headers:
+            Location:
+              schema: { type: string }
+        "404":
+          description: A forged or damaged link; a plain page, never a redirect.
+          content:
+            text/html:
+              schema: { type: string }
+        "503": { $ref: "#/components/responses/Error" }
+    head:
+      operationId: trackedClickHead
+      summary: As GET, without a body; the click is recorded and flagged as a machine's.
+      security: []
+      responses:
+        "302": { description: To the original URL. }
+        "404": { description: A forged or damaged link. }
   /api/v1/openapi.yaml:
     get:
       operationId: openapi
@@ -292,6 +354,100 @@ paths:
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Error" }
+  /api/v1/messages:
+    post:
+      operationId: createMessage
+      summary: Registers a message; answers its HTML and text with tracked links and images, its return path and headers.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/NewMessage" }
+      responses:
+        "201":
+          description: The registered message.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Message" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+  /api/v1/messages/batch:
+    post:
+      operationId: createMessages
+      summary: Registers up to 10,000 messages at once, all or none.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [messages]
+              properties:
+                messages:
+                  type: array
+                  minItems: 1
+                  maxItems: 10000
+                  items: { $ref: "#/components/schemas/NewMessage" }
+      responses:
+        "201":
+          description: The registered messages, in order.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [messages]
+                properties:
+                  messages:
+                    type: array
+                    items: { $ref: "#/components/schemas/Message" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "413": { $ref: "#/components/responses/Error" }
+  /api/v1/messages/{id}:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        schema: { type: string }
+    get:
+      operationId: getMessage
+      summary: A registered message with its tracked links (without the parts).
+      responses:
+        "200":
+          description: The message.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Message" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+  /api/v1/events:
+    get:
+      operationId: listEvents
+      summary: The event log, newest first.
+      parameters:
+        - { name: type, in: query, schema: { type: string } }
+        - { name: message, in: query, schema: { type: string } }
+        - { name: tag, in: query, schema: { type: string } }
+        - { name: since, in: query, description: "ISO 8601 or Unix seconds, inclusive", schema: { type: string } }
+        - { name: until, in: query, description: "ISO 8601 or Unix seconds, exclusive", schema: { type: string } }
+        - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+        - { name: before, in: query, description: The `next` of the previous page., schema: { type: string } }
+      responses:
+        "200":
+          description: One page of events.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [events, next]
+                properties:
+                  events:
+                    type: array
+                    items: { $ref: "#/components/schemas/Event" }
+                  next: { type: [string, "null"] }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
 components:
   securitySchemes:
     apiKey:
@@ -304,7 +460,17 @@ components:
       in: path
       required: true
       schema: { type: string }
+    Token:
+      name: token
+      in: path
+      required: true
+      schema: { type: string }
   responses:
+    Pixel:
+      description: A transparent 1x1 GIF, not to be cached.
+      content:
+        image/gif:
+          schema: { type: string, format: binary }
     Error:
       description: An error.
       content:
@@ -372,6 +538,58 @@ components:
         validated_at: { type: string, format: date-time }
         created_at: { type: string, format: date-time }
         updated_at: { type: string, format: date-time }
+    NewMessage:
+      type: object
+      additionalProperties: false
+      required: [recipient]
+      properties:
+        recipient: { type: string, format: email }
+        tags:
+          type: array
+          maxItems: 50
+          items: { type: string, minLength: 1, maxLength: 100 }
+        html: { type: string, description: "Every http(s) link and image is tracked; a pixel is added. data-ricochet-tags and data-ricochet-track=off per link." }
+        text: { type: string, description: Every http(s) URL is tracked. }
+    Message:
+      type: object
+      required: [id, recipient, tags, return_path, headers, links]
+      properties:
+        id: { type: string, pattern: "^msg_[a-z2-7]{16}$" }
+        recipient: { type: string }
+        tags:
+          type: array
+          items: { type: string }
+        html: { type: [string, "null"] }
+        text: { type: [string, "null"] }
+        return_path: { type: string, description: "The envelope sender to use: bounces+TOKEN@bounce-domain." }
+        headers:
+          type: object
+          additionalProperties: { type: string }
+        links:
+          type: array
+          items:
+            type: object
+            required: [index, kind, url, tags]
+            properties:
+              index: { type: integer }
+              kind: { type: string, enum: [click, image] }
+              url: { type: string }
+              tags:
+                type: array
+                items: { type: string }
+    Event:
+      type: object
+      required: [id, type, occurred_at, machine, variables]
+      properties:
+        id: { type: string }
+        type: { type: string }
+        message: { type: [string, "null"] }
+        occurred_at: { type: string, format: date-time }
+        machine: { type: boolean }
+        machine_reason: { type: [string, "null"] }
+        variables:
+          type: object
+          description: What feedback loops receive (id, type, timestamp, time, recipient, ip, original, useragent, referer, tags, ...).
 
 """#
 }

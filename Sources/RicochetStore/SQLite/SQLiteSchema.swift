@@ -39,7 +39,50 @@ enum SQLiteSchema {
             ) STRICT
             """,
             "CREATE INDEX loops_account ON loops(account_id, created_at)",
-        ]
+        ],
+        // 2: installation secrets, messages, events, cached images.
+        [
+            """
+            CREATE TABLE secrets (
+                name TEXT PRIMARY KEY,
+                value BLOB NOT NULL
+            ) STRICT
+            """,
+            """
+            CREATE TABLE messages (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                recipient TEXT NOT NULL,
+                tags TEXT NOT NULL,
+                links TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX messages_account ON messages(account_id, created_at)",
+            """
+            CREATE TABLE events (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                type TEXT NOT NULL,
+                message_id TEXT,
+                occurred_at INTEGER NOT NULL,
+                machine_reason TEXT,
+                variables TEXT NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX events_account ON events(account_id, seq)",
+            "CREATE INDEX events_account_time ON events(account_id, occurred_at)",
+            "CREATE INDEX events_message ON events(message_id)",
+            """
+            CREATE TABLE image_cache (
+                url TEXT PRIMARY KEY,
+                content_type TEXT NOT NULL,
+                body BLOB NOT NULL,
+                fetched_at INTEGER NOT NULL
+            ) STRICT
+            """,
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

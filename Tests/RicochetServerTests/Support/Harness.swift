@@ -47,11 +47,14 @@ enum Harness {
     static func run<T: Sendable>(
         allowPrivateNetworks: Bool = true,
         database path: String? = nil,
+        configure: (inout AppConfiguration) -> Void = { _ in },
         _ body: @escaping @Sendable (API, Tenants) async throws -> T
     ) async throws -> T {
         let path = try path ?? database()
         let tenants = try await tenants(in: path)
-        let app = try await buildApplication(configuration(database: path, allowPrivateNetworks: allowPrivateNetworks))
+        var configuration = configuration(database: path, allowPrivateNetworks: allowPrivateNetworks)
+        configure(&configuration)
+        let app = try await buildApplication(configuration)
         return try await app.test(.live) { client in
             try await body(API(client: client), tenants)
         }
@@ -66,6 +69,7 @@ struct API: Sendable {
         let status: HTTPResponse.Status
         let headers: HTTPFields
         let body: String
+        let bytes: [UInt8]
 
         var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
@@ -77,14 +81,18 @@ struct API: Sendable {
         var error: [String: Any] { json["error"] as? [String: Any] ?? [:] }
     }
 
-    func call(_ method: HTTPRequest.Method, _ path: String, key: String?, body: String? = nil) async throws -> Answer {
-        var headers = HTTPFields()
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, key: String?, body: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> Answer {
+        var headers = extra
         if let key { headers[.authorization] = "Bearer \(key)" }
         if body != nil { headers[.contentType] = "application/json" }
         return try await client.execute(
             uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }
         ) { response in
-            Answer(status: response.status, headers: response.headers, body: String(buffer: response.body))
+            Answer(
+                status: response.status, headers: response.headers, body: String(buffer: response.body),
+                bytes: Array(response.body.readableBytesView))
         }
     }
 
@@ -114,5 +122,27 @@ struct API: Sendable {
         let answer = try await call(.post, "/api/v1/loops/\(id)/validate", key: key)
         #expect(answer.status == .ok, "\(answer.body)")
         return id
+    }
+}
+
+extension API {
+    /// Registers a message and returns its JSON.
+    func createMessage(key: String, json: String) async throws -> [String: Any] {
+        let answer = try await call(.post, "/api/v1/messages", key: key, body: json)
+        #expect(answer.status == .created, "\(answer.body)")
+        return answer.json
+    }
+
+    /// The path of the first URL in `text` that contains `marker` (`/t/c/`, `/t/i/`, `/t/o/`).
+    static func trackedPaths(in text: String, marker: String) -> [String] {
+        text.components(separatedBy: "http://127.0.0.1:0").dropFirst()
+            .map { String($0.prefix { !"\"' <>\n".contains($0) }) }
+            .filter { $0.hasPrefix(marker) }
+    }
+
+    func events(key: String, query: String = "") async throws -> [[String: Any]] {
+        let answer = try await call(.get, "/api/v1/events" + query, key: key)
+        #expect(answer.status == .ok, "\(answer.body)")
+        return answer.json["events"] as? [[String: Any]] ?? []
     }
 }

@@ -1,0 +1,23 @@
+import Foundation
+
+/// A message the sender registered: who it goes to, its tags, and the links
+/// and images that were made trackable in it.
+public struct Message: Sendable, Equatable {
+    public let id: MessageID
+    public let accountID: Account.ID
+    public let recipient: String
+    public let tags: [String]
+    public let links: [TrackedLink]
+    public let createdAt: Date
+
+    public init(
+        id: MessageID, accountID: Account.ID, recipient: String, tags: [String], links: [TrackedLink], createdAt: Date
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.recipient = recipient
+        self.tags = tags
+        self.links = links
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import RicochetCore
+import RicochetStore
+
+/// `GET /api/v1/events`: the event log, newest first, filtered and paged.
+struct EventController<Events: EventStore>: Sendable {
+    let events: Events
+
+    static var maximumLimit: Int { 1000 }
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("events", use: list)
+    }
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> EventListView {
+        let account = try context.requireAccount()
+        let parameters = request.uri.queryParameters
+        let known: Set<String> = ["type", "message", "tag", "since", "until", "limit", "before"]
+        if let unknown = parameters.map({ String($0.key) }).first(where: { !known.contains($0) }) {
+            throw APIError.badRequest(
+                "unknown parameter '\(unknown)'; accepted: \(known.sorted().joined(separator: ", "))",
+                code: "unknown_field")
+        }
+        var query = EventQuery()
+        if let type = parameters["type"] {
+            guard let parsed = EventType(rawValue: String(type)) else {
+                throw APIError.badRequest(
+                    "unknown event type '\(type)'; types are: \(EventType.names)", code: "invalid_events")
+            }
+            query.type = parsed
+        }
+        if let message = parameters["message"] {
+            guard let id = MessageID(message) else {
+                throw APIError.badRequest("message '\(message)' is not a message id", code: "invalid_field")
+            }
+            query.message = id
+        }
+        query.tag = parameters["tag"].map(String.init)
+        query.since = try parameters["since"].map { try Self.date($0, name: "since") }
+        query.until = try parameters["until"].map { try Self.date($0, name: "until") }
+        if let limit = parameters["limit"] {
+            guard let value = Int(limit), (1...Self.maximumLimit).contains(value) else {
+                throw APIError.badRequest(
+                    "limit must be a number from 1 to \(Self.maximumLimit)", code: "invalid_field")
+            }
+            query.limit = value
+        }
+        if let before = parameters["before"] {
+            guard let value = Int64(before), value > 0 else {
+                throw APIError.badRequest("before must be the 'next' value of a previous page", code: "invalid_field")
+            }
+            query.before = value
+        }
+        let page = try await events.events(of: account.id, matching: query)
+        return EventListView(events: page.events.map(EventView.init), next: page.next.map(String.init))
+    }
+
+    /// ISO 8601 (`2026-11-29T10:00:00Z`) or Unix seconds.
+    static func date(_ text: Substring, name: String) throws -> Date {
+        if let seconds = Int64(text) { return Date(timeIntervalSince1970: Double(seconds)) }
+        if let date = try? Date(String(text), strategy: .iso8601) { return date }
+        throw APIError.badRequest("\(name) must be an ISO 8601 time or Unix seconds", code: "invalid_field")
+    }
+}
+
+struct EventView: Encodable {
+    let id: String
+    let type: String
+    let message: String?
+    let occurredAt: Date
+    let machine: Bool
+    let machineReason: String?
+    let variables: PayloadValue
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, message, machine, variables
+        case occurredAt = "occurred_at"
+        case machineReason = "machine_reason"
+    }
+
+    init(_ event: Event) {
+        id = event.id
+        type = event.type.rawValue
+        message = event.message?.description
+        occurredAt = event.occurredAt
+        machine = event.machineReason != nil
+        machineReason = event.machineReason
+        variables = event.variables
+    }
+}
+
+struct EventListView: ResponseEncodable {
+    let events: [EventView]
+    /// Pass as `before` for the next page; null on the last.
+    let next: String?
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import RicochetCore
+import RicochetStore
+
+/// `POST /api/v1/messages` (and its batch form): registers messages and
+/// answers their instrumented HTML and text, return path and headers.
+struct MessageController<Messages: MessageStore>: Sendable {
+    let messages: Messages
+    let urls: TrackingURLs
+    let returnPaths: ReturnPathCodec
+    let bounceLocalPart: String
+    let bounceDomain: String
+
+    static var maximumBatch: Int { 10_000 }
+    static var maximumBodyBytes: Int { 64 * 1024 * 1024 }
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.post("messages", use: create)
+        group.post("messages/batch", use: createBatch)
+        group.get("messages/{id}", use: show)
+    }
+
+    @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<MessageView> {
+        let account = try context.requireAccount()
+        let input = try await request.decodeJSON(as: NewMessageRequest.self, context: context)
+        let (message, view) = try register(input, account: account, path: "")
+        try await messages.insert([message])
+        var headers = HTTPFields()
+        headers[.location] = "/api/v1/messages/\(message.id)"
+        return EditedResponse(status: .created, headers: headers, response: view)
+    }
+
+    @Sendable func createBatch(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<
+        MessageBatchView
+    > {
+        let account = try context.requireAccount()
+        let (input, object) = try await request.decodeJSONObject(
+            as: MessageBatchRequest.self, context: context, maximumBytes: Self.maximumBodyBytes)
+        guard !input.messages.isEmpty, input.messages.count <= Self.maximumBatch else {
+            throw APIError.badRequest("messages must hold 1 to \(Self.maximumBatch) messages", code: "invalid_batch")
+        }
+        if case .list(let items)? = object["messages"] {
+            for (index, item) in items.enumerated() {
+                if case .object(let fields) = item,
+                    let unknown = fields.keys.first(where: { !NewMessageRequest.fields.contains($0) })
+                {
+                    throw APIError.badRequest("messages[\(index)]: unknown field '\(unknown)'", code: "unknown_field")
+                }
+            }
+        }
+        var registered: [Message] = []
+        var views: [MessageView] = []
+        for (index, item) in input.messages.enumerated() {
+            let (message, view) = try register(item, account: account, path: "messages[\(index)].")
+            registered.append(message)
+            views.append(view)
+        }
+        try await messages.insert(registered)
+        return EditedResponse(status: .created, response: MessageBatchView(messages: views))
+    }
+
+    @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> MessageView {
+        let account = try context.requireAccount()
+        let text = try context.parameters.require("id")
+        guard let id = MessageID(text), let message = try await messages.message(id, of: account.id) else {
+            throw APIError.notFound("message \(text)")
+        }
+        return MessageView(message, html: nil, text: nil, returnPath: returnPath(for: message.id))
+    }
+
+    /// Checks and instruments one message.
+    private func register(_ input: NewMessageRequest, account: Account, path: String) throws -> (Message, MessageView) {
+        let recipient = try MessageInput.recipient(input.recipient, at: path)
+        let tags = try MessageInput.tags(input.tags, at: path)
+        let html = try MessageInput.part(input.html, name: "html", at: path)
+        let text = try MessageInput.part(input.text, name: "text", at: path)
+        let id = MessageID.generate()
+        var links: [TrackedLink] = []
+        let instrumentedHTML = html.map { html in
+            let result = HTMLInstrumenter.instrument(html, pixelURL: urls.pixel(for: id)) { urls.url(for: $0, of: id) }
+            links += result.links
+            return result.html
+        }
+        let instrumentedText = text.map { text in
+            let result = TextInstrumenter.instrument(text, startingAt: links.count) { urls.url(for: $0, of: id) }
+            links += result.links
+            return result.text
+        }
+        let message = Message(
+            id: id, accountID: account.id, recipient: recipient, tags: tags, links: links, createdAt: Date())
+        return (
+            message,
+            MessageView(message, html: instrumentedHTML, text: instrumentedText, returnPath: returnPath(for: id))
+        )
+    }
+
+    private func returnPath(for id: MessageID) -> String {
+        returnPaths.address(for: id, local: bounceLocalPart, domain: bounceDomain)
+    }
+}

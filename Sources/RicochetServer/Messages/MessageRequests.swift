@@ -1,0 +1,67 @@
+import RicochetCore
+
+/// One message in `POST /api/v1/messages` or in a batch.
+struct NewMessageRequest: StrictJSONBody {
+    static let fields: Set<String> = ["recipient", "tags", "html", "text"]
+
+    let recipient: String
+    let tags: [String]?
+    let html: String?
+    let text: String?
+}
+
+/// `POST /api/v1/messages/batch`.
+struct MessageBatchRequest: StrictJSONBody {
+    static let fields: Set<String> = ["messages"]
+
+    let messages: [NewMessageRequest]
+}
+
+/// The checks of a message's fields, each answering 400 with what is wrong.
+enum MessageInput {
+    static let maximumTags = 50
+    static let maximumTagLength = 100
+    static let maximumPartBytes = 2 * 1024 * 1024
+
+    static func recipient(_ address: String, at path: String) throws -> String {
+        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        let valid =
+            address.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && !address.unicodeScalars.contains {
+                $0.value <= 0x20 || $0.value == 0x7F || "<>(),;:\\\"[]".unicodeScalars.contains($0)
+            }
+        guard valid else {
+            throw APIError.badRequest(
+                "\(path)recipient '\(address.prefix(100))' is not an email address", code: "invalid_recipient")
+        }
+        return address
+    }
+
+    static func tags(_ tags: [String]?, at path: String) throws -> [String] {
+        let tags = tags ?? []
+        guard tags.count <= maximumTags else {
+            throw APIError.badRequest("\(path)tags: at most \(maximumTags) tags", code: "invalid_tags")
+        }
+        for tag in tags {
+            guard !tag.isEmpty, tag.count <= maximumTagLength, !tag.unicodeScalars.contains(where: { $0.value < 0x20 })
+            else {
+                throw APIError.badRequest(
+                    "\(path)tags: each tag is 1 to \(maximumTagLength) characters without control characters",
+                    code: "invalid_tags")
+            }
+        }
+        var unique: [String] = []
+        for tag in tags where !unique.contains(tag) { unique.append(tag) }
+        return unique
+    }
+
+    static func part(_ text: String?, name: String, at path: String) throws -> String? {
+        guard let text else { return nil }
+        guard text.utf8.count <= maximumPartBytes else {
+            throw APIError.badRequest(
+                "\(path)\(name) is larger than \(maximumPartBytes / 1024 / 1024) MiB", code: "invalid_part")
+        }
+        return text
+    }
+}

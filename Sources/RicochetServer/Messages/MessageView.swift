@@ -1,0 +1,44 @@
+import Hummingbird
+import RicochetCore
+
+/// A registered message as the API answers it: the instrumented parts to send
+/// and the envelope to send them with.
+struct MessageView: ResponseEncodable {
+    struct Link: Encodable {
+        let index: Int
+        let kind: String
+        let url: String
+        let tags: [String]
+    }
+
+    let id: String
+    let recipient: String
+    let tags: [String]
+    let html: String?
+    let text: String?
+    let returnPath: String
+    let headers: [String: String]
+    let links: [Link]
+
+    enum CodingKeys: String, CodingKey {
+        case id, recipient, tags, html, text, headers, links
+        case returnPath = "return_path"
+    }
+
+    init(_ message: Message, html: String?, text: String?, returnPath: String) {
+        id = message.id.description
+        recipient = message.recipient
+        tags = message.tags
+        self.html = html
+        self.text = text
+        self.returnPath = returnPath
+        headers = ["X-Ricochet-Message": message.id.description]
+        links = message.links.map {
+            Link(index: $0.index, kind: $0.kind == .click ? "click" : "image", url: $0.url, tags: $0.tags)
+        }
+    }
+}
+
+struct MessageBatchView: ResponseEncodable {
+    let messages: [MessageView]
+}

@@ -1,0 +1,79 @@
+import Foundation
+import RicochetCore
+import SQLiteNIO
+
+extension SQLiteStore {
+    public func insert(_ events: [Event]) async throws {
+        let rows: [[SQLiteData]] = events.map { event in
+            [
+                .text(event.id), .text(event.accountID), .text(event.type.rawValue),
+                event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
+                event.machineReason.map(SQLiteData.text) ?? .null, .text(JSONPayloadEncoder.encode(event.variables)),
+            ]
+        }
+        try await database.write { connection in
+            for binds in rows {
+                _ = try await connection.query(
+                    """
+                    INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    binds)
+            }
+        }
+    }
+
+    public func events(of account: Account.ID, matching query: EventQuery) async throws -> EventPage {
+        var conditions = ["account_id = ?"]
+        var binds: [SQLiteData] = [.text(account)]
+        if let type = query.type {
+            conditions.append("type = ?")
+            binds.append(.text(type.rawValue))
+        }
+        if let message = query.message {
+            conditions.append("message_id = ?")
+            binds.append(.text(message.description))
+        }
+        if let tag = query.tag {
+            conditions.append("EXISTS (SELECT 1 FROM json_each(variables, '$.tags') WHERE value = ?)")
+            binds.append(.text(tag))
+        }
+        if let since = query.since {
+            conditions.append("occurred_at >= ?")
+            binds.append(.int64(since.milliseconds))
+        }
+        if let until = query.until {
+            conditions.append("occurred_at < ?")
+            binds.append(.int64(until.milliseconds))
+        }
+        if let before = query.before {
+            conditions.append("seq < ?")
+            binds.append(.int64(before))
+        }
+        binds.append(.int64(Int64(query.limit + 1)))
+        let rows = try await database.read(
+            """
+            SELECT seq, id, account_id, type, message_id, occurred_at, machine_reason, variables FROM events
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT ?
+            """,
+            binds)
+        let page = rows.prefix(query.limit)
+        let events = try page.map(Self.event(from:))
+        let next = rows.count > query.limit ? try page.last.map { try $0.int64("seq") } : nil
+        return EventPage(events: events, next: next)
+    }
+
+    static func event(from row: SQLiteRow) throws -> Event {
+        let id = try row.text("id")
+        let typeName = try row.text("type")
+        guard let type = EventType(rawValue: typeName) else {
+            throw StoreError.corrupt("event \(id): type \(typeName)")
+        }
+        return Event(
+            id: id, accountID: try row.text("account_id"), type: type,
+            message: row.column("message_id")?.string.flatMap { MessageID($0) },
+            occurredAt: Date(milliseconds: try row.int64("occurred_at")),
+            machineReason: row.column("machine_reason")?.string,
+            variables: try JSONPayloadDecoder.decode(row.text("variables")))
+    }
+}
