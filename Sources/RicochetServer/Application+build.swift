@@ -103,6 +103,8 @@ func buildRouter<S: Store>(
         bounceDomain: configuration.bounceDomain ?? publicURL.host
     ).addRoutes(to: api)
     EventController(events: store).addRoutes(to: api)
+    MTAEventController(messages: store, recorder: recorder).addRoutes(to: api)
+    StatisticsController(store: store).addRoutes(to: api)
     return router
 }
 

@@ -71,6 +71,7 @@ public struct CachedImage: Sendable, Equatable {
 
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
+    & StatisticsStore
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

@@ -37,8 +37,8 @@ struct EventController<Events: EventStore>: Sendable {
             query.message = id
         }
         query.tag = parameters["tag"].map(String.init)
-        query.since = try parameters["since"].map { try Self.date($0, name: "since") }
-        query.until = try parameters["until"].map { try Self.date($0, name: "until") }
+        query.since = try parameters["since"].map { try QueryTime.parse($0, name: "since") }
+        query.until = try parameters["until"].map { try QueryTime.parse($0, name: "until") }
         if let limit = parameters["limit"] {
             guard let value = Int(limit), (1...Self.maximumLimit).contains(value) else {
                 throw APIError.badRequest(
@@ -56,12 +56,6 @@ struct EventController<Events: EventStore>: Sendable {
         return EventListView(events: page.events.map(EventView.init), next: page.next.map(String.init))
     }
 
-    /// ISO 8601 (`2026-11-29T10:00:00Z`) or Unix seconds.
-    static func date(_ text: Substring, name: String) throws -> Date {
-        if let seconds = Int64(text) { return Date(timeIntervalSince1970: Double(seconds)) }
-        if let date = try? Date(String(text), strategy: .iso8601) { return date }
-        throw APIError.badRequest("\(name) must be an ISO 8601 time or Unix seconds", code: "invalid_field")
-    }
 }
 
 struct EventView: Encodable {
@@ -94,4 +88,13 @@ struct EventListView: ResponseEncodable {
     let events: [EventView]
     /// Pass as `before` for the next page; null on the last.
     let next: String?
+}
+
+/// A time in a query string: ISO 8601 (`2026-11-29T10:00:00Z`) or Unix seconds.
+enum QueryTime {
+    static func parse(_ text: Substring, name: String) throws -> Date {
+        if let seconds = Int64(text) { return Date(timeIntervalSince1970: Double(seconds)) }
+        if let date = try? Date(String(text), strategy: .iso8601) { return date }
+        throw APIError.badRequest("\(name) must be an ISO 8601 time or Unix seconds", code: "invalid_field")
+    }
 }

@@ -11,8 +11,8 @@ import ServiceLifecycle
 /// Later stages (the delivery outbox) join the same transaction here.
 actor EventRecorder<Events: EventStore & MessageStore>: Service {
     private struct Pending {
-        let hits: [TrackingHit]
-        let continuation: CheckedContinuation<[Event], any Error>
+        let drafts: [EventDraft]
+        let continuation: CheckedContinuation<[Event?], any Error>
     }
 
     private let store: Events
@@ -31,13 +31,13 @@ actor EventRecorder<Events: EventStore & MessageStore>: Service {
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Records the events of `hits` and returns them once durable. Hits on
-    /// messages that no longer exist record nothing.
+    /// Records the events of `drafts` and returns them once durable, one per
+    /// draft: nil where the message does not exist (or is `account`'s no more).
     @discardableResult
-    func record(_ hits: [TrackingHit]) async throws -> [Event] {
+    func record(_ drafts: [EventDraft]) async throws -> [Event?] {
         guard running else { throw CancellationError() }
         return try await withCheckedThrowingContinuation { continuation in
-            queue.append(Pending(hits: hits, continuation: continuation))
+            queue.append(Pending(drafts: drafts, continuation: continuation))
             wake.yield()
         }
     }
@@ -63,22 +63,20 @@ actor EventRecorder<Events: EventStore & MessageStore>: Service {
     private func commitNext() async {
         var batch: [Pending] = []
         var count = 0
-        while let first = queue.first, batch.isEmpty || count + first.hits.count <= Self.maximumBatch {
+        while let first = queue.first, batch.isEmpty || count + first.drafts.count <= Self.maximumBatch {
             batch.append(queue.removeFirst())
-            count += first.hits.count
+            count += first.drafts.count
         }
         do {
-            let hits = batch.flatMap(\.hits)
-            let messages = try await store.messages(hits.map(\.message))
-            var perCaller: [[Event]] = []
-            for pending in batch {
-                perCaller.append(
-                    pending.hits.compactMap { hit in messages[hit.message].map { Event.tracking(hit, of: $0) } })
+            let drafts = batch.flatMap(\.drafts)
+            let messages = try await store.messages(drafts.map(\.message))
+            let perCaller: [[Event?]] = batch.map { pending in
+                pending.drafts.map { draft in messages[draft.message].map { draft.event(of: $0) } }
             }
-            try await store.insert(perCaller.flatMap { $0 })
+            try await store.insert(perCaller.flatMap { $0.compactMap { $0 } })
             for (pending, events) in zip(batch, perCaller) { pending.continuation.resume(returning: events) }
         } catch {
-            logger.error("recording events failed", metadata: ["error": "\(error)", "hits": "\(count)"])
+            logger.error("recording events failed", metadata: ["error": "\(error)", "events": "\(count)"])
             for pending in batch { pending.continuation.resume(throwing: error) }
         }
     }

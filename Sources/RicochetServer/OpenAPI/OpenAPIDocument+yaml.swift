@@ -422,6 +422,52 @@ paths:
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
   /api/v1/events:
+    post:
+      operationId: reportEvents
+      summary: Deliveries and failures reported by the sending MTA; one event object, or {"events":[...]}. Each item is accepted or refused alone.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              oneOf:
+                - $ref: "#/components/schemas/MTAReport"
+                - type: object
+                  additionalProperties: false
+                  required: [events]
+                  properties:
+                    events:
+                      type: array
+                      minItems: 1
+                      maxItems: 10000
+                      items: { $ref: "#/components/schemas/MTAReport" }
+      responses:
+        "202":
+          description: What became of each item (202 recorded, 400 invalid, 422 unknown message).
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [accepted, rejected, results]
+                properties:
+                  accepted: { type: integer }
+                  rejected: { type: integer }
+                  results:
+                    type: array
+                    items:
+                      type: object
+                      required: [index, status]
+                      properties:
+                        index: { type: integer }
+                        status: { type: integer, enum: [202, 400, 422] }
+                        event: { type: string }
+                        error:
+                          type: object
+                          properties:
+                            code: { type: string }
+                            message: { type: string }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
     get:
       operationId: listEvents
       summary: The event log, newest first.
@@ -446,6 +492,48 @@ paths:
                     type: array
                     items: { $ref: "#/components/schemas/Event" }
                   next: { type: [string, "null"] }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+  /api/v1/statistics:
+    get:
+      operationId: statistics
+      summary: The general statistics - totals and uniques per event type and period, machine and human apart, clicks per link.
+      parameters:
+        - { name: from, in: query, description: "ISO 8601 or Unix seconds; default 48 hours or 30 days before to", schema: { type: string } }
+        - { name: to, in: query, description: "ISO 8601 or Unix seconds; default the end of the current period", schema: { type: string } }
+        - { name: tag, in: query, schema: { type: string } }
+        - { name: interval, in: query, schema: { type: string, enum: [hour, day], default: day } }
+      responses:
+        "200":
+          description: The counts. Unique counts distinct messages.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [from, to, interval, totals, series, links]
+                properties:
+                  from: { type: string, format: date-time }
+                  to: { type: string, format: date-time }
+                  interval: { type: string }
+                  tag: { type: [string, "null"] }
+                  totals:
+                    type: object
+                    additionalProperties: { $ref: "#/components/schemas/Counts" }
+                  series:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        start: { type: string, format: date-time }
+                      additionalProperties: { $ref: "#/components/schemas/Counts" }
+                  links:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        url: { type: string }
+                        clicks: { type: integer }
+                        unique: { type: integer }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
 components:
@@ -590,6 +678,27 @@ components:
         variables:
           type: object
           description: What feedback loops receive (id, type, timestamp, time, recipient, ip, original, useragent, referer, tags, ...).
+    Counts:
+      type: object
+      required: [total, unique, human, machine]
+      properties:
+        total: { type: integer }
+        unique: { type: integer }
+        human: { type: integer }
+        machine: { type: integer }
+    MTAReport:
+      type: object
+      additionalProperties: false
+      required: [type, message, code]
+      properties:
+        type: { type: string, enum: [delivery, failure] }
+        message: { type: string }
+        state: { type: string, maxLength: 32, description: "connect, mail, rcpt, data, or bounce; failures default to rcpt" }
+        action: { type: string, maxLength: 32 }
+        code: { type: integer, minimum: 200, maximum: 599 }
+        extended: { type: string, description: "Enhanced status code such as 5.1.1" }
+        description: { type: string, maxLength: 4096 }
+        time: { type: [string, integer], description: "ISO 8601 or Unix seconds; default now" }
 
 """#
 }

@@ -73,7 +73,7 @@ struct TrackingController<S: Store>: Sendable {
             referer: String((request.headers[.referer] ?? "").prefix(2048)),
             isHead: request.method == .head, at: Date())
         do {
-            try await recorder.record([hit])
+            try await recorder.record([.tracking(hit)])
         } catch {
             // Answering would claim the event is kept; it is not.
             throw APIError(
