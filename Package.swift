@@ -32,6 +32,7 @@ let package = Package(
             dependencies: [
                 "RicochetCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

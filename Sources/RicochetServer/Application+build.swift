@@ -105,6 +105,7 @@ func buildRouter<S: Store>(
     EventController(events: store).addRoutes(to: api)
     MTAEventController(messages: store, recorder: recorder).addRoutes(to: api)
     StatisticsController(store: store).addRoutes(to: api)
+    ProfileController(profiles: store).addRoutes(to: api)
     return router
 }
 

@@ -69,9 +69,30 @@ public struct CachedImage: Sendable, Equatable {
     }
 }
 
+/// Profile databases and profiles. Each change is stored with the event that
+/// reports it, in one transaction.
+public protocol ProfileStore: Sendable {
+    /// Throws ``StoreError/conflict`` when the account has a database of that name.
+    func insert(_ database: ProfileDatabase) async throws
+    func profileDatabases(of account: Account.ID) async throws -> [ProfileDatabase]
+    func profileDatabase(_ id: String, of account: Account.ID) async throws -> ProfileDatabase?
+    func insert(_ profile: Profile, event: Event) async throws
+    func update(_ profile: Profile, event: Event) async throws
+    /// Returns false when there was no such profile.
+    func deleteProfile(_ profile: Profile, event: Event) async throws -> Bool
+    func profile(_ id: String, of account: Account.ID) async throws -> Profile?
+    /// The profiles with these ids, whatever their account.
+    func profiles(_ ids: [String]) async throws -> [String: Profile]
+    /// Profiles of a database whose fields equal all of `fields`, oldest first, after the cursor.
+    func profiles(
+        in database: String, of account: Account.ID, where fields: [String: String], after: String?, limit: Int
+    )
+        async throws -> [Profile]
+}
+
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
-    & StatisticsStore
+    & StatisticsStore & ProfileStore
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

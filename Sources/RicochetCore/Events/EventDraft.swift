@@ -12,11 +12,11 @@ public enum EventDraft: Sendable {
         }
     }
 
-    /// The enriched event, given the message it is about.
-    public func event(of message: Message) -> Event {
+    /// The enriched event, given the message it is about and its recipient's profile.
+    public func event(of message: Message, profile: Profile?) -> Event {
         switch self {
-        case .tracking(let hit): .tracking(hit, of: message)
-        case .report(let report): .report(report, of: message)
+        case .tracking(let hit): .tracking(hit, of: message, profile: profile)
+        case .report(let report): .report(report, of: message, profile: profile)
         }
     }
 }

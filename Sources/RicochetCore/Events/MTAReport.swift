@@ -38,7 +38,7 @@ public struct MTAReport: Sendable, Equatable {
 
 extension Event {
     /// The delivery or failure event of an MTA report on `message`.
-    public static func report(_ report: MTAReport, of message: Message) -> Event {
+    public static func report(_ report: MTAReport, of message: Message, profile: Profile? = nil) -> Event {
         let eventID = newID()
         var variables: OrderedDictionary<String, PayloadValue> = [
             "id": .string(message.id.description),
@@ -55,6 +55,7 @@ extension Event {
         variables["extended"] = .string(report.extended)
         variables["description"] = .string(report.description)
         variables["tags"] = .list(message.tags.map(PayloadValue.string))
+        if let profile { variables["profile"] = profile.summary }
         variables["event"] = .string(eventID)
         return Event(
             id: eventID, accountID: message.accountID, type: report.kind == .delivery ? .delivery : .failure,

@@ -9,9 +9,12 @@ public struct Message: Sendable, Equatable {
     public let tags: [String]
     public let links: [TrackedLink]
     public let createdAt: Date
+    /// The recipient's profile, whose data enriches the message's events.
+    public let profileID: String?
 
     public init(
-        id: MessageID, accountID: Account.ID, recipient: String, tags: [String], links: [TrackedLink], createdAt: Date
+        id: MessageID, accountID: Account.ID, recipient: String, tags: [String], links: [TrackedLink], createdAt: Date,
+        profileID: String? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -19,5 +22,6 @@ public struct Message: Sendable, Equatable {
         self.tags = tags
         self.links = links
         self.createdAt = createdAt
+        self.profileID = profileID
     }
 }

@@ -53,6 +53,26 @@ extension Request {
         }
     }
 
+    /// The body as a JSON object, fields in their order, for bodies checked
+    /// field by field rather than decoded into a type.
+    func decodeJSONObjectOnly(context: some RequestContext) async throws -> OrderedDictionary<String, PayloadValue> {
+        var request = self
+        let buffer = try await request.collectBody(upTo: Self.maximumJSONBytes)
+        let parsed: PayloadValue
+        do {
+            parsed = try JSONPayloadDecoder.decode(buffer.readableBytesView)
+        } catch {
+            throw APIError.badRequest(
+                buffer.readableBytes == 0
+                    ? "the request body is empty; send a JSON object" : "the request body is not valid JSON: \(error)",
+                code: "malformed_json")
+        }
+        guard case .object(let object) = parsed else {
+            throw APIError.badRequest("the request body must be a JSON object", code: "malformed_json")
+        }
+        return object
+    }
+
     static func describe(_ error: DecodingError) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
             codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }

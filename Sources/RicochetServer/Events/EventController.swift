@@ -88,6 +88,14 @@ struct EventListView: ResponseEncodable {
     let events: [EventView]
     /// Pass as `before` for the next page; null on the last.
     let next: String?
+
+    enum CodingKeys: String, CodingKey { case events, next }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(events, forKey: .events)
+        try container.encode(next, forKey: .next)
+    }
 }
 
 /// A time in a query string: ISO 8601 (`2026-11-29T10:00:00Z`) or Unix seconds.

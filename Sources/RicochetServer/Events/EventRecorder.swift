@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// the next one — and a caller is answered only once its event is durable.
 ///
 /// Later stages (the delivery outbox) join the same transaction here.
-actor EventRecorder<Events: EventStore & MessageStore>: Service {
+actor EventRecorder<Events: EventStore & MessageStore & ProfileStore>: Service {
     private struct Pending {
         let drafts: [EventDraft]
         let continuation: CheckedContinuation<[Event?], any Error>
@@ -70,8 +70,13 @@ actor EventRecorder<Events: EventStore & MessageStore>: Service {
         do {
             let drafts = batch.flatMap(\.drafts)
             let messages = try await store.messages(drafts.map(\.message))
+            let profiles = try await store.profiles(messages.values.compactMap(\.profileID))
             let perCaller: [[Event?]] = batch.map { pending in
-                pending.drafts.map { draft in messages[draft.message].map { draft.event(of: $0) } }
+                pending.drafts.map { draft in
+                    messages[draft.message].map { message in
+                        draft.event(of: message, profile: message.profileID.flatMap { profiles[$0] })
+                    }
+                }
             }
             try await store.insert(perCaller.flatMap { $0.compactMap { $0 } })
             for (pending, events) in zip(batch, perCaller) { pending.continuation.resume(returning: events) }

@@ -5,7 +5,7 @@ import RicochetStore
 
 /// `POST /api/v1/messages` (and its batch form): registers messages and
 /// answers their instrumented HTML and text, return path and headers.
-struct MessageController<Messages: MessageStore>: Sendable {
+struct MessageController<Messages: MessageStore & ProfileStore>: Sendable {
     let messages: Messages
     let urls: TrackingURLs
     let returnPaths: ReturnPathCodec
@@ -24,6 +24,7 @@ struct MessageController<Messages: MessageStore>: Sendable {
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<MessageView> {
         let account = try context.requireAccount()
         let input = try await request.decodeJSON(as: NewMessageRequest.self, context: context)
+        try await checkProfiles(of: [input], account: account)
         let (message, view) = try register(input, account: account, path: "")
         try await messages.insert([message])
         var headers = HTTPFields()
@@ -49,6 +50,7 @@ struct MessageController<Messages: MessageStore>: Sendable {
                 }
             }
         }
+        try await checkProfiles(of: input.messages, account: account)
         var registered: [Message] = []
         var views: [MessageView] = []
         for (index, item) in input.messages.enumerated() {
@@ -67,6 +69,20 @@ struct MessageController<Messages: MessageStore>: Sendable {
             throw APIError.notFound("message \(text)")
         }
         return MessageView(message, html: nil, text: nil, returnPath: returnPath(for: message.id))
+    }
+
+    /// Every named profile must be one of the account's.
+    private func checkProfiles(of inputs: [NewMessageRequest], account: Account) async throws {
+        let named = inputs.compactMap(\.profile)
+        guard !named.isEmpty else { return }
+        let found = try await messages.profiles(named)
+        for (index, input) in inputs.enumerated() {
+            guard let id = input.profile else { continue }
+            guard found[id]?.accountID == account.id else {
+                let path = inputs.count > 1 ? "messages[\(index)]." : ""
+                throw APIError.badRequest("\(path)profile: no profile \(id) in this account", code: "unknown_profile")
+            }
+        }
     }
 
     /// Checks and instruments one message.
@@ -88,7 +104,8 @@ struct MessageController<Messages: MessageStore>: Sendable {
             return result.text
         }
         let message = Message(
-            id: id, accountID: account.id, recipient: recipient, tags: tags, links: links, createdAt: Date())
+            id: id, accountID: account.id, recipient: recipient, tags: tags, links: links, createdAt: Date(),
+            profileID: input.profile)
         return (
             message,
             MessageView(message, html: instrumentedHTML, text: instrumentedText, returnPath: returnPath(for: id))

@@ -13,6 +13,7 @@ struct MessageView: ResponseEncodable {
 
     let id: String
     let recipient: String
+    let profile: String?
     let tags: [String]
     let html: String?
     let text: String?
@@ -21,13 +22,14 @@ struct MessageView: ResponseEncodable {
     let links: [Link]
 
     enum CodingKeys: String, CodingKey {
-        case id, recipient, tags, html, text, headers, links
+        case id, recipient, profile, tags, html, text, headers, links
         case returnPath = "return_path"
     }
 
     init(_ message: Message, html: String?, text: String?, returnPath: String) {
         id = message.id.description
         recipient = message.recipient
+        profile = message.profileID
         tags = message.tags
         self.html = html
         self.text = text

@@ -536,6 +536,144 @@ paths:
                         unique: { type: integer }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
+  /api/v1/databases:
+    post:
+      operationId: createDatabase
+      summary: Creates a profile database.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [name]
+              properties:
+                name: { type: string, minLength: 1, maxLength: 100 }
+      responses:
+        "201":
+          description: The database.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/ProfileDatabase" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "409": { $ref: "#/components/responses/Error" }
+    get:
+      operationId: listDatabases
+      summary: The account's profile databases.
+      responses:
+        "200":
+          description: The databases.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [databases]
+                properties:
+                  databases:
+                    type: array
+                    items: { $ref: "#/components/schemas/ProfileDatabase" }
+        "401": { $ref: "#/components/responses/Error" }
+  /api/v1/databases/{db}/profiles:
+    parameters:
+      - $ref: "#/components/parameters/DatabaseID"
+    post:
+      operationId: createProfile
+      summary: Creates a profile; records a profile.create event.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                fields:
+                  type: object
+                  additionalProperties: { type: string, maxLength: 4000 }
+                interests:
+                  type: array
+                  items: { type: string }
+      responses:
+        "201":
+          description: The profile.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Profile" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+    get:
+      operationId: listProfiles
+      summary: Profiles of the database, oldest first; fields[NAME]=VALUE filters (all must match).
+      parameters:
+        - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+        - { name: after, in: query, description: The `next` of the previous page., schema: { type: string } }
+      responses:
+        "200":
+          description: One page of profiles.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [profiles, next]
+                properties:
+                  profiles:
+                    type: array
+                    items: { $ref: "#/components/schemas/Profile" }
+                  next: { type: [string, "null"] }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+  /api/v1/databases/{db}/profiles/{id}:
+    parameters:
+      - $ref: "#/components/parameters/DatabaseID"
+      - { name: id, in: path, required: true, schema: { type: string } }
+    get:
+      operationId: getProfile
+      summary: One profile.
+      responses:
+        "200":
+          description: The profile.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Profile" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+    patch:
+      operationId: updateProfile
+      summary: Changes only what the body names (a field set to null is removed; interests are replaced); records a profile.update event whose parameters are the changes.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                fields:
+                  type: object
+                  additionalProperties: { type: [string, "null"] }
+                interests:
+                  type: array
+                  items: { type: string }
+      responses:
+        "200":
+          description: The profile.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Profile" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+    delete:
+      operationId: deleteProfile
+      summary: Deletes the profile; records a profile.delete event.
+      responses:
+        "204": { description: Deleted. }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
 components:
   securitySchemes:
     apiKey:
@@ -545,6 +683,11 @@ components:
   parameters:
     LoopID:
       name: id
+      in: path
+      required: true
+      schema: { type: string }
+    DatabaseID:
+      name: db
       in: path
       required: true
       schema: { type: string }
@@ -632,6 +775,7 @@ components:
       required: [recipient]
       properties:
         recipient: { type: string, format: email }
+        profile: { type: string, description: "The recipient's profile (prf_...); its data enriches the message's events." }
         tags:
           type: array
           maxItems: 50
@@ -699,6 +843,27 @@ components:
         extended: { type: string, description: "Enhanced status code such as 5.1.1" }
         description: { type: string, maxLength: 4096 }
         time: { type: [string, integer], description: "ISO 8601 or Unix seconds; default now" }
+    ProfileDatabase:
+      type: object
+      required: [id, name, created_at]
+      properties:
+        id: { type: string }
+        name: { type: string }
+        created_at: { type: string, format: date-time }
+    Profile:
+      type: object
+      required: [id, database, fields, interests, created_at, modified_at]
+      properties:
+        id: { type: string }
+        database: { type: string }
+        fields:
+          type: object
+          additionalProperties: { type: string }
+        interests:
+          type: array
+          items: { type: string }
+        created_at: { type: string, format: date-time }
+        modified_at: { type: string, format: date-time }
 
 """#
 }

@@ -83,6 +83,31 @@ enum SQLiteSchema {
             ) STRICT
             """,
         ],
+        // 3: profile databases and profiles; messages name their recipient's profile.
+        [
+            """
+            CREATE TABLE profile_databases (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                UNIQUE (account_id, name)
+            ) STRICT
+            """,
+            """
+            CREATE TABLE profiles (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                database_id TEXT NOT NULL REFERENCES profile_databases(id) ON DELETE CASCADE,
+                fields TEXT NOT NULL,
+                interests TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                modified_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX profiles_database ON profiles(database_id, created_at)",
+            "ALTER TABLE messages ADD COLUMN profile_id TEXT",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -4,22 +4,26 @@ import SQLiteNIO
 
 extension SQLiteStore {
     public func insert(_ events: [Event]) async throws {
-        let rows: [[SQLiteData]] = events.map { event in
-            [
-                .text(event.id), .text(event.accountID), .text(event.type.rawValue),
-                event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
-                event.machineReason.map(SQLiteData.text) ?? .null, .text(JSONPayloadEncoder.encode(event.variables)),
-            ]
-        }
         try await database.write { connection in
-            for binds in rows {
-                _ = try await connection.query(
-                    """
-                    INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    binds)
-            }
+            try await Self.insert(events, on: connection)
+        }
+    }
+
+    /// Inserts events inside the caller's transaction: wherever an event is
+    /// recorded, it commits with the change it reports.
+    static func insert(_ events: [Event], on connection: SQLiteConnection) async throws {
+        for event in events {
+            _ = try await connection.query(
+                """
+                INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(event.id), .text(event.accountID), .text(event.type.rawValue),
+                    event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
+                    event.machineReason.map(SQLiteData.text) ?? .null,
+                    .text(JSONPayloadEncoder.encode(event.variables)),
+                ])
         }
     }
 

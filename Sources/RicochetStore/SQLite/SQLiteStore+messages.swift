@@ -9,13 +9,16 @@ extension SQLiteStore {
                 .text(message.id.description), .text(message.accountID), .text(message.recipient),
                 .text(JSONPayloadEncoder.encode(.list(message.tags.map(PayloadValue.string)))),
                 .text(JSONPayloadEncoder.encode(.list(message.links.map(Self.payload(for:))))),
-                .int64(message.createdAt.milliseconds),
+                .int64(message.createdAt.milliseconds), message.profileID.map(SQLiteData.text) ?? .null,
             ]
         }
         try await database.write { connection in
             for binds in rows {
                 _ = try await connection.query(
-                    "INSERT INTO messages (id, account_id, recipient, tags, links, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    """
+                    INSERT INTO messages (id, account_id, recipient, tags, links, created_at, profile_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
                     binds)
             }
         }
@@ -26,7 +29,7 @@ extension SQLiteStore {
         let unique = Array(Set(ids))
         let placeholders = Array(repeating: "?", count: unique.count).joined(separator: ", ")
         let rows = try await database.read(
-            "SELECT id, account_id, recipient, tags, links, created_at FROM messages WHERE id IN (\(placeholders))",
+            "SELECT \(Self.messageColumns) FROM messages WHERE id IN (\(placeholders))",
             unique.map { .text($0.description) })
         var found: [MessageID: Message] = [:]
         for row in rows {
@@ -38,10 +41,12 @@ extension SQLiteStore {
 
     public func message(_ id: MessageID, of account: Account.ID) async throws -> Message? {
         try await database.read(
-            "SELECT id, account_id, recipient, tags, links, created_at FROM messages WHERE id = ? AND account_id = ?",
+            "SELECT \(Self.messageColumns) FROM messages WHERE id = ? AND account_id = ?",
             [.text(id.description), .text(account)]
         ).first.map(Self.message(from:))
     }
+
+    static let messageColumns = "id, account_id, recipient, tags, links, created_at, profile_id"
 
     static func payload(for link: TrackedLink) -> PayloadValue {
         [
@@ -69,7 +74,8 @@ extension SQLiteStore {
         }
         return Message(
             id: id, accountID: try row.text("account_id"), recipient: try row.text("recipient"), tags: tags,
-            links: links, createdAt: Date(milliseconds: try row.int64("created_at")))
+            links: links, createdAt: Date(milliseconds: try row.int64("created_at")),
+            profileID: row.column("profile_id")?.string)
     }
 
     static func strings(_ value: PayloadValue) throws -> [String] {

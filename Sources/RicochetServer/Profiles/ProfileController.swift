@@ -1,0 +1,154 @@
+import Foundation
+import Hummingbird
+import OrderedCollections
+import RicochetCore
+import RicochetStore
+
+/// Profile databases and profiles. Every create, update and delete of a
+/// profile is recorded as a `profile.*` event in the same transaction.
+struct ProfileController<Profiles: ProfileStore>: Sendable {
+    let profiles: Profiles
+
+    static var maximumLimit: Int { 1000 }
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.post("databases", use: createDatabase)
+        group.get("databases", use: listDatabases)
+        group.post("databases/{db}/profiles", use: create)
+        group.get("databases/{db}/profiles", use: list)
+        group.get("databases/{db}/profiles/{id}", use: show)
+        group.patch("databases/{db}/profiles/{id}", use: update)
+        group.delete("databases/{db}/profiles/{id}", use: delete)
+    }
+
+    @Sendable func createDatabase(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<
+        ProfileDatabaseView
+    > {
+        let account = try context.requireAccount()
+        let object = try await request.decodeJSONObjectOnly(context: context)
+        try ProfileInput.onlyKnown(object, ["name"])
+        guard case .string(let rawName)? = object["name"] else {
+            throw APIError.badRequest("missing field 'name' (a string)", code: "invalid_field")
+        }
+        let database = ProfileDatabase(
+            id: ProfileDatabase.newID(), accountID: account.id, name: try ProfileInput.name(rawName, of: "database"),
+            createdAt: Date())
+        do {
+            try await profiles.insert(database)
+        } catch StoreError.conflict {
+            throw APIError(.conflict, code: "name_taken", message: "a database named '\(database.name)' exists")
+        }
+        return EditedResponse(status: .created, response: ProfileDatabaseView(database))
+    }
+
+    @Sendable func listDatabases(_ request: Request, context: APIRequestContext) async throws -> ProfileDatabaseListView
+    {
+        let account = try context.requireAccount()
+        return ProfileDatabaseListView(
+            databases: try await profiles.profileDatabases(of: account.id).map(ProfileDatabaseView.init))
+    }
+
+    @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<ProfileView> {
+        let database = try await database(for: context)
+        let object = try await request.decodeJSONObjectOnly(context: context)
+        try ProfileInput.onlyKnown(object, ["fields", "interests"])
+        let fields = try ProfileInput.fields(object["fields"], allowingNull: false).compactMapValues { $0 }
+        let interests = try ProfileInput.interests(object["interests"]) ?? []
+        let now = Date()
+        let profile = Profile(
+            id: Profile.newID(), accountID: database.accountID, databaseID: database.id, fields: fields,
+            interests: interests, createdAt: now, modifiedAt: now)
+        let parameters: PayloadValue = [
+            "fields": .object(fields.mapValues(PayloadValue.string)),
+            "interests": .list(interests.map(PayloadValue.string)),
+        ]
+        try await profiles.insert(profile, event: .profile(.profileCreate, profile, parameters: parameters, at: now))
+        return EditedResponse(status: .created, response: ProfileView(profile))
+    }
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> ProfileListView {
+        let database = try await database(for: context)
+        var filters: [String: String] = [:]
+        var limit = 100
+        var after: String?
+        for (key, value) in request.uri.queryParameters {
+            // Brackets arrive percent-encoded from most clients.
+            let name = String(key).removingPercentEncoding ?? String(key)
+            if name.hasPrefix("fields["), name.hasSuffix("]"), name.count > 8 {
+                filters[String(name.dropFirst(7).dropLast())] = String(value)
+            } else if name == "limit", let number = Int(value), (1...Self.maximumLimit).contains(number) {
+                limit = number
+            } else if name == "after" {
+                after = String(value)
+            } else {
+                throw APIError.badRequest(
+                    "unknown or invalid parameter '\(name)'; use fields[NAME]=VALUE, limit (1 to \(Self.maximumLimit)) and after",
+                    code: "unknown_field")
+            }
+        }
+        let page = try await profiles.profiles(
+            in: database.id, of: database.accountID, where: filters, after: after, limit: limit + 1)
+        let shown = page.prefix(limit)
+        return ProfileListView(
+            profiles: shown.map(ProfileView.init), next: page.count > limit ? shown.last?.id : nil)
+    }
+
+    @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> ProfileView {
+        ProfileView(try await profile(for: context))
+    }
+
+    @Sendable func update(_ request: Request, context: APIRequestContext) async throws -> ProfileView {
+        var profile = try await profile(for: context)
+        let object = try await request.decodeJSONObjectOnly(context: context)
+        try ProfileInput.onlyKnown(object, ["fields", "interests"])
+        let changes = try ProfileInput.fields(object["fields"], allowingNull: true)
+        let interests = try ProfileInput.interests(object["interests"])
+        var changedFields = OrderedDictionary<String, PayloadValue>()
+        for (name, value) in changes where profile.fields[name] != value {
+            profile.fields[name] = value
+            changedFields[name] = value.map(PayloadValue.string) ?? .null
+        }
+        var parameters = OrderedDictionary<String, PayloadValue>()
+        if !changedFields.isEmpty { parameters["fields"] = .object(changedFields) }
+        if let interests, interests != profile.interests {
+            profile.interests = interests
+            parameters["interests"] = .list(interests.map(PayloadValue.string))
+        }
+        guard !parameters.isEmpty else { return ProfileView(profile) }
+        profile.modifiedAt = Date()
+        do {
+            try await profiles.update(
+                profile,
+                event: .profile(.profileUpdate, profile, parameters: .object(parameters), at: profile.modifiedAt))
+        } catch StoreError.notFound {
+            throw APIError.notFound("profile \(profile.id)")
+        }
+        return ProfileView(profile)
+    }
+
+    @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> HTTPResponse.Status {
+        let profile = try await profile(for: context)
+        let event = Event.profile(.profileDelete, profile, parameters: [:], at: Date())
+        guard try await profiles.deleteProfile(profile, event: event) else {
+            throw APIError.notFound("profile \(profile.id)")
+        }
+        return .noContent
+    }
+
+    private func database(for context: APIRequestContext) async throws -> ProfileDatabase {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("db")
+        guard let database = try await profiles.profileDatabase(id, of: account.id) else {
+            throw APIError.notFound("database \(id)")
+        }
+        return database
+    }
+
+    private func profile(for context: APIRequestContext) async throws -> Profile {
+        let database = try await database(for: context)
+        let id = try context.parameters.require("id")
+        guard let profile = try await profiles.profile(id, of: database.accountID), profile.databaseID == database.id
+        else { throw APIError.notFound("profile \(id)") }
+        return profile
+    }
+}

@@ -1,0 +1,85 @@
+import OrderedCollections
+import RicochetCore
+
+/// The checks of profile data, each answering 400 with what is wrong.
+enum ProfileInput {
+    static let maximumFields = 200
+    static let maximumNameLength = 100
+    static let maximumValueLength = 4000
+    static let maximumInterests = 200
+
+    static func name(_ name: String, of what: String) throws -> String {
+        let trimmed = name.trimmingWhitespaceAndNewlines()
+        guard !trimmed.isEmpty, trimmed.count <= maximumNameLength,
+            !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 })
+        else {
+            throw APIError.badRequest(
+                "\(what) name must be 1 to \(maximumNameLength) characters without control characters",
+                code: "invalid_name")
+        }
+        return trimmed
+    }
+
+    /// Field values are strings; with `allowingNull`, null removes a field.
+    static func fields(_ value: PayloadValue?, allowingNull: Bool) throws -> OrderedDictionary<String, String?> {
+        guard let value else { return [:] }
+        guard case .object(let object) = value else {
+            throw APIError.badRequest("fields must be an object of strings", code: "invalid_fields")
+        }
+        guard object.count <= maximumFields else {
+            throw APIError.badRequest("at most \(maximumFields) fields", code: "invalid_fields")
+        }
+        var fields = OrderedDictionary<String, String?>()
+        for (name, element) in object {
+            guard !name.isEmpty, name.count <= maximumNameLength else {
+                throw APIError.badRequest(
+                    "field names are 1 to \(maximumNameLength) characters", code: "invalid_fields")
+            }
+            switch element {
+            case .string(let text) where text.count <= maximumValueLength:
+                fields[name] = .some(text)
+            case .integer(let number):
+                fields[name] = .some(String(number))
+            case .null where allowingNull:
+                fields[name] = .some(nil)
+            default:
+                throw APIError.badRequest(
+                    "fields.\(name) must be a string of at most \(maximumValueLength) characters"
+                        + (allowingNull ? ", or null to remove it" : ""),
+                    code: "invalid_fields")
+            }
+        }
+        return fields
+    }
+
+    static func interests(_ value: PayloadValue?) throws -> [String]? {
+        guard let value else { return nil }
+        guard case .list(let items) = value, items.count <= maximumInterests else {
+            throw APIError.badRequest(
+                "interests must be a list of at most \(maximumInterests) strings", code: "invalid_interests")
+        }
+        var interests: [String] = []
+        for item in items {
+            guard case .string(let text) = item, !text.isEmpty, text.count <= maximumNameLength else {
+                throw APIError.badRequest(
+                    "each interest is a string of 1 to \(maximumNameLength) characters", code: "invalid_interests")
+            }
+            if !interests.contains(text) { interests.append(text) }
+        }
+        return interests
+    }
+
+    static func onlyKnown(_ object: OrderedDictionary<String, PayloadValue>, _ known: Set<String>) throws {
+        if let unknown = object.keys.first(where: { !known.contains($0) }) {
+            throw APIError.badRequest(
+                "unknown field '\(unknown)'; accepted fields: \(known.sorted().joined(separator: ", "))",
+                code: "unknown_field")
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespaceAndNewlines() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}

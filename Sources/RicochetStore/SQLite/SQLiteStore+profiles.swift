@@ -1,0 +1,151 @@
+import Foundation
+import OrderedCollections
+import RicochetCore
+import SQLiteNIO
+
+extension SQLiteStore {
+    public func insert(_ profileDatabase: ProfileDatabase) async throws {
+        try await database.write { connection in
+            let taken = try await connection.query(
+                "SELECT 1 FROM profile_databases WHERE account_id = ? AND name = ?",
+                [.text(profileDatabase.accountID), .text(profileDatabase.name)])
+            guard taken.isEmpty else { throw StoreError.conflict }
+            _ = try await connection.query(
+                "INSERT INTO profile_databases (id, account_id, name, created_at) VALUES (?, ?, ?, ?)",
+                [
+                    .text(profileDatabase.id), .text(profileDatabase.accountID), .text(profileDatabase.name),
+                    .int64(profileDatabase.createdAt.milliseconds),
+                ])
+        }
+    }
+
+    public func profileDatabases(of account: Account.ID) async throws -> [ProfileDatabase] {
+        try await database.read(
+            "SELECT id, account_id, name, created_at FROM profile_databases WHERE account_id = ? ORDER BY created_at, id",
+            [.text(account)]
+        ).map(Self.profileDatabase(from:))
+    }
+
+    public func profileDatabase(_ id: String, of account: Account.ID) async throws -> ProfileDatabase? {
+        try await database.read(
+            "SELECT id, account_id, name, created_at FROM profile_databases WHERE id = ? AND account_id = ?",
+            [.text(id), .text(account)]
+        ).first.map(Self.profileDatabase(from:))
+    }
+
+    public func insert(_ profile: Profile, event: Event) async throws {
+        try await database.write { connection in
+            _ = try await connection.query(
+                """
+                INSERT INTO profiles (id, account_id, database_id, fields, interests, created_at, modified_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                Self.binds(for: profile))
+            try await Self.insert([event], on: connection)
+        }
+    }
+
+    public func update(_ profile: Profile, event: Event) async throws {
+        try await database.write { connection in
+            let changed = try await connection.query(
+                "UPDATE profiles SET fields = ?, interests = ?, modified_at = ? WHERE id = ? AND account_id = ? RETURNING id",
+                [
+                    .text(Self.fieldsColumn(profile.fields)), .text(Self.interestsColumn(profile.interests)),
+                    .int64(profile.modifiedAt.milliseconds), .text(profile.id), .text(profile.accountID),
+                ])
+            guard !changed.isEmpty else { throw StoreError.notFound }
+            try await Self.insert([event], on: connection)
+        }
+    }
+
+    public func deleteProfile(_ profile: Profile, event: Event) async throws -> Bool {
+        try await database.write { connection in
+            let deleted = try await connection.query(
+                "DELETE FROM profiles WHERE id = ? AND account_id = ? RETURNING id",
+                [.text(profile.id), .text(profile.accountID)])
+            guard !deleted.isEmpty else { return false }
+            try await Self.insert([event], on: connection)
+            return true
+        }
+    }
+
+    public func profile(_ id: String, of account: Account.ID) async throws -> Profile? {
+        try await database.read(
+            "SELECT \(Self.profileColumns) FROM profiles WHERE id = ? AND account_id = ?", [.text(id), .text(account)]
+        ).first.map(Self.profile(from:))
+    }
+
+    public func profiles(_ ids: [String]) async throws -> [String: Profile] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: unique.count).joined(separator: ", ")
+        let rows = try await database.read(
+            "SELECT \(Self.profileColumns) FROM profiles WHERE id IN (\(placeholders))", unique.map(SQLiteData.text))
+        var found: [String: Profile] = [:]
+        for row in rows {
+            let profile = try Self.profile(from: row)
+            found[profile.id] = profile
+        }
+        return found
+    }
+
+    public func profiles(
+        in profileDatabase: String, of account: Account.ID, where fields: [String: String], after: String?, limit: Int
+    ) async throws -> [Profile] {
+        var conditions = ["database_id = ?", "account_id = ?"]
+        var binds: [SQLiteData] = [.text(profileDatabase), .text(account)]
+        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+            conditions.append("json_extract(fields, ?) = ?")
+            binds += [.text("$.\"\(name.replacingOccurrences(of: "\"", with: "\"\""))\""), .text(value)]
+        }
+        if let after {
+            conditions.append("rowid > (SELECT rowid FROM profiles WHERE id = ?)")
+            binds.append(.text(after))
+        }
+        binds.append(.int64(Int64(limit)))
+        return try await database.read(
+            "SELECT \(Self.profileColumns) FROM profiles WHERE \(conditions.joined(separator: " AND ")) ORDER BY rowid LIMIT ?",
+            binds
+        ).map(Self.profile(from:))
+    }
+
+    static let profileColumns = "id, account_id, database_id, fields, interests, created_at, modified_at"
+
+    static func binds(for profile: Profile) -> [SQLiteData] {
+        [
+            .text(profile.id), .text(profile.accountID), .text(profile.databaseID),
+            .text(fieldsColumn(profile.fields)), .text(interestsColumn(profile.interests)),
+            .int64(profile.createdAt.milliseconds), .int64(profile.modifiedAt.milliseconds),
+        ]
+    }
+
+    static func fieldsColumn(_ fields: OrderedDictionary<String, String>) -> String {
+        JSONPayloadEncoder.encode(.object(fields.mapValues(PayloadValue.string)))
+    }
+
+    static func interestsColumn(_ interests: [String]) -> String {
+        JSONPayloadEncoder.encode(.list(interests.map(PayloadValue.string)))
+    }
+
+    static func profileDatabase(from row: SQLiteRow) throws -> ProfileDatabase {
+        ProfileDatabase(
+            id: try row.text("id"), accountID: try row.text("account_id"), name: try row.text("name"),
+            createdAt: Date(milliseconds: try row.int64("created_at")))
+    }
+
+    static func profile(from row: SQLiteRow) throws -> Profile {
+        guard case .object(let raw) = try JSONPayloadDecoder.decode(row.text("fields")) else {
+            throw StoreError.corrupt("profile fields")
+        }
+        var fields = OrderedDictionary<String, String>()
+        for (name, value) in raw {
+            guard case .string(let text) = value else { throw StoreError.corrupt("profile field \(name)") }
+            fields[name] = text
+        }
+        return Profile(
+            id: try row.text("id"), accountID: try row.text("account_id"), databaseID: try row.text("database_id"),
+            fields: fields, interests: try strings(JSONPayloadDecoder.decode(row.text("interests"))),
+            createdAt: Date(milliseconds: try row.int64("created_at")),
+            modifiedAt: Date(milliseconds: try row.int64("modified_at")))
+    }
+}
