@@ -106,6 +106,7 @@ func buildRouter<S: Store>(
     MTAEventController(messages: store, recorder: recorder).addRoutes(to: api)
     StatisticsController(store: store).addRoutes(to: api)
     ProfileController(profiles: store).addRoutes(to: api)
+    SubprofileController(store: store).addRoutes(to: api)
     return router
 }
 

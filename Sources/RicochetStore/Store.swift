@@ -90,9 +90,25 @@ public protocol ProfileStore: Sendable {
         async throws -> [Profile]
 }
 
+/// Collections of a profile database and their subprofiles, each change
+/// stored with its event in one transaction.
+public protocol SubprofileStore: Sendable {
+    /// Throws ``StoreError/conflict`` when the database has a collection of that name.
+    func insert(_ collection: ProfileCollection) async throws
+    func collections(in database: String, of account: Account.ID) async throws -> [ProfileCollection]
+    func collection(_ id: String, of account: Account.ID) async throws -> ProfileCollection?
+    func insert(_ subprofile: Subprofile, event: Event) async throws
+    func update(_ subprofile: Subprofile, event: Event) async throws
+    func deleteSubprofile(_ subprofile: Subprofile, event: Event) async throws -> Bool
+    func subprofile(_ id: String, of account: Account.ID) async throws -> Subprofile?
+    func subprofiles(
+        in collection: String, of account: Account.ID, where fields: [String: String], after: String?, limit: Int
+    ) async throws -> [Subprofile]
+}
+
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
-    & StatisticsStore & ProfileStore
+    & StatisticsStore & ProfileStore & SubprofileStore
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

@@ -143,3 +143,60 @@ struct ProfileTests {
         }
     }
 }
+
+@Suite("Collections and subprofiles")
+struct SubprofileTests {
+    @Test("subprofiles belong to a profile of their database; each change is an event with their variables")
+    func lifecycle() async throws {
+        try await Harness.run { api, tenants in
+            let db =
+                try await api.call(.post, "/api/v1/databases", key: tenants.alice, body: #"{"name": "d"}"#).json["id"]
+                as! String
+            let other =
+                try await api.call(.post, "/api/v1/databases", key: tenants.alice, body: #"{"name": "e"}"#).json["id"]
+                as! String
+            let profile =
+                try await api.call(.post, "/api/v1/databases/\(db)/profiles", key: tenants.alice, body: "{}").json["id"]
+                as! String
+            let stranger =
+                try await api.call(.post, "/api/v1/databases/\(other)/profiles", key: tenants.alice, body: "{}").json[
+                    "id"] as! String
+            let collection = try await api.call(
+                .post, "/api/v1/databases/\(db)/collections", key: tenants.alice, body: #"{"name": "orders"}"#)
+            #expect(collection.status == .created)
+            let c = try #require(collection.json["id"] as? String)
+            let base = "/api/v1/databases/\(db)/collections/\(c)/subprofiles"
+            let refused = try await api.call(.post, base, key: tenants.alice, body: #"{"profile": "\#(stranger)"}"#)
+            #expect(refused.errorCode == "unknown_profile")
+            let created = try await api.call(
+                .post, base, key: tenants.alice,
+                body: #"{"profile": "\#(profile)", "fields": {"order": "A1", "total": "10"}}"#)
+            #expect(created.status == .created)
+            let id = try #require(created.json["id"] as? String)
+            let patched = try await api.call(
+                .patch, "\(base)/\(id)", key: tenants.alice, body: #"{"fields": {"total": "12"}}"#)
+            #expect(patched.json["fields"] as? [String: String] == ["order": "A1", "total": "12"])
+            let listed = try await api.call(.get, "\(base)?fields%5Border%5D=A1", key: tenants.alice)
+            #expect((listed.json["subprofiles"] as? [[String: Any]])?.count == 1)
+            #expect(try await api.call(.delete, "\(base)/\(id)", key: tenants.alice).status == .noContent)
+            #expect(try await api.call(.get, "\(base)/\(id)", key: tenants.alice).status == .notFound)
+            #expect(try await api.call(.get, base, key: tenants.bob).status == .notFound)
+
+            let events = try await api.events(key: tenants.alice)
+            let update = try #require(
+                events.first {
+                    ($0["variables"] as? [String: Any])?["subprofile"] != nil
+                        && $0["type"] as? String == "profile.update"
+                })
+            let variables = try #require(update["variables"] as? [String: Any])
+            #expect(variables["subprofile"] as? String == id)
+            #expect(variables["ID"] as? String == id)
+            #expect(variables["profile"] as? String == profile)
+            #expect(variables["database"] as? String == db)
+            #expect(variables["collection"] as? String == c)
+            #expect(variables["type"] as? String == "update")
+            #expect((variables["parameters"] as? [String: Any])?["fields"] as? [String: String] == ["total": "12"])
+            #expect(events.filter { ($0["variables"] as? [String: Any])?["subprofile"] != nil }.count == 3)
+        }
+    }
+}

@@ -674,6 +674,146 @@ paths:
         "204": { description: Deleted. }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
+  /api/v1/databases/{db}/collections:
+    parameters:
+      - $ref: "#/components/parameters/DatabaseID"
+    post:
+      operationId: createCollection
+      summary: Creates a collection in the profile database.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [name]
+              properties:
+                name: { type: string, minLength: 1, maxLength: 100 }
+      responses:
+        "201":
+          description: The collection.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Collection" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+        "409": { $ref: "#/components/responses/Error" }
+    get:
+      operationId: listCollections
+      summary: The database's collections.
+      responses:
+        "200":
+          description: The collections.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [collections]
+                properties:
+                  collections:
+                    type: array
+                    items: { $ref: "#/components/schemas/Collection" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+  /api/v1/databases/{db}/collections/{c}/subprofiles:
+    parameters:
+      - $ref: "#/components/parameters/DatabaseID"
+      - { name: c, in: path, required: true, schema: { type: string } }
+    post:
+      operationId: createSubprofile
+      summary: Creates a subprofile of a profile of the same database; records a profile.create event with the subprofile's variables.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [profile]
+              properties:
+                profile: { type: string }
+                fields:
+                  type: object
+                  additionalProperties: { type: string }
+      responses:
+        "201":
+          description: The subprofile.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Subprofile" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+    get:
+      operationId: listSubprofiles
+      summary: Subprofiles of the collection, oldest first; fields[NAME]=VALUE filters.
+      parameters:
+        - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+        - { name: after, in: query, schema: { type: string } }
+      responses:
+        "200":
+          description: One page of subprofiles.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [subprofiles, next]
+                properties:
+                  subprofiles:
+                    type: array
+                    items: { $ref: "#/components/schemas/Subprofile" }
+                  next: { type: [string, "null"] }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+  /api/v1/databases/{db}/collections/{c}/subprofiles/{id}:
+    parameters:
+      - $ref: "#/components/parameters/DatabaseID"
+      - { name: c, in: path, required: true, schema: { type: string } }
+      - { name: id, in: path, required: true, schema: { type: string } }
+    get:
+      operationId: getSubprofile
+      summary: One subprofile.
+      responses:
+        "200":
+          description: The subprofile.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Subprofile" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+    patch:
+      operationId: updateSubprofile
+      summary: Changes only the fields the body names (null removes one); records a profile.update event.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                fields:
+                  type: object
+                  additionalProperties: { type: [string, "null"] }
+      responses:
+        "200":
+          description: The subprofile.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Subprofile" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+    delete:
+      operationId: deleteSubprofile
+      summary: Deletes the subprofile; records a profile.delete event.
+      responses:
+        "204": { description: Deleted. }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
 components:
   securitySchemes:
     apiKey:
@@ -862,6 +1002,27 @@ components:
         interests:
           type: array
           items: { type: string }
+        created_at: { type: string, format: date-time }
+        modified_at: { type: string, format: date-time }
+    Collection:
+      type: object
+      required: [id, database, name, created_at]
+      properties:
+        id: { type: string }
+        database: { type: string }
+        name: { type: string }
+        created_at: { type: string, format: date-time }
+    Subprofile:
+      type: object
+      required: [id, profile, database, collection, fields, created_at, modified_at]
+      properties:
+        id: { type: string }
+        profile: { type: string }
+        database: { type: string }
+        collection: { type: string }
+        fields:
+          type: object
+          additionalProperties: { type: string }
         created_at: { type: string, format: date-time }
         modified_at: { type: string, format: date-time }
 

@@ -9,8 +9,6 @@ import RicochetStore
 struct ProfileController<Profiles: ProfileStore>: Sendable {
     let profiles: Profiles
 
-    static var maximumLimit: Int { 1000 }
-
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.post("databases", use: createDatabase)
         group.get("databases", use: listDatabases)
@@ -68,29 +66,13 @@ struct ProfileController<Profiles: ProfileStore>: Sendable {
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> ProfileListView {
         let database = try await database(for: context)
-        var filters: [String: String] = [:]
-        var limit = 100
-        var after: String?
-        for (key, value) in request.uri.queryParameters {
-            // Brackets arrive percent-encoded from most clients.
-            let name = String(key).removingPercentEncoding ?? String(key)
-            if name.hasPrefix("fields["), name.hasSuffix("]"), name.count > 8 {
-                filters[String(name.dropFirst(7).dropLast())] = String(value)
-            } else if name == "limit", let number = Int(value), (1...Self.maximumLimit).contains(number) {
-                limit = number
-            } else if name == "after" {
-                after = String(value)
-            } else {
-                throw APIError.badRequest(
-                    "unknown or invalid parameter '\(name)'; use fields[NAME]=VALUE, limit (1 to \(Self.maximumLimit)) and after",
-                    code: "unknown_field")
-            }
-        }
+        let listing = try ListingQuery(request)
         let page = try await profiles.profiles(
-            in: database.id, of: database.accountID, where: filters, after: after, limit: limit + 1)
-        let shown = page.prefix(limit)
+            in: database.id, of: database.accountID, where: listing.fields, after: listing.after,
+            limit: listing.limit + 1)
+        let shown = page.prefix(listing.limit)
         return ProfileListView(
-            profiles: shown.map(ProfileView.init), next: page.count > limit ? shown.last?.id : nil)
+            profiles: shown.map(ProfileView.init), next: page.count > listing.limit ? shown.last?.id : nil)
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> ProfileView {

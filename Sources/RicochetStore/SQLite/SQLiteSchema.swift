@@ -108,6 +108,33 @@ enum SQLiteSchema {
             "CREATE INDEX profiles_database ON profiles(database_id, created_at)",
             "ALTER TABLE messages ADD COLUMN profile_id TEXT",
         ],
+        // 4: collections and their subprofiles.
+        [
+            """
+            CREATE TABLE collections (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                database_id TEXT NOT NULL REFERENCES profile_databases(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                UNIQUE (database_id, name)
+            ) STRICT
+            """,
+            """
+            CREATE TABLE subprofiles (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                database_id TEXT NOT NULL,
+                collection_id TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+                profile_id TEXT NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+                fields TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                modified_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX subprofiles_collection ON subprofiles(collection_id, created_at)",
+            "CREATE INDEX subprofiles_profile ON subprofiles(profile_id)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

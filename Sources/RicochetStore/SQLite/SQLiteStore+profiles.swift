@@ -92,12 +92,9 @@ extension SQLiteStore {
     public func profiles(
         in profileDatabase: String, of account: Account.ID, where fields: [String: String], after: String?, limit: Int
     ) async throws -> [Profile] {
-        var conditions = ["database_id = ?", "account_id = ?"]
-        var binds: [SQLiteData] = [.text(profileDatabase), .text(account)]
-        for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
-            conditions.append("json_extract(fields, ?) = ?")
-            binds += [.text("$.\"\(name.replacingOccurrences(of: "\"", with: "\"\""))\""), .text(value)]
-        }
+        let filters = Self.fieldConditions(fields)
+        var conditions = ["database_id = ?", "account_id = ?"] + filters.conditions
+        var binds: [SQLiteData] = [.text(profileDatabase), .text(account)] + filters.binds
         if let after {
             conditions.append("rowid > (SELECT rowid FROM profiles WHERE id = ?)")
             binds.append(.text(after))
@@ -133,15 +130,32 @@ extension SQLiteStore {
             createdAt: Date(milliseconds: try row.int64("created_at")))
     }
 
-    static func profile(from row: SQLiteRow) throws -> Profile {
+    /// A `fields` column: a JSON object of strings.
+    static func stringFields(_ row: SQLiteRow) throws -> OrderedDictionary<String, String> {
         guard case .object(let raw) = try JSONPayloadDecoder.decode(row.text("fields")) else {
-            throw StoreError.corrupt("profile fields")
+            throw StoreError.corrupt("fields")
         }
         var fields = OrderedDictionary<String, String>()
         for (name, value) in raw {
-            guard case .string(let text) = value else { throw StoreError.corrupt("profile field \(name)") }
+            guard case .string(let text) = value else { throw StoreError.corrupt("field \(name)") }
             fields[name] = text
         }
+        return fields
+    }
+
+    /// Conditions that `fields` (a JSON column) holds each of `filters`.
+    static func fieldConditions(_ filters: [String: String]) -> (conditions: [String], binds: [SQLiteData]) {
+        var conditions: [String] = []
+        var binds: [SQLiteData] = []
+        for (name, value) in filters.sorted(by: { $0.key < $1.key }) {
+            conditions.append("json_extract(fields, ?) = ?")
+            binds += [.text("$.\"\(name.replacingOccurrences(of: "\"", with: "\"\""))\""), .text(value)]
+        }
+        return (conditions, binds)
+    }
+
+    static func profile(from row: SQLiteRow) throws -> Profile {
+        let fields = try stringFields(row)
         return Profile(
             id: try row.text("id"), accountID: try row.text("account_id"), databaseID: try row.text("database_id"),
             fields: fields, interests: try strings(JSONPayloadDecoder.decode(row.text("interests"))),
