@@ -101,6 +101,8 @@ public protocol SubprofileStore: Sendable {
     func update(_ subprofile: Subprofile, event: Event) async throws
     func deleteSubprofile(_ subprofile: Subprofile, event: Event) async throws -> Bool
     func subprofile(_ id: String, of account: Account.ID) async throws -> Subprofile?
+    /// The subprofiles with these ids, whatever their account.
+    func subprofiles(_ ids: [String]) async throws -> [String: Subprofile]
     func subprofiles(
         in collection: String, of account: Account.ID, where fields: [String: String], after: String?, limit: Int
     ) async throws -> [Subprofile]

@@ -89,5 +89,19 @@ struct PayloadEncoderTests {
         let date = Date(timeIntervalSince1970: 1_700_000_000.9)
         #expect(EventTimestamp.timestamp(date) == "2023-11-14 22:13:20")
         #expect(EventTimestamp.time(date) == 1_700_000_000)
+        // Leap days, year ends, the epoch and before it, checked against Calendar.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        for seconds: Int64 in [
+            0, -1, 951_782_400, 951_868_799, 1_709_164_800, 4_102_444_799, -2_208_988_800, 253_402_300_799,
+        ] {
+            let moment = Date(timeIntervalSince1970: Double(seconds))
+            let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: moment)
+            let expected = String(
+                format: "%04d-%02d-%02d %02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!,
+                parts.minute!,
+                parts.second!)
+            #expect(EventTimestamp.timestamp(moment) == expected, "\(seconds)")
+        }
     }
 }

@@ -199,4 +199,49 @@ struct SubprofileTests {
             #expect(events.filter { ($0["variables"] as? [String: Any])?["subprofile"] != nil }.count == 3)
         }
     }
+
+    @Test("a message about a subprofile carries it and its profile in its events")
+    func enrichment() async throws {
+        try await Harness.run { api, tenants in
+            let db =
+                try await api.call(.post, "/api/v1/databases", key: tenants.alice, body: #"{"name": "d"}"#).json["id"]
+                as! String
+            let profile =
+                try await api.call(
+                    .post, "/api/v1/databases/\(db)/profiles", key: tenants.alice,
+                    body: #"{"fields": {"name": "Jane"}}"#
+                ).json["id"] as! String
+            let other =
+                try await api.call(.post, "/api/v1/databases/\(db)/profiles", key: tenants.alice, body: "{}").json["id"]
+                as! String
+            let c =
+                try await api.call(
+                    .post, "/api/v1/databases/\(db)/collections", key: tenants.alice, body: #"{"name": "orders"}"#
+                ).json["id"] as! String
+            let sub =
+                try await api.call(
+                    .post, "/api/v1/databases/\(db)/collections/\(c)/subprofiles", key: tenants.alice,
+                    body: #"{"profile": "\#(profile)", "fields": {"order": "A1"}}"#
+                ).json["id"] as! String
+            let mismatch = try await api.call(
+                .post, "/api/v1/messages", key: tenants.alice,
+                body: #"{"recipient": "jane@example.com", "profile": "\#(other)", "subprofile": "\#(sub)"}"#)
+            #expect(mismatch.errorCode == "unknown_profile")
+            let message = try await api.createMessage(
+                key: tenants.alice,
+                json:
+                    #"{"recipient": "jane@example.com", "subprofile": "\#(sub)", "html": "<a href='https://s.example/'>s</a>"}"#
+            )
+            #expect(message["profile"] as? String == profile)
+            let click = try #require(API.trackedPaths(in: message["html"] as! String, marker: "/t/c/").first)
+            _ = try await api.call(.get, click, key: nil)
+            let variables = try #require(
+                try await api.events(key: tenants.alice, query: "?type=click").first?["variables"] as? [String: Any])
+            #expect((variables["profile"] as? [String: Any])?["fields"] as? [String: String] == ["name": "Jane"])
+            let subprofile = variables["subprofile"] as? [String: Any]
+            #expect(subprofile?["id"] as? String == sub)
+            #expect(subprofile?["collection"] as? String == c)
+            #expect(subprofile?["fields"] as? [String: String] == ["order": "A1"])
+        }
+    }
 }

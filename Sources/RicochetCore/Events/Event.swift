@@ -32,7 +32,9 @@ public struct Event: Sendable, Equatable {
 
     /// The open or click event of a hit on one of `message`'s tracked URLs,
     /// with the variables of the source documents in their order.
-    public static func tracking(_ hit: TrackingHit, of message: Message, profile: Profile? = nil) -> Event {
+    public static func tracking(
+        _ hit: TrackingHit, of message: Message, profile: Profile? = nil, subprofile: Subprofile? = nil
+    ) -> Event {
         let eventID = newID()
         let machine = MachineDetector.reason(
             for: .init(
@@ -56,6 +58,7 @@ public struct Event: Sendable, Equatable {
         variables["referer"] = .string(hit.referer)
         variables["tags"] = .list(tags.map(PayloadValue.string))
         if let profile { variables["profile"] = profile.summary }
+        if let subprofile { variables["subprofile"] = subprofile.summary }
         variables["event"] = .string(eventID)
         variables["machine"] = .bool(machine != nil)
         if let machine { variables["machine_reason"] = .string(machine) }

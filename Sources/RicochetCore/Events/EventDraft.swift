@@ -12,11 +12,12 @@ public enum EventDraft: Sendable {
         }
     }
 
-    /// The enriched event, given the message it is about and its recipient's profile.
-    public func event(of message: Message, profile: Profile?) -> Event {
+    /// The enriched event, given the message it is about and its recipient's
+    /// profile and subprofile.
+    public func event(of message: Message, profile: Profile?, subprofile: Subprofile?) -> Event {
         switch self {
-        case .tracking(let hit): .tracking(hit, of: message, profile: profile)
-        case .report(let report): .report(report, of: message, profile: profile)
+        case .tracking(let hit): .tracking(hit, of: message, profile: profile, subprofile: subprofile)
+        case .report(let report): .report(report, of: message, profile: profile, subprofile: subprofile)
         }
     }
 }

@@ -38,7 +38,9 @@ public struct MTAReport: Sendable, Equatable {
 
 extension Event {
     /// The delivery or failure event of an MTA report on `message`.
-    public static func report(_ report: MTAReport, of message: Message, profile: Profile? = nil) -> Event {
+    public static func report(
+        _ report: MTAReport, of message: Message, profile: Profile? = nil, subprofile: Subprofile? = nil
+    ) -> Event {
         let eventID = newID()
         var variables: OrderedDictionary<String, PayloadValue> = [
             "id": .string(message.id.description),
@@ -56,6 +58,7 @@ extension Event {
         variables["description"] = .string(report.description)
         variables["tags"] = .list(message.tags.map(PayloadValue.string))
         if let profile { variables["profile"] = profile.summary }
+        if let subprofile { variables["subprofile"] = subprofile.summary }
         variables["event"] = .string(eventID)
         return Event(
             id: eventID, accountID: message.accountID, type: report.kind == .delivery ? .delivery : .failure,

@@ -11,10 +11,12 @@ public struct Message: Sendable, Equatable {
     public let createdAt: Date
     /// The recipient's profile, whose data enriches the message's events.
     public let profileID: String?
+    /// The subprofile the message is about, if any (an order, a device, …).
+    public let subprofileID: String?
 
     public init(
         id: MessageID, accountID: Account.ID, recipient: String, tags: [String], links: [TrackedLink], createdAt: Date,
-        profileID: String? = nil
+        profileID: String? = nil, subprofileID: String? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -23,5 +25,6 @@ public struct Message: Sendable, Equatable {
         self.links = links
         self.createdAt = createdAt
         self.profileID = profileID
+        self.subprofileID = subprofileID
     }
 }

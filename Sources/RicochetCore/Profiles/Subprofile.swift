@@ -46,6 +46,15 @@ public struct Subprofile: Sendable, Equatable {
     }
 
     public static func newID() -> String { "sub_" + RandomToken.base32(length: 16) }
+
+    /// What message events carry of the subprofile they are about.
+    public var summary: PayloadValue {
+        [
+            "id": .string(id),
+            "collection": .string(collectionID),
+            "fields": .object(fields.mapValues(PayloadValue.string)),
+        ]
+    }
 }
 
 extension Event {

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// the next one — and a caller is answered only once its event is durable.
 ///
 /// Later stages (the delivery outbox) join the same transaction here.
-actor EventRecorder<Events: EventStore & MessageStore & ProfileStore>: Service {
+actor EventRecorder<Events: EventStore & MessageStore & ProfileStore & SubprofileStore>: Service {
     private struct Pending {
         let drafts: [EventDraft]
         let continuation: CheckedContinuation<[Event?], any Error>
@@ -21,6 +21,10 @@ actor EventRecorder<Events: EventStore & MessageStore & ProfileStore>: Service {
     private var wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
     private var running = true
+    /// Messages never change once registered, so their rows are kept here
+    /// after the first read; the database stays the truth (a miss reads it).
+    private var messageCache: [MessageID: Message] = [:]
+    static var messageCacheLimit: Int { 100_000 }
 
     /// The most hits one transaction takes.
     static var maximumBatch: Int { 2000 }
@@ -60,6 +64,22 @@ actor EventRecorder<Events: EventStore & MessageStore & ProfileStore>: Service {
         wake.finish()
     }
 
+    private func messages(_ ids: [MessageID]) async throws -> [MessageID: Message] {
+        var found: [MessageID: Message] = [:]
+        var missing: [MessageID] = []
+        for id in ids {
+            if let message = messageCache[id] { found[id] = message } else { missing.append(id) }
+        }
+        guard !missing.isEmpty else { return found }
+        let read = try await store.messages(missing)
+        if messageCache.count + read.count > Self.messageCacheLimit { messageCache.removeAll(keepingCapacity: true) }
+        for (id, message) in read {
+            messageCache[id] = message
+            found[id] = message
+        }
+        return found
+    }
+
     private func commitNext() async {
         var batch: [Pending] = []
         var count = 0
@@ -69,12 +89,15 @@ actor EventRecorder<Events: EventStore & MessageStore & ProfileStore>: Service {
         }
         do {
             let drafts = batch.flatMap(\.drafts)
-            let messages = try await store.messages(drafts.map(\.message))
+            let messages = try await messages(drafts.map(\.message))
             let profiles = try await store.profiles(messages.values.compactMap(\.profileID))
+            let subprofiles = try await store.subprofiles(messages.values.compactMap(\.subprofileID))
             let perCaller: [[Event?]] = batch.map { pending in
                 pending.drafts.map { draft in
                     messages[draft.message].map { message in
-                        draft.event(of: message, profile: message.profileID.flatMap { profiles[$0] })
+                        draft.event(
+                            of: message, profile: message.profileID.flatMap { profiles[$0] },
+                            subprofile: message.subprofileID.flatMap { subprofiles[$0] })
                     }
                 }
             }

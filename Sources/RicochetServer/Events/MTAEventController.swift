@@ -7,7 +7,7 @@ import RicochetStore
 /// `POST /api/v1/events`: deliveries and failures as the sending MTA reports
 /// them, one (an object) or a batch (`{"events": [...]}`). Each item stands
 /// alone: a bad or unknown one is refused with its reason, the rest recorded.
-struct MTAEventController<S: EventStore & MessageStore & ProfileStore>: Sendable {
+struct MTAEventController<S: EventStore & MessageStore & ProfileStore & SubprofileStore>: Sendable {
     let messages: S
     let recorder: EventRecorder<S>
 

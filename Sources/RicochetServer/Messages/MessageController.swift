@@ -5,7 +5,7 @@ import RicochetStore
 
 /// `POST /api/v1/messages` (and its batch form): registers messages and
 /// answers their instrumented HTML and text, return path and headers.
-struct MessageController<Messages: MessageStore & ProfileStore>: Sendable {
+struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore>: Sendable {
     let messages: Messages
     let urls: TrackingURLs
     let returnPaths: ReturnPathCodec
@@ -24,8 +24,8 @@ struct MessageController<Messages: MessageStore & ProfileStore>: Sendable {
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<MessageView> {
         let account = try context.requireAccount()
         let input = try await request.decodeJSON(as: NewMessageRequest.self, context: context)
-        try await checkProfiles(of: [input], account: account)
-        let (message, view) = try register(input, account: account, path: "")
+        let owners = try await checkProfiles(of: [input], account: account)
+        let (message, view) = try register(input, account: account, path: "", owners: owners)
         try await messages.insert([message])
         var headers = HTTPFields()
         headers[.location] = "/api/v1/messages/\(message.id)"
@@ -50,11 +50,11 @@ struct MessageController<Messages: MessageStore & ProfileStore>: Sendable {
                 }
             }
         }
-        try await checkProfiles(of: input.messages, account: account)
+        let owners = try await checkProfiles(of: input.messages, account: account)
         var registered: [Message] = []
         var views: [MessageView] = []
         for (index, item) in input.messages.enumerated() {
-            let (message, view) = try register(item, account: account, path: "messages[\(index)].")
+            let (message, view) = try register(item, account: account, path: "messages[\(index)].", owners: owners)
             registered.append(message)
             views.append(view)
         }
@@ -71,22 +71,38 @@ struct MessageController<Messages: MessageStore & ProfileStore>: Sendable {
         return MessageView(message, html: nil, text: nil, returnPath: returnPath(for: message.id))
     }
 
-    /// Every named profile must be one of the account's.
-    private func checkProfiles(of inputs: [NewMessageRequest], account: Account) async throws {
-        let named = inputs.compactMap(\.profile)
-        guard !named.isEmpty else { return }
-        let found = try await messages.profiles(named)
+    /// Every named profile and subprofile must be the account's, and a
+    /// subprofile must belong to the profile named with it. Returns the
+    /// profile of each named subprofile.
+    private func checkProfiles(of inputs: [NewMessageRequest], account: Account) async throws -> [String: String] {
+        let namedProfiles = inputs.compactMap(\.profile)
+        let namedSubprofiles = inputs.compactMap(\.subprofile)
+        let profiles = try await messages.profiles(namedProfiles)
+        let subprofiles = try await messages.subprofiles(namedSubprofiles)
         for (index, input) in inputs.enumerated() {
-            guard let id = input.profile else { continue }
-            guard found[id]?.accountID == account.id else {
-                let path = inputs.count > 1 ? "messages[\(index)]." : ""
+            let path = inputs.count > 1 ? "messages[\(index)]." : ""
+            if let id = input.profile, profiles[id]?.accountID != account.id {
                 throw APIError.badRequest("\(path)profile: no profile \(id) in this account", code: "unknown_profile")
             }
+            if let id = input.subprofile {
+                guard let subprofile = subprofiles[id], subprofile.accountID == account.id else {
+                    throw APIError.badRequest(
+                        "\(path)subprofile: no subprofile \(id) in this account", code: "unknown_profile")
+                }
+                if let profile = input.profile, profile != subprofile.profileID {
+                    throw APIError.badRequest(
+                        "\(path)subprofile: \(id) belongs to profile \(subprofile.profileID), not \(profile)",
+                        code: "unknown_profile")
+                }
+            }
         }
+        return subprofiles.mapValues(\.profileID)
     }
 
     /// Checks and instruments one message.
-    private func register(_ input: NewMessageRequest, account: Account, path: String) throws -> (Message, MessageView) {
+    private func register(_ input: NewMessageRequest, account: Account, path: String, owners: [String: String]) throws
+        -> (Message, MessageView)
+    {
         let recipient = try MessageInput.recipient(input.recipient, at: path)
         let tags = try MessageInput.tags(input.tags, at: path)
         let html = try MessageInput.part(input.html, name: "html", at: path)
@@ -105,7 +121,7 @@ struct MessageController<Messages: MessageStore & ProfileStore>: Sendable {
         }
         let message = Message(
             id: id, accountID: account.id, recipient: recipient, tags: tags, links: links, createdAt: Date(),
-            profileID: input.profile)
+            profileID: input.profile ?? input.subprofile.flatMap { owners[$0] }, subprofileID: input.subprofile)
         return (
             message,
             MessageView(message, html: instrumentedHTML, text: instrumentedText, returnPath: returnPath(for: id))

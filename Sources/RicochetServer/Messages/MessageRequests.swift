@@ -2,11 +2,13 @@ import RicochetCore
 
 /// One message in `POST /api/v1/messages` or in a batch.
 struct NewMessageRequest: StrictJSONBody {
-    static let fields: Set<String> = ["recipient", "profile", "tags", "html", "text"]
+    static let fields: Set<String> = ["recipient", "profile", "subprofile", "tags", "html", "text"]
 
     let recipient: String
     /// The recipient's profile (`prf_...`), whose data enriches the events.
     let profile: String?
+    /// The subprofile the message is about (`sub_...`); implies its profile.
+    let subprofile: String?
     let tags: [String]?
     let html: String?
     let text: String?

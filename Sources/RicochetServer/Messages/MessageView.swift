@@ -14,6 +14,7 @@ struct MessageView: ResponseEncodable {
     let id: String
     let recipient: String
     let profile: String?
+    let subprofile: String?
     let tags: [String]
     let html: String?
     let text: String?
@@ -22,7 +23,7 @@ struct MessageView: ResponseEncodable {
     let links: [Link]
 
     enum CodingKeys: String, CodingKey {
-        case id, recipient, profile, tags, html, text, headers, links
+        case id, recipient, profile, subprofile, tags, html, text, headers, links
         case returnPath = "return_path"
     }
 
@@ -30,6 +31,7 @@ struct MessageView: ResponseEncodable {
         id = message.id.description
         recipient = message.recipient
         profile = message.profileID
+        subprofile = message.subprofileID
         tags = message.tags
         self.html = html
         self.text = text

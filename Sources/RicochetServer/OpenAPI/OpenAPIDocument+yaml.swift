@@ -916,6 +916,7 @@ components:
       properties:
         recipient: { type: string, format: email }
         profile: { type: string, description: "The recipient's profile (prf_...); its data enriches the message's events." }
+        subprofile: { type: string, description: "The subprofile the message is about (sub_...); implies its profile." }
         tags:
           type: array
           maxItems: 50

@@ -134,6 +134,7 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX subprofiles_collection ON subprofiles(collection_id, created_at)",
             "CREATE INDEX subprofiles_profile ON subprofiles(profile_id)",
+            "ALTER TABLE messages ADD COLUMN subprofile_id TEXT",
         ],
     ]
 

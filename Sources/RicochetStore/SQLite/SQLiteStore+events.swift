@@ -12,20 +12,28 @@ extension SQLiteStore {
     /// Inserts events inside the caller's transaction: wherever an event is
     /// recorded, it commits with the change it reports.
     static func insert(_ events: [Event], on connection: SQLiteConnection) async throws {
-        for event in events {
+        // Many rows a statement: each statement is a trip to SQLite's thread.
+        for start in stride(from: 0, to: events.count, by: eventsPerStatement) {
+            let chunk = events[start..<min(start + eventsPerStatement, events.count)]
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
             _ = try await connection.query(
                 """
                 INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                VALUES \(rows)
                 """,
-                [
-                    .text(event.id), .text(event.accountID), .text(event.type.rawValue),
-                    event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
-                    event.machineReason.map(SQLiteData.text) ?? .null,
-                    .text(JSONPayloadEncoder.encode(event.variables)),
-                ])
+                chunk.flatMap { event -> [SQLiteData] in
+                    [
+                        .text(event.id), .text(event.accountID), .text(event.type.rawValue),
+                        event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
+                        event.machineReason.map(SQLiteData.text) ?? .null,
+                        .text(JSONPayloadEncoder.encode(event.variables)),
+                    ]
+                })
         }
     }
+
+    /// 7 values a row, well under SQLite's limit of 32,766 per statement.
+    static let eventsPerStatement = 500
 
     public func events(of account: Account.ID, matching query: EventQuery) async throws -> EventPage {
         var conditions = ["account_id = ?"]

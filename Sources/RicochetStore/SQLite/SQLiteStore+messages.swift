@@ -10,14 +10,15 @@ extension SQLiteStore {
                 .text(JSONPayloadEncoder.encode(.list(message.tags.map(PayloadValue.string)))),
                 .text(JSONPayloadEncoder.encode(.list(message.links.map(Self.payload(for:))))),
                 .int64(message.createdAt.milliseconds), message.profileID.map(SQLiteData.text) ?? .null,
+                message.subprofileID.map(SQLiteData.text) ?? .null,
             ]
         }
         try await database.write { connection in
             for binds in rows {
                 _ = try await connection.query(
                     """
-                    INSERT INTO messages (id, account_id, recipient, tags, links, created_at, profile_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO messages (id, account_id, recipient, tags, links, created_at, profile_id, subprofile_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     binds)
             }
@@ -46,7 +47,7 @@ extension SQLiteStore {
         ).first.map(Self.message(from:))
     }
 
-    static let messageColumns = "id, account_id, recipient, tags, links, created_at, profile_id"
+    static let messageColumns = "id, account_id, recipient, tags, links, created_at, profile_id, subprofile_id"
 
     static func payload(for link: TrackedLink) -> PayloadValue {
         [
@@ -75,7 +76,7 @@ extension SQLiteStore {
         return Message(
             id: id, accountID: try row.text("account_id"), recipient: try row.text("recipient"), tags: tags,
             links: links, createdAt: Date(milliseconds: try row.int64("created_at")),
-            profileID: row.column("profile_id")?.string)
+            profileID: row.column("profile_id")?.string, subprofileID: row.column("subprofile_id")?.string)
     }
 
     static func strings(_ value: PayloadValue) throws -> [String] {

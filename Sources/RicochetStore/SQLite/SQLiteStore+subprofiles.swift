@@ -84,6 +84,21 @@ extension SQLiteStore {
         ).first.map(Self.subprofile(from:))
     }
 
+    public func subprofiles(_ ids: [String]) async throws -> [String: Subprofile] {
+        let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: unique.count).joined(separator: ", ")
+        var found: [String: Subprofile] = [:]
+        for row in try await database.read(
+            "SELECT \(Self.subprofileColumns) FROM subprofiles WHERE id IN (\(placeholders))",
+            unique.map(SQLiteData.text))
+        {
+            let subprofile = try Self.subprofile(from: row)
+            found[subprofile.id] = subprofile
+        }
+        return found
+    }
+
     public func subprofiles(
         in collection: String, of account: Account.ID, where fields: [String: String], after: String?, limit: Int
     ) async throws -> [Subprofile] {
