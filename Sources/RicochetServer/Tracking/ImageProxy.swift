@@ -20,6 +20,11 @@ actor ImageProxy<Images: ImageCacheStore> {
     private let client: OutboundClient
     private let logger: Logger
     private var inFlight: [String: Task<CachedImage?, Never>] = [:]
+    /// Images that could not be had, and when: not asked for again for a
+    /// while, so a flood of opens never becomes a flood on the sender's server.
+    private var failures: [String: ContinuousClock.Instant] = [:]
+    static var retryAfterFailure: Duration { .seconds(300) }
+    static var rememberedFailures: Int { 10_000 }
 
     init(store: Images, client: OutboundClient, logger: Logger) {
         self.store = store
@@ -32,10 +37,17 @@ actor ImageProxy<Images: ImageCacheStore> {
     func image(at url: String) async -> CachedImage? {
         if let cached = try? await store.cachedImage(url: url) { return cached }
         if let running = inFlight[url] { return await running.value }
+        if let failed = failures[url], ContinuousClock.now - failed < Self.retryAfterFailure { return nil }
         let task = Task { await fetch(url) }
         inFlight[url] = task
         let image = await task.value
         inFlight[url] = nil
+        if image == nil {
+            if failures.count >= Self.rememberedFailures { failures.removeAll(keepingCapacity: true) }
+            failures[url] = ContinuousClock.now
+        } else {
+            failures[url] = nil
+        }
         return image
     }
 
