@@ -47,7 +47,7 @@ struct ProfileController<Profiles: ProfileStore>: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<ProfileView> {
-        let database = try await database(for: context)
+        let database = try await profiles.database(for: context)
         let object = try await request.decodeJSONObjectOnly(context: context)
         try ProfileInput.onlyKnown(object, ["fields", "interests"])
         let fields = try ProfileInput.fields(object["fields"], allowingNull: false).compactMapValues { $0 }
@@ -65,7 +65,7 @@ struct ProfileController<Profiles: ProfileStore>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> ProfileListView {
-        let database = try await database(for: context)
+        let database = try await profiles.database(for: context)
         let listing = try ListingQuery(request)
         let page = try await profiles.profiles(
             in: database.id, of: database.accountID, where: listing.fields, after: listing.after,
@@ -85,11 +85,7 @@ struct ProfileController<Profiles: ProfileStore>: Sendable {
         try ProfileInput.onlyKnown(object, ["fields", "interests"])
         let changes = try ProfileInput.fields(object["fields"], allowingNull: true)
         let interests = try ProfileInput.interests(object["interests"])
-        var changedFields = OrderedDictionary<String, PayloadValue>()
-        for (name, value) in changes where profile.fields[name] != value {
-            profile.fields[name] = value
-            changedFields[name] = value.map(PayloadValue.string) ?? .null
-        }
+        let changedFields = ProfileInput.apply(changes, to: &profile.fields)
         var parameters = OrderedDictionary<String, PayloadValue>()
         if !changedFields.isEmpty { parameters["fields"] = .object(changedFields) }
         if let interests, interests != profile.interests {
@@ -117,17 +113,8 @@ struct ProfileController<Profiles: ProfileStore>: Sendable {
         return .noContent
     }
 
-    private func database(for context: APIRequestContext) async throws -> ProfileDatabase {
-        let account = try context.requireAccount()
-        let id = try context.parameters.require("db")
-        guard let database = try await profiles.profileDatabase(id, of: account.id) else {
-            throw APIError.notFound("database \(id)")
-        }
-        return database
-    }
-
     private func profile(for context: APIRequestContext) async throws -> Profile {
-        let database = try await database(for: context)
+        let database = try await profiles.database(for: context)
         let id = try context.parameters.require("id")
         guard let profile = try await profiles.profile(id, of: database.accountID), profile.databaseID == database.id
         else { throw APIError.notFound("profile \(id)") }

@@ -1,5 +1,7 @@
+import Foundation
 import OrderedCollections
 import RicochetCore
+import RicochetStore
 
 /// The checks of profile data, each answering 400 with what is wrong.
 enum ProfileInput {
@@ -9,7 +11,7 @@ enum ProfileInput {
     static let maximumInterests = 200
 
     static func name(_ name: String, of what: String) throws -> String {
-        let trimmed = name.trimmingWhitespaceAndNewlines()
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= maximumNameLength,
             !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 })
         else {
@@ -76,10 +78,29 @@ enum ProfileInput {
                 code: "unknown_field")
         }
     }
+
+    /// Applies a PATCH's field changes (nil removes a field) and returns
+    /// those that changed something, as an event's `parameters.fields`.
+    static func apply(
+        _ changes: OrderedDictionary<String, String?>, to fields: inout OrderedDictionary<String, String>
+    ) -> OrderedDictionary<String, PayloadValue> {
+        var changed = OrderedDictionary<String, PayloadValue>()
+        for (name, value) in changes where fields[name] != value {
+            fields[name] = value
+            changed[name] = value.map(PayloadValue.string) ?? .null
+        }
+        return changed
+    }
 }
 
-extension String {
-    func trimmingWhitespaceAndNewlines() -> String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+extension ProfileStore {
+    /// The caller's profile database named by the `{db}` path parameter, or a 404.
+    func database(for context: APIRequestContext) async throws -> ProfileDatabase {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("db")
+        guard let database = try await profileDatabase(id, of: account.id) else {
+            throw APIError.notFound("database \(id)")
+        }
+        return database
     }
 }

@@ -23,7 +23,7 @@ struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
     @Sendable func createCollection(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<
         CollectionView
     > {
-        let database = try await database(for: context)
+        let database = try await store.database(for: context)
         let object = try await request.decodeJSONObjectOnly(context: context)
         try ProfileInput.onlyKnown(object, ["name"])
         guard case .string(let rawName)? = object["name"] else {
@@ -41,7 +41,7 @@ struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
     }
 
     @Sendable func listCollections(_ request: Request, context: APIRequestContext) async throws -> CollectionListView {
-        let database = try await database(for: context)
+        let database = try await store.database(for: context)
         return CollectionListView(
             collections: try await store.collections(in: database.id, of: database.accountID).map(CollectionView.init))
     }
@@ -90,12 +90,8 @@ struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
         var subprofile = try await subprofile(for: context)
         let object = try await request.decodeJSONObjectOnly(context: context)
         try ProfileInput.onlyKnown(object, ["fields"])
-        var changed = OrderedDictionary<String, PayloadValue>()
-        for (name, value) in try ProfileInput.fields(object["fields"], allowingNull: true)
-        where subprofile.fields[name] != value {
-            subprofile.fields[name] = value
-            changed[name] = value.map(PayloadValue.string) ?? .null
-        }
+        let changes = try ProfileInput.fields(object["fields"], allowingNull: true)
+        let changed = ProfileInput.apply(changes, to: &subprofile.fields)
         guard !changed.isEmpty else { return SubprofileView(subprofile) }
         subprofile.modifiedAt = Date()
         do {
@@ -118,17 +114,8 @@ struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
         return .noContent
     }
 
-    private func database(for context: APIRequestContext) async throws -> ProfileDatabase {
-        let account = try context.requireAccount()
-        let id = try context.parameters.require("db")
-        guard let database = try await store.profileDatabase(id, of: account.id) else {
-            throw APIError.notFound("database \(id)")
-        }
-        return database
-    }
-
     private func collection(for context: APIRequestContext) async throws -> ProfileCollection {
-        let database = try await database(for: context)
+        let database = try await store.database(for: context)
         let id = try context.parameters.require("c")
         guard let collection = try await store.collection(id, of: database.accountID),
             collection.databaseID == database.id

@@ -26,18 +26,20 @@ extension SQLiteStore {
     }
 
     public func messages(_ ids: [MessageID]) async throws -> [MessageID: Message] {
-        guard !ids.isEmpty else { return [:] }
+        try await rows(ids.map(\.description), columns: Self.messageColumns, from: "messages", as: Self.message(from:))
+            .reduce(into: [:]) { $0[$1.id] = $1 }
+    }
+
+    /// The rows of `table` whose `id` is one of `ids`, each made into a value.
+    func rows<T>(_ ids: [String], columns: String, from table: String, as make: (SQLiteRow) throws -> T)
+        async throws -> [T]
+    {
         let unique = Array(Set(ids))
+        guard !unique.isEmpty else { return [] }
         let placeholders = Array(repeating: "?", count: unique.count).joined(separator: ", ")
-        let rows = try await database.read(
-            "SELECT \(Self.messageColumns) FROM messages WHERE id IN (\(placeholders))",
-            unique.map { .text($0.description) })
-        var found: [MessageID: Message] = [:]
-        for row in rows {
-            let message = try Self.message(from: row)
-            found[message.id] = message
-        }
-        return found
+        return try await database.read(
+            "SELECT \(columns) FROM \(table) WHERE id IN (\(placeholders))", unique.map(SQLiteData.text)
+        ).map(make)
     }
 
     public func message(_ id: MessageID, of account: Account.ID) async throws -> Message? {

@@ -76,17 +76,8 @@ extension SQLiteStore {
     }
 
     public func profiles(_ ids: [String]) async throws -> [String: Profile] {
-        let unique = Array(Set(ids))
-        guard !unique.isEmpty else { return [:] }
-        let placeholders = Array(repeating: "?", count: unique.count).joined(separator: ", ")
-        let rows = try await database.read(
-            "SELECT \(Self.profileColumns) FROM profiles WHERE id IN (\(placeholders))", unique.map(SQLiteData.text))
-        var found: [String: Profile] = [:]
-        for row in rows {
-            let profile = try Self.profile(from: row)
-            found[profile.id] = profile
-        }
-        return found
+        try await rows(ids, columns: Self.profileColumns, from: "profiles", as: Self.profile(from:))
+            .reduce(into: [:]) { $0[$1.id] = $1 }
     }
 
     public func profiles(

@@ -85,18 +85,8 @@ extension SQLiteStore {
     }
 
     public func subprofiles(_ ids: [String]) async throws -> [String: Subprofile] {
-        let unique = Array(Set(ids))
-        guard !unique.isEmpty else { return [:] }
-        let placeholders = Array(repeating: "?", count: unique.count).joined(separator: ", ")
-        var found: [String: Subprofile] = [:]
-        for row in try await database.read(
-            "SELECT \(Self.subprofileColumns) FROM subprofiles WHERE id IN (\(placeholders))",
-            unique.map(SQLiteData.text))
-        {
-            let subprofile = try Self.subprofile(from: row)
-            found[subprofile.id] = subprofile
-        }
-        return found
+        try await rows(ids, columns: Self.subprofileColumns, from: "subprofiles", as: Self.subprofile(from:))
+            .reduce(into: [:]) { $0[$1.id] = $1 }
     }
 
     public func subprofiles(
