@@ -99,3 +99,19 @@ struct EventEnrichmentTests {
         #expect(event.machineReason == nil)
     }
 }
+
+@Suite("Event ids")
+struct EventIDTests {
+    @Test("ids sort by time as text, and two made in the same millisecond differ")
+    func ordered() {
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        var previous = Event.newID(at: start)
+        #expect(previous.utf8.count == 24 && previous.hasPrefix("evt_"))
+        for step: TimeInterval in [0.001, 0.031, 1, 86400, 86400 * 365 * 30] {
+            let next = Event.newID(at: start.addingTimeInterval(step))
+            #expect(next > previous, "\(next) after \(previous)")
+            previous = next
+        }
+        #expect(Event.newID(at: start) != Event.newID(at: start))
+    }
+}

@@ -50,6 +50,17 @@ struct PayloadEncoderTests {
         )
     }
 
+    @Test("line separators, every control character and multi-byte text survive a standard JSON parser")
+    func escapesParse() throws {
+        let controls = String(String.UnicodeScalarView((0..<0x20).compactMap(Unicode.Scalar.init)))
+        let text = "a\u{2028}b\u{2029}c \u{E2} \u{20AC} 🙂 \(controls) \\ \" end"
+        let encoded = JSONPayloadEncoder.encode(["s": .string(text)])
+        #expect(encoded.contains("\\u2028") && encoded.contains("\\u2029") && encoded.contains("\\u001f"))
+        #expect(!encoded.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{2028}" })
+        let parsed = try JSONSerialization.jsonObject(with: Data(encoded.utf8)) as? [String: String]
+        #expect(parsed?["s"] == text)
+    }
+
     @Test("decoded JSON re-encodes to the same document")
     func roundTrip() throws {
         let text = #"{"id":"x","n":-12,"f":2.25,"ok":false,"list":["a",{"k":"v"}],"none":null}"#

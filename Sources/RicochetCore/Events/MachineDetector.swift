@@ -21,29 +21,29 @@ public enum MachineDetector {
     /// server, not a person who has read the mail.
     public static let minimumHumanDelay = 5.0
 
-    static let signatures: [(String, String)] = [
-        ("googleimageproxy", "gmail_image_proxy"),
-        ("yahoomailproxy", "yahoo_image_proxy"),
-        ("barracuda", "security_scanner"),
-        ("proofpoint", "security_scanner"),
-        ("mimecast", "security_scanner"),
-        ("symantec", "security_scanner"),
-        ("trendmicro", "security_scanner"),
-        ("forcepoint", "security_scanner"),
-        ("safelinks", "security_scanner"),
-        ("bingpreview", "link_preview"),
-        ("slackbot", "link_preview"),
-        ("facebookexternalhit", "link_preview"),
-        ("twitterbot", "link_preview"),
-        ("bot", "bot"),
-        ("crawler", "bot"),
-        ("spider", "bot"),
-        ("python-requests", "http_library"),
-        ("go-http-client", "http_library"),
-        ("okhttp", "http_library"),
-        ("java/", "http_library"),
-        ("libwww-perl", "http_library"),
-        ("wget", "http_library"),
+    static let signatures: [([UInt8], String)] = [
+        (Array("googleimageproxy".utf8), "gmail_image_proxy"),
+        (Array("yahoomailproxy".utf8), "yahoo_image_proxy"),
+        (Array("barracuda".utf8), "security_scanner"),
+        (Array("proofpoint".utf8), "security_scanner"),
+        (Array("mimecast".utf8), "security_scanner"),
+        (Array("symantec".utf8), "security_scanner"),
+        (Array("trendmicro".utf8), "security_scanner"),
+        (Array("forcepoint".utf8), "security_scanner"),
+        (Array("safelinks".utf8), "security_scanner"),
+        (Array("bingpreview".utf8), "link_preview"),
+        (Array("slackbot".utf8), "link_preview"),
+        (Array("facebookexternalhit".utf8), "link_preview"),
+        (Array("twitterbot".utf8), "link_preview"),
+        (Array("bot".utf8), "bot"),
+        (Array("crawler".utf8), "bot"),
+        (Array("spider".utf8), "bot"),
+        (Array("python-requests".utf8), "http_library"),
+        (Array("go-http-client".utf8), "http_library"),
+        (Array("okhttp".utf8), "http_library"),
+        (Array("java/".utf8), "http_library"),
+        (Array("libwww-perl".utf8), "http_library"),
+        (Array("wget".utf8), "http_library"),
     ]
 
     /// Nil for a person; otherwise why the hit is a machine's.
@@ -51,12 +51,26 @@ public enum MachineDetector {
         if hit.isHead { return "head_request" }
         let agent = hit.userAgent.lowercased()
         if agent.isEmpty { return "no_user_agent" }
-        if let match = signatures.first(where: { agent.contains($0.0) }) { return match.1 }
+        let bytes = Array(agent.utf8)
+        if let match = signatures.first(where: { contains(bytes, $0.0) }) { return match.1 }
         // Apple Mail Privacy Protection fetches every image through Apple's
         // relays (17.0.0.0/8) with a bare "Mozilla/5.0".
         if hit.ip.hasPrefix("17."), hit.ip.split(separator: ".").count == 4 { return "apple_mail_privacy_protection" }
         if agent == "mozilla/5.0" { return "apple_mail_privacy_protection" }
         if hit.secondsSinceSent < minimumHumanDelay { return "too_soon_after_sending" }
         return nil
+    }
+
+    /// Whether `needle` occurs in `haystack`: a plain byte search, since
+    /// user agents are short and this runs on every hit.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
+        let first = needle[0]
+        for start in 0...(haystack.count - needle.count) where haystack[start] == first {
+            var offset = 1
+            while offset < needle.count, haystack[start + offset] == needle[offset] { offset += 1 }
+            if offset == needle.count { return true }
+        }
+        return false
     }
 }

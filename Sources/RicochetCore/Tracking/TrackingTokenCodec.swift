@@ -13,11 +13,12 @@ public struct TrackingTokenCodec: Sendable {
     /// Longer tokens are refused before any work is done.
     public static let maximumEncodedLength = 8192
 
-    private let key: SymmetricKey
+    /// HMAC keyed once: copying it skips the key schedule on every hit.
+    private let keyed: HMAC<SHA256>
 
     public init(secret: [UInt8]) {
         precondition(secret.count >= 32, "tracking secret too short")
-        key = SymmetricKey(data: secret)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: secret))
     }
 
     public func encode(_ token: TrackingToken) -> String {
@@ -64,6 +65,8 @@ public struct TrackingTokenCodec: Sendable {
     }
 
     private func mac(_ bytes: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key).prefix(Self.macLength))
+        var hmac = keyed
+        hmac.update(data: bytes)
+        return Array(hmac.finalize().prefix(Self.macLength))
     }
 }
