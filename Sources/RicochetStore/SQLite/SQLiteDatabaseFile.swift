@@ -7,37 +7,62 @@ import SQLiteNIO
 /// at a time, and a reader connection that sees committed data while a write is
 /// under way. Other processes (`ricochet account create` beside a running
 /// server) wait for the write lock up to the busy timeout instead of failing.
+///
+/// Checkpoints (copying the WAL back into the database file) run on a third
+/// connection every half second instead of inside whichever commit crosses
+/// SQLite's threshold, so no commit — and no caller waiting on it — pays for
+/// them.
 final class SQLiteDatabaseFile: Sendable {
     let path: String
     private let writer: SQLiteConnection
     private let reader: SQLiteConnection
+    private let checkpointer: SQLiteConnection
+    private let checkpoints: Task<Void, Never>
     private let gate = AsyncGate()
 
     static let busyTimeoutMilliseconds = 10_000
+    static let checkpointInterval = Duration.milliseconds(500)
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection) {
+    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, checkpointer: SQLiteConnection) {
         self.path = path
         self.writer = writer
         self.reader = reader
+        self.checkpointer = checkpointer
+        checkpoints = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.checkpointInterval)
+                // PASSIVE: copies what it can without waiting for, or blocking, the writer.
+                _ = try? await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
+            }
+        }
     }
 
     /// Opens (creating if needed) the file and brings its schema up to date.
     static func open(path: String, logger: Logger) async throws -> SQLiteDatabaseFile {
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        var reader: SQLiteConnection?
+        var others: [SQLiteConnection] = []
+        let file: SQLiteDatabaseFile
         do {
             try await configure(writer)
             _ = try await writer.query("PRAGMA journal_mode = WAL")
-            reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            try await configure(reader!)
-            let file = SQLiteDatabaseFile(path: path, writer: writer, reader: reader!)
-            try await file.migrate(logger: logger)
-            return file
+            _ = try await writer.query("PRAGMA wal_autocheckpoint = 0")
+            for _ in 0..<2 {
+                others.append(try await SQLiteConnection.open(storage: .file(path: path), logger: logger))
+                try await configure(others.last!)
+            }
+            file = SQLiteDatabaseFile(path: path, writer: writer, reader: others[0], checkpointer: others[1])
         } catch {
-            try? await reader?.close()
+            for connection in others { try? await connection.close() }
             try? await writer.close()
             throw error
         }
+        do {
+            try await file.migrate(logger: logger)
+        } catch {
+            await file.close()
+            throw error
+        }
+        return file
     }
 
     private static func configure(_ connection: SQLiteConnection) async throws {
@@ -46,6 +71,10 @@ final class SQLiteDatabaseFile: Sendable {
     }
 
     func close() async {
+        checkpoints.cancel()
+        await checkpoints.value
+        try? await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
+        try? await checkpointer.close()
         try? await reader.close()
         try? await writer.close()
     }
@@ -63,6 +92,15 @@ final class SQLiteDatabaseFile: Sendable {
                 _ = try? await writer.query("ROLLBACK")
                 throw error
             }
+        }
+    }
+
+    /// One statement on the writer connection in SQLite's own implicit
+    /// transaction: atomic and durable like `write`, without the two extra
+    /// round trips of `BEGIN` and `COMMIT` to SQLite's thread.
+    func writeStatement(_ sql: String, _ binds: [SQLiteData]) async throws {
+        try await gate.withGate {
+            _ = try await writer.query(sql, binds)
         }
     }
 

@@ -4,8 +4,15 @@ import SQLiteNIO
 
 extension SQLiteStore {
     public func insert(_ events: [Event]) async throws {
-        try await database.write { connection in
-            try await Self.insert(events, on: connection)
+        guard !events.isEmpty else { return }
+        if events.count <= Self.eventsPerStatement {
+            // The common case (a group commit of tracked hits) as one statement
+            // in its own transaction: one trip to SQLite's thread, not three.
+            try await database.writeStatement(Self.insertStatement(rows: events.count), Self.binds(events))
+        } else {
+            try await database.write { connection in
+                try await Self.insert(events, on: connection)
+            }
         }
     }
 
@@ -15,21 +22,28 @@ extension SQLiteStore {
         // Many rows a statement: each statement is a trip to SQLite's thread.
         for start in stride(from: 0, to: events.count, by: eventsPerStatement) {
             let chunk = events[start..<min(start + eventsPerStatement, events.count)]
-            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            _ = try await connection.query(
-                """
-                INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
-                VALUES \(rows)
-                """,
-                chunk.flatMap { event -> [SQLiteData] in
-                    [
-                        .text(event.id), .text(event.accountID), .text(event.type.rawValue),
-                        event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
-                        event.machineReason.map(SQLiteData.text) ?? .null,
-                        .text(JSONPayloadEncoder.encode(event.variables)),
-                    ]
-                })
+            _ = try await connection.query(insertStatement(rows: chunk.count), binds(chunk))
         }
+    }
+
+    private static func insertStatement(rows: Int) -> String {
+        """
+        INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
+        VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
+        """
+    }
+
+    private static func binds(_ events: some Collection<Event>) -> [SQLiteData] {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(events.count * 7)
+        for event in events {
+            binds += [
+                .text(event.id), .text(event.accountID), .text(event.type.rawValue),
+                event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
+                event.machineReason.map(SQLiteData.text) ?? .null, .text(JSONPayloadEncoder.encode(event.variables)),
+            ]
+        }
+        return binds
     }
 
     /// 7 values a row, well under SQLite's limit of 32,766 per statement.
