@@ -39,11 +39,16 @@ public func buildApplication(
     let client = OutboundClient(egressGuard: egressGuard)
 
     let recorder = EventRecorder(store: store, logger: logger)
+    let fastPath = TrackingFastPath.Configuration(
+        codec: TrackingTokenCodec(secret: secret),
+        clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies)),
+        record: { hit, loop, done in recorder.submit([.tracking(hit)], on: loop) { done((try? $0.get()) != nil) } })
     let router = buildRouter(
         store: store, client: client, recorder: recorder, secret: secret, configuration: configuration,
         logger: logger)
     var app = Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [TrackingFastPath(fastPath)])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port

@@ -1,32 +1,41 @@
 import Foundation
 import Logging
+import NIOCore
 import RicochetCore
 import RicochetStore
 import ServiceLifecycle
+import Synchronization
 
 /// The one place events are recorded: hits become enriched events, written in
-/// group commits — every hit that arrives while a transaction commits joins
+/// group commits — every hit that arrives while a commit is under way joins
 /// the next one — and a caller is answered only once its event is durable.
 ///
-/// Later stages (the delivery outbox) join the same transaction here.
-actor EventRecorder<Events: EventStore & MessageStore & ProfileStore & SubprofileStore>: Service {
+/// Callers either `await record(_:)` or hand a completion to `submit(_:)`,
+/// which the tracking fast path calls from an event loop without starting a
+/// task. Later stages (the delivery outbox) join the same write.
+final class EventRecorder<Events: EventStore & MessageStore & ProfileStore & SubprofileStore>: Service, Sendable {
+    typealias Completion = @Sendable (Result<[Event?], any Error>) -> Void
+
     private struct Pending {
         let drafts: [EventDraft]
-        let continuation: CheckedContinuation<[Event?], any Error>
+        let loop: (any EventLoop)?
+        let completion: Completion
+    }
+
+    private struct Queue {
+        var pending: [Pending] = []
+        var accepting = true
     }
 
     private let store: Events
     private let logger: Logger
-    private var queue: [Pending] = []
-    private var wake: AsyncStream<Void>.Continuation
+    private let queue = Mutex(Queue())
+    private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
-    private var running = true
-    /// Messages never change once registered, so their rows are kept here
-    /// after the first read; the database stays the truth (a miss reads it).
-    private var messageCache: [MessageID: Message] = [:]
+
     static var messageCacheLimit: Int { 100_000 }
 
-    /// The most hits one transaction takes.
+    /// The most hits one commit takes.
     static var maximumBatch: Int { 2000 }
 
     init(store: Events, logger: Logger) {
@@ -36,60 +45,66 @@ actor EventRecorder<Events: EventStore & MessageStore & ProfileStore & Subprofil
     }
 
     /// Records the events of `drafts` and returns them once durable, one per
-    /// draft: nil where the message does not exist (or is `account`'s no more).
+    /// draft: nil where the message does not exist.
     @discardableResult
     func record(_ drafts: [EventDraft]) async throws -> [Event?] {
-        guard running else { throw CancellationError() }
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.append(Pending(drafts: drafts, continuation: continuation))
-            wake.yield()
+        try await withCheckedThrowingContinuation { continuation in
+            submit(drafts) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Queues `drafts`; `completion` is called once with their events when
+    /// they are durable, or with the error that kept them from being written.
+    /// It runs on `loop` when one is given — the completions of one commit
+    /// for one loop go there together, in one hand-off — else on the
+    /// recorder's task.
+    func submit(_ drafts: [EventDraft], on loop: (any EventLoop)? = nil, completion: @escaping Completion) {
+        let accepted = queue.withLock { queue in
+            guard queue.accepting else { return false }
+            queue.pending.append(Pending(drafts: drafts, loop: loop, completion: completion))
+            return true
+        }
+        guard accepted else { return completion(.failure(CancellationError())) }
+        wake.yield()
     }
 
     func run() async throws {
+        // Messages never change once registered, so their rows are kept here
+        // after the first read; the database stays the truth (a miss reads it).
+        var messageCache: [MessageID: Message] = [:]
         await withGracefulShutdownHandler {
             for await _ in wakes {
-                while !queue.isEmpty { await commitNext() }
-                if !running { break }
+                while let batch = nextBatch() { await commit(batch, messageCache: &messageCache) }
             }
         } onGracefulShutdown: {
-            Task { await self.stop() }
+            self.queue.withLock { $0.accepting = false }
+            self.wake.finish()
         }
         // Whatever is still queued is written before the recorder stops.
-        while !queue.isEmpty { await commitNext() }
+        while let batch = nextBatch() { await commit(batch, messageCache: &messageCache) }
     }
 
-    private func stop() {
-        running = false
-        wake.finish()
+    /// The oldest pending calls, up to ``maximumBatch`` hits (at least one call).
+    private func nextBatch() -> [Pending]? {
+        queue.withLock { queue in
+            guard !queue.pending.isEmpty else { return nil }
+            var count = 0
+            var taken = 0
+            for pending in queue.pending {
+                if taken > 0, count + pending.drafts.count > Self.maximumBatch { break }
+                count += pending.drafts.count
+                taken += 1
+            }
+            let batch = Array(queue.pending.prefix(taken))
+            queue.pending.removeFirst(taken)
+            return batch
+        }
     }
 
-    private func messages(_ ids: [MessageID]) async throws -> [MessageID: Message] {
-        var found: [MessageID: Message] = [:]
-        var missing: [MessageID] = []
-        for id in ids {
-            if let message = messageCache[id] { found[id] = message } else { missing.append(id) }
-        }
-        guard !missing.isEmpty else { return found }
-        let read = try await store.messages(missing)
-        if messageCache.count + read.count > Self.messageCacheLimit { messageCache.removeAll(keepingCapacity: true) }
-        for (id, message) in read {
-            messageCache[id] = message
-            found[id] = message
-        }
-        return found
-    }
-
-    private func commitNext() async {
-        var batch: [Pending] = []
-        var count = 0
-        while let first = queue.first, batch.isEmpty || count + first.drafts.count <= Self.maximumBatch {
-            batch.append(queue.removeFirst())
-            count += first.drafts.count
-        }
+    private func commit(_ batch: [Pending], messageCache: inout [MessageID: Message]) async {
+        let drafts = batch.flatMap(\.drafts)
         do {
-            let drafts = batch.flatMap(\.drafts)
-            let messages = try await messages(drafts.map(\.message))
+            let messages = try await messages(drafts.map(\.message), cache: &messageCache)
             let profiles = try await store.profiles(messages.values.compactMap(\.profileID))
             let subprofiles = try await store.subprofiles(messages.values.compactMap(\.subprofileID))
             let perCaller: [[Event?]] = batch.map { pending in
@@ -102,10 +117,42 @@ actor EventRecorder<Events: EventStore & MessageStore & ProfileStore & Subprofil
                 }
             }
             try await store.insert(perCaller.flatMap { $0.compactMap { $0 } })
-            for (pending, events) in zip(batch, perCaller) { pending.continuation.resume(returning: events) }
+            complete(batch, with: perCaller.map { .success($0) })
         } catch {
-            logger.error("recording events failed", metadata: ["error": "\(error)", "events": "\(count)"])
-            for pending in batch { pending.continuation.resume(throwing: error) }
+            logger.error("recording events failed", metadata: ["error": "\(error)", "events": "\(drafts.count)"])
+            complete(batch, with: batch.map { _ in .failure(error) })
         }
+    }
+
+    private func complete(_ batch: [Pending], with results: [Result<[Event?], any Error>]) {
+        var byLoop: [ObjectIdentifier: (any EventLoop, [(Completion, Result<[Event?], any Error>)])] = [:]
+        for (pending, result) in zip(batch, results) {
+            guard let loop = pending.loop else {
+                pending.completion(result)
+                continue
+            }
+            byLoop[ObjectIdentifier(loop), default: (loop, [])].1.append((pending.completion, result))
+        }
+        for (loop, completions) in byLoop.values {
+            loop.execute {
+                for (completion, result) in completions { completion(result) }
+            }
+        }
+    }
+
+    private func messages(_ ids: [MessageID], cache: inout [MessageID: Message]) async throws -> [MessageID: Message] {
+        var found: [MessageID: Message] = [:]
+        var missing: [MessageID] = []
+        for id in ids {
+            if let message = cache[id] { found[id] = message } else { missing.append(id) }
+        }
+        guard !missing.isEmpty else { return found }
+        let read = try await store.messages(missing)
+        if cache.count + read.count > Self.messageCacheLimit { cache.removeAll(keepingCapacity: true) }
+        for (id, message) in read {
+            cache[id] = message
+            found[id] = message
+        }
+        return found
     }
 }

@@ -1,6 +1,4 @@
-import Foundation
 import HTTPTypes
-import Hummingbird
 
 /// Who made a request: the peer's address, or, when the peer is a proxy the
 /// configuration trusts, the last address in `X-Forwarded-For` that is not
@@ -8,10 +6,10 @@ import Hummingbird
 struct ClientAddress: Sendable {
     let trustedProxies: Set<String>
 
-    func address(of request: Request, peer: String?) -> String {
+    func address(of headers: HTTPFields, peer: String?) -> String {
         guard let peer else { return "" }
         guard trustedProxies.contains(peer) else { return peer }
-        let hops = request.headers[values: .xForwardedFor].joined(separator: ",")
+        let hops = headers[values: .xForwardedFor].joined(separator: ",")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         return hops.last { !trustedProxies.contains($0) } ?? hops.first ?? peer
     }
