@@ -1,0 +1,58 @@
+import Crypto
+import Foundation
+
+/// Signatures of the Standard Webhooks specification: the `webhook-id`,
+/// `webhook-timestamp` and `webhook-signature` headers, the signature being
+/// `v1,` and the base64 of HMAC-SHA256(secret, "id.timestamp.body").
+/// Several signatures (during a secret rotation) are separated by spaces.
+public enum StandardWebhooks {
+    public static let idHeader = "webhook-id"
+    public static let timestampHeader = "webhook-timestamp"
+    public static let signatureHeader = "webhook-signature"
+
+    /// How far a timestamp may be from the receiver's clock, as the reference
+    /// libraries check it.
+    public static let tolerance: TimeInterval = 5 * 60
+
+    public static func signature(secret: WebhookSecret, id: String, timestamp: Int64, body: [UInt8]) -> String {
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: secret.key))
+        hmac.update(data: Array("\(id).\(timestamp).".utf8))
+        hmac.update(data: body)
+        return "v1," + Data(hmac.finalize()).base64EncodedString()
+    }
+
+    /// The value of `webhook-signature` for the loop's current secrets.
+    public static func signatures(secrets: [WebhookSecret], id: String, timestamp: Int64, body: [UInt8]) -> String {
+        secrets.map { signature(secret: $0, id: id, timestamp: timestamp, body: body) }.joined(separator: " ")
+    }
+
+    public enum Verdict: Equatable, Sendable {
+        case valid
+        case noSignatureMatches
+        case timestampOutOfTolerance
+        case malformed(String)
+    }
+
+    /// What a receiver checks: the timestamp is near `now` and one of the
+    /// `v1` signatures matches (compared in constant time).
+    public static func verify(
+        secret: WebhookSecret, id: String?, timestamp: String?, signatures: String?, body: [UInt8], now: Date
+    ) -> Verdict {
+        guard let id, !id.isEmpty else { return .malformed("no \(idHeader) header") }
+        guard let timestamp, let seconds = Int64(timestamp) else {
+            return .malformed("no numeric \(timestampHeader) header")
+        }
+        guard let signatures, !signatures.isEmpty else { return .malformed("no \(signatureHeader) header") }
+        guard abs(now.timeIntervalSince1970 - Double(seconds)) <= tolerance else { return .timestampOutOfTolerance }
+        let expected = Array(signature(secret: secret, id: id, timestamp: seconds, body: body).utf8)
+        for candidate in signatures.split(separator: " ") where candidate.hasPrefix("v1,") {
+            if constantTimeEqual(Array(candidate.utf8), expected) { return .valid }
+        }
+        return .noSignatureMatches
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
