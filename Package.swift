@@ -41,6 +41,7 @@ let package = Package(
             name: "RicochetDelivery",
             dependencies: [
                 "RicochetCore",
+                "RicochetStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -19,6 +19,23 @@ public struct FeedbackLoop: Sendable, Equatable {
     public var updatedAt: Date
     /// Bumped by every stored change; an update only lands on the revision it was based on.
     public var revision: Int
+    public var delivery: DeliverySettings
+    /// Set when deliveries stopped: by the receiver (410 Gone), by failing for
+    /// too long, or by the user. Nothing is queued for a disabled loop.
+    public var disabled: Disabled?
+    public var lastSuccessAt: Date?
+    /// When the current run of failures began; nil after a success.
+    public var failingSince: Date?
+
+    public struct Disabled: Sendable, Equatable {
+        public let at: Date
+        public let reason: String
+
+        public init(at: Date, reason: String) {
+            self.at = at
+            self.reason = reason
+        }
+    }
 
     public init(
         id: ID,
@@ -32,7 +49,11 @@ public struct FeedbackLoop: Sendable, Equatable {
         validatedAt: Date?,
         createdAt: Date,
         updatedAt: Date,
-        revision: Int
+        revision: Int,
+        delivery: DeliverySettings = DeliverySettings(),
+        disabled: Disabled? = nil,
+        lastSuccessAt: Date? = nil,
+        failingSince: Date? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -46,6 +67,10 @@ public struct FeedbackLoop: Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.revision = revision
+        self.delivery = delivery
+        self.disabled = disabled
+        self.lastSuccessAt = lastSuccessAt
+        self.failingSince = failingSince
     }
 
     /// A new, unvalidated loop with a fresh validation file.
@@ -55,6 +80,7 @@ public struct FeedbackLoop: Sendable, Equatable {
         events: Set<EventType>,
         format: PayloadFormat,
         description: String,
+        delivery: DeliverySettings = DeliverySettings(),
         now: Date
     ) -> FeedbackLoop {
         FeedbackLoop(
@@ -69,7 +95,8 @@ public struct FeedbackLoop: Sendable, Equatable {
             validatedAt: nil,
             createdAt: now,
             updatedAt: now,
-            revision: 1
+            revision: 1,
+            delivery: delivery
         )
     }
 

@@ -39,13 +39,16 @@ public func buildApplication(
     let client = OutboundClient(egressGuard: egressGuard)
 
     let recorder = EventRecorder(store: store, logger: logger)
+    var dispatching = Dispatcher<SQLiteStore>.Configuration()
+    dispatching.userAgent = "Ricochet/\(Ricochet.version)"
+    let dispatcher = Dispatcher(store: store, client: client, logger: logger, configuration: dispatching)
     let fastPath = TrackingFastPath.Configuration(
         codec: TrackingTokenCodec(secret: secret),
         clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies)),
         record: { hit, loop, done in recorder.submit([.tracking(hit)], on: loop) { done((try? $0.get()) != nil) } })
     let router = buildRouter(
-        store: store, client: client, recorder: recorder, secret: secret, configuration: configuration,
-        logger: logger)
+        store: store, client: client, recorder: recorder, dispatcher: dispatcher, secret: secret,
+        configuration: configuration, logger: logger)
     var app = Application(
         router: router,
         server: .http1(configuration: .init(additionalChannelHandlers: [TrackingFastPath(fastPath)])),
@@ -57,12 +60,14 @@ public func buildApplication(
         },
         logger: logger
     )
-    // Shut down in reverse order, after the server has drained: the client,
-    // then the guard it tunnels through, then the database.
+    // Shut down in reverse order, after the server has drained: the
+    // dispatcher (finishing requests under way), the client, the guard it
+    // tunnels through, the recorder, then the database.
     app.addServices(ShutdownHook { await store.close() })
     app.addServices(recorder)
     if let egressGuard { app.addServices(egressGuard) }
     app.addServices(ShutdownHook { try? await client.shutdown() })
+    app.addServices(dispatcher)
     return app
 }
 
@@ -77,8 +82,8 @@ func createFirstAccountIfNeeded(in store: some AccountStore) async throws -> Fir
 
 /// The routes: health, the API description, tracked URLs, and the API behind its key.
 func buildRouter<S: Store>(
-    store: S, client: OutboundClient, recorder: EventRecorder<S>, secret: [UInt8], configuration: AppConfiguration,
-    logger: Logger
+    store: S, client: OutboundClient, recorder: EventRecorder<S>, dispatcher: Dispatcher<S>, secret: [UInt8],
+    configuration: AppConfiguration, logger: Logger
 ) -> Router<APIRequestContext> {
     let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
     let codec = TrackingTokenCodec(secret: secret)
@@ -100,8 +105,10 @@ func buildRouter<S: Store>(
     LoopController(
         loops: store,
         validator: LoopValidator(client: client, timeout: configuration.validationTimeout),
-        tester: TestCall(client: client, timeout: configuration.testTimeout)
+        tester: TestCall(client: client, timeout: configuration.testTimeout),
+        loopsChanged: { dispatcher.loopsChanged() }
     ).addRoutes(to: api)
+    DeliveryController(store: store, deliveriesQueued: { dispatcher.deliveriesQueued() }).addRoutes(to: api)
     MessageController(
         messages: store, urls: TrackingURLs(base: publicURL.string, codec: codec),
         returnPaths: ReturnPathCodec(secret: secret), bounceLocalPart: "bounces",

@@ -13,7 +13,17 @@ public protocol AccountStore: Sendable {
 /// Feedback loops. Every read and write is scoped to one account: a loop of
 /// another account is as absent as one that never existed.
 public protocol LoopStore: Sendable {
-    func insert(_ loop: FeedbackLoop) async throws
+    /// Stores a new loop with its first signing secret.
+    func insert(_ loop: FeedbackLoop, secret: WebhookSecret) async throws
+    /// The loop's signing secrets in use at `now`, newest first (two during a
+    /// rotation's grace period).
+    func secrets(of loop: FeedbackLoop.ID, at now: Date) async throws -> [WebhookSecret]
+    /// Adds `secret` as the loop's newest and ends the others after `grace`;
+    /// returns when they end. Throws ``StoreError/notFound`` for another
+    /// account's loop.
+    func rotateSecret(
+        of loop: FeedbackLoop.ID, account: Account.ID, to secret: WebhookSecret, grace: TimeInterval, now: Date
+    ) async throws -> Date
     func loops(of account: Account.ID) async throws -> [FeedbackLoop]
     func loop(_ id: FeedbackLoop.ID, of account: Account.ID) async throws -> FeedbackLoop?
     /// Stores `loop` if the stored copy is still at `loop.revision`, and
@@ -110,7 +120,7 @@ public protocol SubprofileStore: Sendable {
 
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
-    & StatisticsStore & ProfileStore & SubprofileStore
+    & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

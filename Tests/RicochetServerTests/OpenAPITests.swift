@@ -45,6 +45,7 @@ struct OpenAPITests {
         let client = OutboundClient(egressGuard: nil)
         let router = buildRouter(
             store: store, client: client, recorder: EventRecorder(store: store, logger: Logger(label: "test")),
+            dispatcher: Dispatcher(store: store, client: client, logger: Logger(label: "test")),
             secret: Array(repeating: 1, count: 32), configuration: Harness.configuration(database: path),
             logger: Logger(label: "test"))
         let routes = Set(

@@ -61,7 +61,7 @@ struct SQLiteStoreTests {
         let loop = FeedbackLoop.register(
             accountID: alice.id, url: try LoopURL("https://a.example/hook"), events: [.open, .profileUpdate],
             format: .json, description: "d", now: Date(timeIntervalSince1970: 1_700_000_000))
-        try await store.insert(loop)
+        try await store.insert(loop, secret: .generate())
         #expect(try await store.loop(loop.id, of: alice.id) == loop)
         #expect(try await store.loop(loop.id, of: bob.id) == nil)
         #expect(try await store.loops(of: bob.id).isEmpty)
@@ -86,7 +86,7 @@ struct SQLiteStoreTests {
         var loop = FeedbackLoop.register(
             accountID: account.id, url: try LoopURL("https://a.example/hook"), events: [.open], format: .form,
             description: "", now: Date())
-        try await store.insert(loop)
+        try await store.insert(loop, secret: .generate())
         loop.description = "first"
         let first = try await store.update(loop)
         #expect(first.revision == loop.revision + 1)

@@ -13,7 +13,7 @@ struct EventController<Events: EventStore>: Sendable {
         group.get("events", use: list)
     }
 
-    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> EventListView {
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> PageView<EventView> {
         let account = try context.requireAccount()
         let parameters = request.uri.queryParameters
         let known: Set<String> = ["type", "message", "tag", "since", "until", "limit", "before"]
@@ -53,7 +53,7 @@ struct EventController<Events: EventStore>: Sendable {
             query.before = value
         }
         let page = try await events.events(of: account.id, matching: query)
-        return EventListView(events: page.events.map(EventView.init), next: page.next.map(String.init))
+        return PageView("events", items: page.events.map(EventView.init), next: page.next.map(String.init))
     }
 
 }
@@ -81,20 +81,6 @@ struct EventView: Encodable {
         machine = event.machineReason != nil
         machineReason = event.machineReason
         variables = event.variables
-    }
-}
-
-struct EventListView: ResponseEncodable {
-    let events: [EventView]
-    /// Pass as `before` for the next page; null on the last.
-    let next: String?
-
-    enum CodingKeys: String, CodingKey { case events, next }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(events, forKey: .events)
-        try container.encode(next, forKey: .next)
     }
 }
 

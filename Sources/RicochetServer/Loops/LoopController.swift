@@ -9,6 +9,8 @@ struct LoopController<Loops: LoopStore>: Sendable {
     let loops: Loops
     let validator: LoopValidator
     let tester: TestCall
+    /// Tells the dispatcher to read the loops again.
+    let loopsChanged: @Sendable () -> Void
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("loops", use: list)
@@ -20,11 +22,12 @@ struct LoopController<Loops: LoopStore>: Sendable {
         group.get("loops/{id}/validation-file", use: validationFile)
         group.post("loops/{id}/validate", use: validate)
         group.post("loops/{id}/test", use: test)
+        group.post("loops/{id}/secrets/rotate", use: rotateSecret)
     }
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> LoopListView {
         let account = try context.requireAccount()
-        return LoopListView(loops: try await loops.loops(of: account.id).map(LoopView.init))
+        return LoopListView(loops: try await loops.loops(of: account.id).map { LoopView($0) })
     }
 
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<LoopView> {
@@ -36,13 +39,40 @@ struct LoopController<Loops: LoopStore>: Sendable {
             events: try LoopInput.events(input.events),
             format: try input.format.map(LoopInput.format) ?? .form,
             description: try LoopInput.description(input.description ?? ""),
+            delivery: try input.delivery?.applied(to: DeliverySettings()) ?? DeliverySettings(),
             now: Date()
         )
-        try await loops.insert(loop)
+        let secret = WebhookSecret.generate()
+        try await loops.insert(loop, secret: secret)
+        loopsChanged()
         context.logger.info("loop created", metadata: ["loop": "\(loop.id)", "account": "\(account.id)"])
         var headers = HTTPFields()
         headers[.location] = "/api/v1/loops/\(loop.id)"
-        return EditedResponse(status: .created, headers: headers, response: LoopView(loop))
+        return EditedResponse(status: .created, headers: headers, response: LoopView(loop, secret: secret))
+    }
+
+    /// A new signing secret, shown this once; the old ones keep signing too
+    /// until the grace period (default 24 hours) ends.
+    @Sendable func rotateSecret(_ request: Request, context: APIRequestContext) async throws -> SecretRotationView {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        var request = request
+        let empty = try await request.collectBody(upTo: Request.maximumJSONBytes).readableBytes == 0
+        let graceHours =
+            empty ? 24 : try await request.decodeJSON(as: RotateSecretRequest.self, context: context).graceHours ?? 24
+        guard graceHours.isFinite, (0...720).contains(graceHours) else {
+            throw APIError.badRequest("grace_hours must be between 0 and 720", code: "invalid_grace")
+        }
+        let secret = WebhookSecret.generate()
+        do {
+            let expiry = try await loops.rotateSecret(
+                of: id, account: account.id, to: secret, grace: graceHours * 3600, now: Date())
+            loopsChanged()
+            context.logger.info("loop secret rotated", metadata: ["loop": "\(id)", "account": "\(account.id)"])
+            return SecretRotationView(secret: secret.description, previousExpiresAt: expiry)
+        } catch StoreError.notFound {
+            throw APIError.notFound("loop \(id)")
+        }
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> LoopView {
@@ -61,6 +91,13 @@ struct LoopController<Loops: LoopStore>: Sendable {
                 if let events { loop.events = events }
                 if let format { loop.format = format }
                 if let description { loop.description = description }
+                if let delivery = patch.delivery { loop.delivery = try delivery.applied(to: loop.delivery) }
+                switch patch.enabled {
+                case true?: loop.disabled = nil
+                case false? where loop.disabled == nil:
+                    loop.disabled = .init(at: Date(), reason: "disabled by the user")
+                default: break
+                }
             })
     }
 
@@ -68,6 +105,7 @@ struct LoopController<Loops: LoopStore>: Sendable {
         let account = try context.requireAccount()
         let id = try context.parameters.require("id")
         guard try await loops.delete(id, of: account.id) else { throw APIError.notFound("loop \(id)") }
+        loopsChanged()
         context.logger.info("loop deleted", metadata: ["loop": "\(id)", "account": "\(account.id)"])
         return .noContent
     }
@@ -98,7 +136,9 @@ struct LoopController<Loops: LoopStore>: Sendable {
             try change(&loop)
             loop.updatedAt = Date()
             do {
-                return try await loops.update(loop)
+                let stored = try await loops.update(loop)
+                loopsChanged()
+                return stored
             } catch StoreError.conflict {
                 continue
             } catch StoreError.notFound {

@@ -2,26 +2,30 @@ import RicochetCore
 
 /// `POST /api/v1/loops`.
 struct CreateLoopRequest: StrictJSONBody {
-    static let fields: Set<String> = ["url", "events", "format", "description"]
+    static let fields: Set<String> = ["url", "events", "format", "description", "delivery"]
 
     let url: String
     let events: [String]
     let format: String?
     let description: String?
+    let delivery: DeliveryInput?
 }
 
-/// `PATCH /api/v1/loops/{id}`: only what is named changes; `"description": null` clears it.
+/// `PATCH /api/v1/loops/{id}`: only what is named changes; `"description": null` clears it;
+/// `"enabled": true` re-enables a disabled loop, `false` disables it.
 struct PatchLoopRequest: StrictJSONBody {
-    static let fields: Set<String> = ["url", "events", "format", "description"]
+    static let fields: Set<String> = ["url", "events", "format", "description", "delivery", "enabled"]
 
     let url: String?
     let events: [String]?
     let format: String?
     /// nil: not named; `.some(nil)`: cleared.
     let description: String??
+    let delivery: DeliveryInput?
+    let enabled: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case url, events, format, description
+        case url, events, format, description, delivery, enabled
     }
 
     init(from decoder: any Decoder) throws {
@@ -33,6 +37,8 @@ struct PatchLoopRequest: StrictJSONBody {
         url = try named(String.self, .url)
         events = try named([String].self, .events)
         format = try named(String.self, .format)
+        delivery = try named(DeliveryInput.self, .delivery)
+        enabled = try named(Bool.self, .enabled)
         if container.contains(.description) {
             description = .some(
                 try container.decodeNil(forKey: .description)
@@ -99,5 +105,16 @@ enum LoopInput {
             throw APIError.badRequest("description must not contain control characters", code: "invalid_description")
         }
         return text
+    }
+}
+
+/// `POST /api/v1/loops/{id}/secrets/rotate`, body optional.
+struct RotateSecretRequest: StrictJSONBody {
+    static let fields: Set<String> = ["grace_hours"]
+
+    let graceHours: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case graceHours = "grace_hours"
     }
 }

@@ -23,15 +23,30 @@ struct LoopView: ResponseEncodable {
     let validatedAt: Date?
     let createdAt: Date
     let updatedAt: Date
+    let delivery: DeliverySettings
+    /// Whether events are queued for it: validated and not disabled.
+    let active: Bool
+    let disabled: Disabled?
+    let lastSuccessAt: Date?
+    let failingSince: Date?
+    /// Only in the answer that creates the loop.
+    let secret: String?
+
+    struct Disabled: Encodable {
+        let at: Date
+        let reason: String
+    }
 
     enum CodingKeys: String, CodingKey {
-        case id, url, events, format, description, status, validation
+        case id, url, events, format, description, status, validation, delivery, active, disabled, secret
         case validatedAt = "validated_at"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case lastSuccessAt = "last_success_at"
+        case failingSince = "failing_since"
     }
 
-    init(_ loop: FeedbackLoop) {
+    init(_ loop: FeedbackLoop, secret: WebhookSecret? = nil) {
         id = loop.id
         url = loop.url.absoluteString
         events = loop.events.sorted().map(\.rawValue)
@@ -47,9 +62,26 @@ struct LoopView: ResponseEncodable {
         validatedAt = loop.validatedAt
         createdAt = loop.createdAt
         updatedAt = loop.updatedAt
+        delivery = loop.delivery
+        active = loop.status == .validated && loop.disabled == nil
+        disabled = loop.disabled.map { Disabled(at: $0.at, reason: $0.reason) }
+        lastSuccessAt = loop.lastSuccessAt
+        failingSince = loop.failingSince
+        self.secret = secret?.description
     }
 }
 
 struct LoopListView: ResponseEncodable {
     let loops: [LoopView]
+}
+
+/// The answer to a secret rotation: the new secret, shown this once.
+struct SecretRotationView: ResponseEncodable {
+    let secret: String
+    let previousExpiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case secret
+        case previousExpiresAt = "previous_expires_at"
+    }
 }

@@ -151,9 +151,10 @@ paths:
                 events: { $ref: "#/components/schemas/EventList" }
                 format: { $ref: "#/components/schemas/Format" }
                 description: { type: string, maxLength: 1000 }
+                delivery: { $ref: "#/components/schemas/DeliverySettingsInput" }
       responses:
         "201":
-          description: The new loop.
+          description: The new loop, with its signing secret (`secret`), shown this once.
           headers:
             Location:
               schema: { type: string }
@@ -220,6 +221,10 @@ paths:
                 events: { $ref: "#/components/schemas/EventList" }
                 format: { $ref: "#/components/schemas/Format" }
                 description: { type: [string, "null"], maxLength: 1000 }
+                delivery: { $ref: "#/components/schemas/DeliverySettingsInput" }
+                enabled:
+                  type: boolean
+                  description: true re-enables a disabled loop; false disables it.
       responses:
         "200":
           description: The changed loop.
@@ -237,6 +242,105 @@ paths:
         "204": { description: Deleted. }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
+  /api/v1/loops/{id}/secrets/rotate:
+    parameters:
+      - $ref: "#/components/parameters/LoopID"
+    post:
+      operationId: rotateLoopSecret
+      summary: >-
+        A new signing secret, shown this once. Until the grace period ends the old secrets sign too (the
+        webhook-signature header then holds several signatures, space-separated).
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                grace_hours: { type: number, minimum: 0, maximum: 720, default: 24 }
+      responses:
+        "200":
+          description: The new secret.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [secret, previous_expires_at]
+                properties:
+                  secret: { type: string, pattern: "^whsec_" }
+                  previous_expires_at: { type: string, format: date-time }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+  /api/v1/loops/{id}/deliveries:
+    parameters:
+      - $ref: "#/components/parameters/LoopID"
+    get:
+      operationId: listDeliveries
+      summary: The loop's deliveries, newest first.
+      parameters:
+        - name: status
+          in: query
+          schema: { type: string, enum: [queued, sending, succeeded, failed] }
+        - name: limit
+          in: query
+          schema: { type: integer, minimum: 1, maximum: 1000, default: 100 }
+        - name: before
+          in: query
+          description: The `next` of the previous page.
+          schema: { type: string }
+      responses:
+        "200":
+          description: A page of deliveries.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [deliveries, next]
+                properties:
+                  deliveries:
+                    type: array
+                    items: { $ref: "#/components/schemas/Delivery" }
+                  next: { type: [string, "null"] }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+  /api/v1/deliveries/{id}:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        schema: { type: string }
+    get:
+      operationId: getDelivery
+      summary: One delivery, with the exact body sent and every attempt.
+      responses:
+        "200":
+          description: The delivery.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Delivery" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+  /api/v1/deliveries/{id}/retry:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        schema: { type: string }
+    post:
+      operationId: retryDelivery
+      summary: Sends the delivery again now, with the same webhook-id and body.
+      responses:
+        "202":
+          description: Queued.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Delivery" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+        "409": { $ref: "#/components/responses/Error" }
   /api/v1/loops/{id}/validation-file:
     parameters:
       - $ref: "#/components/parameters/LoopID"
@@ -877,12 +981,13 @@ components:
       type: string
       enum: [form, json]
       default: form
+    EventType:
+      type: string
+      enum: [open, click, bounce, failure, delivery, abuse, profile.create, profile.update, profile.delete]
     EventList:
       type: array
       minItems: 1
-      items:
-        type: string
-        enum: [open, click, bounce, failure, delivery, abuse, profile.create, profile.update, profile.delete]
+      items: { $ref: "#/components/schemas/EventType" }
     Loop:
       type: object
       required: [id, url, events, format, description, status, validation, created_at, updated_at]
@@ -909,6 +1014,92 @@ components:
         validated_at: { type: string, format: date-time }
         created_at: { type: string, format: date-time }
         updated_at: { type: string, format: date-time }
+        delivery: { $ref: "#/components/schemas/DeliverySettings" }
+        active:
+          type: boolean
+          description: Whether events are queued for the loop (validated and not disabled).
+        disabled:
+          type: object
+          description: Present when deliveries stopped (410 Gone, failing too long, or the user).
+          required: [at, reason]
+          properties:
+            at: { type: string, format: date-time }
+            reason: { type: string }
+        last_success_at: { type: string, format: date-time }
+        failing_since: { type: string, format: date-time }
+        secret:
+          type: string
+          description: The Standard Webhooks signing secret; only in the answer that creates the loop.
+    DeliverySettings:
+      type: object
+      required: [concurrency, rate_limit, timeout_seconds, retry_schedule, disable_after_hours]
+      properties:
+        concurrency: { type: integer, minimum: 1, maximum: 64, description: Requests in flight at once. }
+        rate_limit: { type: [number, "null"], minimum: 0.1, maximum: 10000, description: Requests started per second. }
+        timeout_seconds: { type: number, minimum: 1, maximum: 60 }
+        retry_schedule:
+          type: array
+          description: Seconds from a failure to the next attempt, one per retry (default 0, 5, 300 … 86400).
+          items: { type: number, minimum: 0, maximum: 604800 }
+          minItems: 1
+          maxItems: 30
+        disable_after_hours:
+          type: number
+          minimum: 1
+          maximum: 720
+          description: The loop is disabled after this long without a single successful delivery.
+    DeliverySettingsInput:
+      type: object
+      additionalProperties: false
+      description: Any of the delivery settings; the others keep their values (or defaults).
+      properties:
+        concurrency: { type: integer, minimum: 1, maximum: 64 }
+        rate_limit: { type: [number, "null"], minimum: 0.1, maximum: 10000 }
+        timeout_seconds: { type: number, minimum: 1, maximum: 60 }
+        retry_schedule:
+          type: array
+          items: { type: number, minimum: 0, maximum: 604800 }
+          minItems: 1
+          maxItems: 30
+        disable_after_hours: { type: number, minimum: 1, maximum: 720 }
+    Delivery:
+      type: object
+      required: [id, loop, event, event_type, webhook_id, status, attempts, created_at, updated_at, content_type]
+      properties:
+        id: { type: string }
+        loop: { type: string }
+        event: { type: string, description: The event's id. }
+        event_type: { $ref: "#/components/schemas/EventType" }
+        webhook_id: { type: string, description: The webhook-id header; the same for every attempt and replay. }
+        status: { type: string, enum: [queued, sending, succeeded, failed] }
+        attempts: { type: integer }
+        next_attempt_at: { type: string, format: date-time }
+        last_status: { type: integer }
+        last_error: { type: string }
+        created_at: { type: string, format: date-time }
+        updated_at: { type: string, format: date-time }
+        content_type: { type: string }
+        body: { type: string, description: The exact body sent, fixed by the first attempt. }
+        attempt_log:
+          type: array
+          description: Every attempt, oldest first (on a delivery's own page).
+          items:
+            type: object
+            required: [started_at, duration_ms, response_headers, response_body]
+            properties:
+              started_at: { type: string, format: date-time }
+              duration_ms: { type: integer }
+              status: { type: integer }
+              error_class: { type: string, enum: [http, timeout, dns, connect, tls, refused_address] }
+              error: { type: string }
+              response_headers:
+                type: array
+                items:
+                  type: array
+                  items: { type: string }
+                  minItems: 2
+                  maxItems: 2
+              response_body: { type: string, description: The first 16 KiB of the answer. }
     NewMessage:
       type: object
       additionalProperties: false

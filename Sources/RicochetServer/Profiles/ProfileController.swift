@@ -64,15 +64,13 @@ struct ProfileController<Profiles: ProfileStore>: Sendable {
         return EditedResponse(status: .created, response: ProfileView(profile))
     }
 
-    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> ProfileListView {
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> PageView<ProfileView> {
         let database = try await profiles.database(for: context)
         let listing = try ListingQuery(request)
         let page = try await profiles.profiles(
             in: database.id, of: database.accountID, where: listing.fields, after: listing.after,
             limit: listing.limit + 1)
-        let shown = page.prefix(listing.limit)
-        return ProfileListView(
-            profiles: shown.map(ProfileView.init), next: page.count > listing.limit ? shown.last?.id : nil)
+        return PageView("profiles", fetched: page, limit: listing.limit, item: ProfileView.init, cursor: \.id)
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> ProfileView {

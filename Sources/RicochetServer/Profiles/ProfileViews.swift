@@ -46,17 +46,3 @@ struct ProfileView: ResponseEncodable {
         modifiedAt = profile.modifiedAt
     }
 }
-
-struct ProfileListView: ResponseEncodable {
-    let profiles: [ProfileView]
-    /// Pass as `after` for the next page; null on the last.
-    let next: String?
-
-    enum CodingKeys: String, CodingKey { case profiles, next }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(profiles, forKey: .profiles)
-        try container.encode(next, forKey: .next)
-    }
-}

@@ -71,15 +71,13 @@ struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
         return EditedResponse(status: .created, response: SubprofileView(subprofile))
     }
 
-    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> SubprofileListView {
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> PageView<SubprofileView> {
         let collection = try await collection(for: context)
         let listing = try ListingQuery(request)
         let page = try await store.subprofiles(
             in: collection.id, of: collection.accountID, where: listing.fields, after: listing.after,
             limit: listing.limit + 1)
-        let shown = page.prefix(listing.limit)
-        return SubprofileListView(
-            subprofiles: shown.map(SubprofileView.init), next: page.count > listing.limit ? shown.last?.id : nil)
+        return PageView("subprofiles", fetched: page, limit: listing.limit, item: SubprofileView.init, cursor: \.id)
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> SubprofileView {
@@ -179,18 +177,5 @@ struct SubprofileView: ResponseEncodable {
         fields = .object(subprofile.fields.mapValues(PayloadValue.string))
         createdAt = subprofile.createdAt
         modifiedAt = subprofile.modifiedAt
-    }
-}
-
-struct SubprofileListView: ResponseEncodable {
-    let subprofiles: [SubprofileView]
-    let next: String?
-
-    enum CodingKeys: String, CodingKey { case subprofiles, next }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(subprofiles, forKey: .subprofiles)
-        try container.encode(next, forKey: .next)
     }
 }

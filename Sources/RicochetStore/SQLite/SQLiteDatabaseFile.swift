@@ -73,7 +73,7 @@ final class SQLiteDatabaseFile: Sendable {
     func close() async {
         checkpoints.cancel()
         await checkpoints.value
-        try? await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
+        _ = try? await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
         try? await checkpointer.close()
         try? await reader.close()
         try? await writer.close()
@@ -98,9 +98,10 @@ final class SQLiteDatabaseFile: Sendable {
     /// One statement on the writer connection in SQLite's own implicit
     /// transaction: atomic and durable like `write`, without the two extra
     /// round trips of `BEGIN` and `COMMIT` to SQLite's thread.
-    func writeStatement(_ sql: String, _ binds: [SQLiteData]) async throws {
+    @discardableResult
+    func writeStatement(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
         try await gate.withGate {
-            _ = try await writer.query(sql, binds)
+            try await writer.query(sql, binds)
         }
     }
 

@@ -136,6 +136,77 @@ enum SQLiteSchema {
             "CREATE INDEX subprofiles_profile ON subprofiles(profile_id)",
             "ALTER TABLE messages ADD COLUMN subprofile_id TEXT",
         ],
+        // 5: delivery: loop settings and state, signing secrets, the outbox and its attempts.
+        [
+            "ALTER TABLE loops ADD COLUMN delivery TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE loops ADD COLUMN disabled_at INTEGER",
+            "ALTER TABLE loops ADD COLUMN disabled_reason TEXT",
+            "ALTER TABLE loops ADD COLUMN last_success_at INTEGER",
+            "ALTER TABLE loops ADD COLUMN failing_since INTEGER",
+            """
+            CREATE TABLE loop_secrets (
+                loop_id TEXT NOT NULL REFERENCES loops(id) ON DELETE CASCADE,
+                secret BLOB NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER
+            ) STRICT
+            """,
+            "CREATE INDEX loop_secrets_loop ON loop_secrets(loop_id, created_at)",
+            // Loops made before signing get a secret of their own; rotating shows it.
+            "INSERT INTO loop_secrets SELECT id, randomblob(32), created_at, NULL FROM loops",
+            """
+            CREATE TABLE deliveries (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                loop_id TEXT NOT NULL REFERENCES loops(id) ON DELETE CASCADE,
+                account_id TEXT NOT NULL,
+                event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+                webhook_id TEXT NOT NULL,
+                format TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                due_at INTEGER NOT NULL,
+                body BLOB,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                last_status INTEGER,
+                last_error TEXT
+            ) STRICT
+            """,
+            "CREATE INDEX deliveries_due ON deliveries(loop_id, due_at) WHERE status = 'queued'",
+            "CREATE INDEX deliveries_loop ON deliveries(loop_id, seq)",
+            "CREATE INDEX deliveries_event ON deliveries(event_seq)",
+            """
+            CREATE TABLE delivery_attempts (
+                id INTEGER PRIMARY KEY,
+                delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+                started_at INTEGER NOT NULL,
+                duration_ms INTEGER NOT NULL,
+                status INTEGER,
+                error_class TEXT,
+                error TEXT,
+                response_headers TEXT NOT NULL,
+                response_body BLOB NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_id, id)",
+            // The outbox: an event queues one delivery per validated, enabled loop
+            // of its account that asked for its type — in the statement that
+            // records the event, so neither exists without the other.
+            """
+            CREATE TRIGGER events_outbox AFTER INSERT ON events BEGIN
+                INSERT INTO deliveries (
+                    id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, updated_at)
+                SELECT 'dlv_' || lower(hex(randomblob(10))), loops.id, NEW.account_id, NEW.seq, NEW.id,
+                    loops.format, 'queued', CAST(unixepoch('subsec') * 1000 AS INTEGER),
+                    CAST(unixepoch('subsec') * 1000 AS INTEGER), CAST(unixepoch('subsec') * 1000 AS INTEGER)
+                FROM loops
+                WHERE loops.account_id = NEW.account_id AND loops.status = 'validated'
+                    AND loops.disabled_at IS NULL
+                    AND instr(' ' || loops.events || ' ', ' ' || NEW.type || ' ') > 0;
+            END
+            """,
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

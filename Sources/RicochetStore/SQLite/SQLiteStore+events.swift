@@ -9,11 +9,28 @@ extension SQLiteStore {
             // The common case (a group commit of tracked hits) as one statement
             // in its own transaction: one trip to SQLite's thread, not three.
             try await database.writeStatement(Self.insertStatement(rows: events.count), Self.binds(events))
+            eventsCommitted()
         } else {
-            try await database.write { connection in
+            try await writeRecordingEvents { connection in
                 try await Self.insert(events, on: connection)
             }
         }
+    }
+
+    /// A write transaction that records events: once it commits, whoever
+    /// watches for new events (the dispatcher) hears of it.
+    func writeRecordingEvents<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        let result = try await database.write(body)
+        eventsCommitted()
+        return result
+    }
+
+    public func onEventsCommitted(_ observer: @escaping @Sendable () -> Void) {
+        eventObservers.withLock { $0.append(observer) }
+    }
+
+    private func eventsCommitted() {
+        for observer in eventObservers.withLock({ $0 }) { observer() }
     }
 
     /// Inserts events inside the caller's transaction: wherever an event is

@@ -3,20 +3,66 @@ import RicochetCore
 import SQLiteNIO
 
 extension SQLiteStore {
-    private static let loopColumns = """
+    static let loopColumns = """
         id, account_id, url, events, format, description, status, validation_filename,
-        validation_content, validated_at, created_at, updated_at, revision
+        validation_content, validated_at, created_at, updated_at, revision, delivery, disabled_at,
+        disabled_reason, last_success_at, failing_since
         """
 
-    public func insert(_ loop: FeedbackLoop) async throws {
+    public func insert(_ loop: FeedbackLoop, secret: WebhookSecret) async throws {
         try await database.write { connection in
             _ = try await connection.query(
                 """
                 INSERT INTO loops (\(Self.loopColumns))
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 Self.binds(for: loop)
             )
+            _ = try await connection.query(
+                "INSERT INTO loop_secrets (loop_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)",
+                [.text(loop.id), .blob(ByteBuffer(bytes: secret.key)), .int64(loop.createdAt.milliseconds)])
+        }
+    }
+
+    public func secrets(of loop: FeedbackLoop.ID, at now: Date) async throws -> [WebhookSecret] {
+        try await database.read(
+            """
+            SELECT secret FROM loop_secrets WHERE loop_id = ? AND (expires_at IS NULL OR expires_at > ?)
+            ORDER BY created_at DESC
+            """,
+            [.text(loop), .int64(now.milliseconds)]
+        ).map { row in
+            guard let blob = row.column("secret")?.blob else { throw StoreError.corrupt("loop \(loop): secret") }
+            return WebhookSecret(key: Array(blob.readableBytesView))
+        }
+    }
+
+    public func rotateSecret(
+        of loop: FeedbackLoop.ID, account: Account.ID, to secret: WebhookSecret, grace: TimeInterval, now: Date
+    ) async throws -> Date {
+        let expiry = now.addingTimeInterval(grace)
+        return try await database.write { connection in
+            guard
+                try await !connection.query(
+                    "SELECT 1 FROM loops WHERE id = ? AND account_id = ?", [.text(loop), .text(account)]
+                ).isEmpty
+            else { throw StoreError.notFound }
+            // Secrets already on their way out keep their own, earlier end.
+            _ = try await connection.query(
+                """
+                UPDATE loop_secrets SET expires_at = ?
+                WHERE loop_id = ? AND (expires_at IS NULL OR expires_at > ?)
+                """,
+                [.int64(expiry.milliseconds), .text(loop), .int64(expiry.milliseconds)])
+            _ = try await connection.query(
+                "DELETE FROM loop_secrets WHERE loop_id = ? AND expires_at <= ?",
+                [
+                    .text(loop), .int64(now.milliseconds),
+                ])
+            _ = try await connection.query(
+                "INSERT INTO loop_secrets (loop_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)",
+                [.text(loop), .blob(ByteBuffer(bytes: secret.key)), .int64(now.milliseconds)])
+            return expiry
         }
     }
 
@@ -43,6 +89,8 @@ extension SQLiteStore {
             .text(stored.format.rawValue), .text(stored.description), .text(stored.status.rawValue),
             .text(stored.validationFile.filename), .text(stored.validationFile.content), validatedAt,
             .int64(stored.updatedAt.milliseconds), .int64(Int64(stored.revision)),
+            .text(Self.deliveryColumn(stored.delivery)), stored.disabled.map { .int64($0.at.milliseconds) } ?? .null,
+            stored.disabled.map { .text($0.reason) } ?? .null,
             .text(loop.id), .text(loop.accountID), .int64(Int64(loop.revision)),
         ]
         try await database.write { connection in
@@ -50,7 +98,7 @@ extension SQLiteStore {
                 """
                 UPDATE loops SET url = ?, events = ?, format = ?, description = ?, status = ?,
                     validation_filename = ?, validation_content = ?, validated_at = ?, updated_at = ?,
-                    revision = ?
+                    revision = ?, delivery = ?, disabled_at = ?, disabled_reason = ?
                 WHERE id = ? AND account_id = ? AND revision = ?
                 RETURNING id
                 """,
@@ -82,15 +130,24 @@ extension SQLiteStore {
             .text(eventsColumn(loop.events)), .text(loop.format.rawValue), .text(loop.description),
             .text(loop.status.rawValue), .text(loop.validationFile.filename), .text(loop.validationFile.content),
             validatedAt, .int64(loop.createdAt.milliseconds), .int64(loop.updatedAt.milliseconds),
-            .int64(Int64(loop.revision)),
+            .int64(Int64(loop.revision)), .text(deliveryColumn(loop.delivery)),
+            loop.disabled.map { .int64($0.at.milliseconds) } ?? .null, loop.disabled.map { .text($0.reason) } ?? .null,
+            loop.lastSuccessAt.map { .int64($0.milliseconds) } ?? .null,
+            loop.failingSince.map { .int64($0.milliseconds) } ?? .null,
         ]
+    }
+
+    static func deliveryColumn(_ settings: DeliverySettings) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: (try? encoder.encode(settings)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     private static func eventsColumn(_ events: Set<EventType>) -> String {
         events.sorted().map(\.rawValue).joined(separator: " ")
     }
 
-    private static func loop(from row: SQLiteRow) throws -> FeedbackLoop {
+    static func loop(from row: SQLiteRow) throws -> FeedbackLoop {
         let id = try row.text("id")
         func parse<T: RawRepresentable<String>>(_ type: T.Type, _ column: String) throws -> T {
             let raw = try row.text(column)
@@ -124,7 +181,22 @@ extension SQLiteStore {
             validatedAt: row.optionalInt64("validated_at").map(Date.init(milliseconds:)),
             createdAt: Date(milliseconds: try row.int64("created_at")),
             updatedAt: Date(milliseconds: try row.int64("updated_at")),
-            revision: Int(try row.int64("revision"))
+            revision: Int(try row.int64("revision")),
+            delivery: try delivery(row.text("delivery"), loop: id),
+            disabled: row.optionalInt64("disabled_at").map { at in
+                FeedbackLoop.Disabled(
+                    at: Date(milliseconds: at), reason: row.column("disabled_reason")?.string ?? "disabled")
+            },
+            lastSuccessAt: row.optionalInt64("last_success_at").map(Date.init(milliseconds:)),
+            failingSince: row.optionalInt64("failing_since").map(Date.init(milliseconds:))
         )
+    }
+
+    private static func delivery(_ text: String, loop id: String) throws -> DeliverySettings {
+        do {
+            return try JSONDecoder().decode(DeliverySettings.self, from: Data(text.utf8))
+        } catch {
+            throw StoreError.corrupt("loop \(id): delivery settings: \(error)")
+        }
     }
 }

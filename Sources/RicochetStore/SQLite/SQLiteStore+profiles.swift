@@ -34,7 +34,7 @@ extension SQLiteStore {
     }
 
     public func insert(_ profile: Profile, event: Event) async throws {
-        try await database.write { connection in
+        try await writeRecordingEvents { connection in
             _ = try await connection.query(
                 """
                 INSERT INTO profiles (id, account_id, database_id, fields, interests, created_at, modified_at)
@@ -46,7 +46,7 @@ extension SQLiteStore {
     }
 
     public func update(_ profile: Profile, event: Event) async throws {
-        try await database.write { connection in
+        try await writeRecordingEvents { connection in
             let changed = try await connection.query(
                 "UPDATE profiles SET fields = ?, interests = ?, modified_at = ? WHERE id = ? AND account_id = ? RETURNING id",
                 [
@@ -59,7 +59,7 @@ extension SQLiteStore {
     }
 
     public func deleteProfile(_ profile: Profile, event: Event) async throws -> Bool {
-        try await database.write { connection in
+        try await writeRecordingEvents { connection in
             let deleted = try await connection.query(
                 "DELETE FROM profiles WHERE id = ? AND account_id = ? RETURNING id",
                 [.text(profile.id), .text(profile.accountID)])

@@ -37,7 +37,7 @@ extension SQLiteStore {
     }
 
     public func insert(_ subprofile: Subprofile, event: Event) async throws {
-        try await database.write { connection in
+        try await writeRecordingEvents { connection in
             _ = try await connection.query(
                 """
                 INSERT INTO subprofiles (id, account_id, database_id, collection_id, profile_id, fields, created_at, modified_at)
@@ -54,7 +54,7 @@ extension SQLiteStore {
     }
 
     public func update(_ subprofile: Subprofile, event: Event) async throws {
-        try await database.write { connection in
+        try await writeRecordingEvents { connection in
             let changed = try await connection.query(
                 "UPDATE subprofiles SET fields = ?, modified_at = ? WHERE id = ? AND account_id = ? RETURNING id",
                 [
@@ -67,7 +67,7 @@ extension SQLiteStore {
     }
 
     public func deleteSubprofile(_ subprofile: Subprofile, event: Event) async throws -> Bool {
-        try await database.write { connection in
+        try await writeRecordingEvents { connection in
             let deleted = try await connection.query(
                 "DELETE FROM subprofiles WHERE id = ? AND account_id = ? RETURNING id",
                 [.text(subprofile.id), .text(subprofile.accountID)])

@@ -2,10 +2,12 @@ import Foundation
 import Logging
 import RicochetCore
 import SQLiteNIO
+import Synchronization
 
 /// The embedded store: one SQLite file, the default for a single machine.
 public final class SQLiteStore: Store {
     let database: SQLiteDatabaseFile
+    let eventObservers = Mutex<[@Sendable () -> Void]>([])
 
     private init(database: SQLiteDatabaseFile) {
         self.database = database

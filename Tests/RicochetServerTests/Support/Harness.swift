@@ -97,13 +97,14 @@ struct API: Sendable {
     }
 
     /// Registers a loop and returns its JSON.
-    func createLoop(key: String, url: String, events: [String] = ["open"], format: String = "form") async throws
-        -> [String: Any]
-    {
+    func createLoop(
+        key: String, url: String, events: [String] = ["open"], format: String = "form", delivery: String? = nil
+    ) async throws -> [String: Any] {
         let events = events.map { "\"\($0)\"" }.joined(separator: ",")
+        let settings = delivery.map { #", "delivery": \#($0)"# } ?? ""
         let answer = try await call(
             .post, "/api/v1/loops", key: key,
-            body: #"{"url": "\#(url)", "events": [\#(events)], "format": "\#(format)"}"#)
+            body: #"{"url": "\#(url)", "events": [\#(events)], "format": "\#(format)"\#(settings)}"#)
         #expect(answer.status == .created, "\(answer.body)")
         return answer.json
     }
@@ -113,7 +114,17 @@ struct API: Sendable {
         key: String, receiver: TestReceiver, base: String, path: String = "/hooks/receive.php",
         format: String = "form"
     ) async throws -> String {
-        let loop = try await createLoop(key: key, url: base + path, format: format)
+        try await validatedLoopJSON(key: key, receiver: receiver, base: base, path: path, format: format)["id"]
+            as! String
+    }
+
+    /// Like ``validatedLoop``, and returns the creation answer (with the secret).
+    func validatedLoopJSON(
+        key: String, receiver: TestReceiver, base: String, path: String = "/hooks/receive.php",
+        format: String = "form", events: [String] = ["open"], delivery: String? = nil
+    ) async throws -> [String: Any] {
+        let loop = try await createLoop(
+            key: key, url: base + path, events: events, format: format, delivery: delivery)
         let validation = loop["validation"] as! [String: Any]
         let filename = validation["filename"] as! String
         let directory = String(path[...path.lastIndex(of: "/")!])
@@ -121,7 +132,7 @@ struct API: Sendable {
         let id = loop["id"] as! String
         let answer = try await call(.post, "/api/v1/loops/\(id)/validate", key: key)
         #expect(answer.status == .ok, "\(answer.body)")
-        return id
+        return loop
     }
 }
 

@@ -23,16 +23,33 @@ actor TestReceiver {
         var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    private var replies: [String: Reply] = [:]
+    /// Replies per path, used in turn; the last one stays.
+    private var replies: [String: [Reply]] = [:]
     private(set) var received: [Received] = []
 
     func set(_ path: String, _ reply: Reply) {
-        replies[path] = reply
+        replies[path] = [reply]
+    }
+
+    /// Answers the requests to `path` with `sequence` in turn, then its last forever.
+    func set(_ path: String, sequence: [Reply]) {
+        replies[path] = sequence
     }
 
     func record(_ method: HTTPRequest.Method, path: String, headers: HTTPFields, body: [UInt8]) -> Reply {
         received.append(Received(method: method, path: path, headers: headers, body: body))
-        return replies[path] ?? Reply(status: .notFound, body: "no such file")
+        guard var sequence = replies[path], let reply = sequence.first else {
+            return Reply(status: .notFound, body: "no such file")
+        }
+        if sequence.count > 1 {
+            sequence.removeFirst()
+            replies[path] = sequence
+        }
+        return reply
+    }
+
+    func posts(to path: String) -> [Received] {
+        received.filter { $0.method == .post && $0.path == path }
     }
 
     func posts() -> [Received] {

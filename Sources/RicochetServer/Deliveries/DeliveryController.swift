@@ -1,0 +1,84 @@
+import Foundation
+import Hummingbird
+import RicochetCore
+import RicochetStore
+
+/// The delivery log: a loop's deliveries, one delivery with every attempt,
+/// and sending one again.
+struct DeliveryController<Deliveries: DeliveryStore & LoopStore>: Sendable {
+    let store: Deliveries
+    /// Wakes the dispatcher for a delivery made due now.
+    let deliveriesQueued: @Sendable () -> Void
+
+    static var maximumLimit: Int { 1000 }
+
+    func addRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("loops/{id}/deliveries", use: list)
+        group.get("deliveries/{id}", use: show)
+        group.post("deliveries/{id}/retry", use: retry)
+    }
+
+    @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> PageView<DeliveryView> {
+        let account = try context.requireAccount()
+        let loop = try context.parameters.require("id")
+        guard try await store.loop(loop, of: account.id) != nil else { throw APIError.notFound("loop \(loop)") }
+        let parameters = request.uri.queryParameters
+        let known: Set<String> = ["status", "before", "limit"]
+        if let unknown = parameters.map({ String($0.key) }).first(where: { !known.contains($0) }) {
+            throw APIError.badRequest(
+                "unknown parameter '\(unknown)'; accepted: \(known.sorted().joined(separator: ", "))",
+                code: "unknown_field")
+        }
+        let status = try parameters["status"].map { text in
+            guard let status = DeliveryStatus(rawValue: String(text)) else {
+                let names = DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                throw APIError.badRequest("status must be one of: \(names)", code: "invalid_field")
+            }
+            return status
+        }
+        var limit = 100
+        if let text = parameters["limit"] {
+            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
+                throw APIError.badRequest(
+                    "limit must be a number from 1 to \(Self.maximumLimit)", code: "invalid_field")
+            }
+            limit = value
+        }
+        let before = try parameters["before"].map { text in
+            guard let value = Int64(text), value > 0 else {
+                throw APIError.badRequest("before must be the 'next' value of a previous page", code: "invalid_field")
+            }
+            return value
+        }
+        let page = try await store.deliveries(
+            of: loop, account: account.id, status: status, before: before, limit: limit + 1)
+        return PageView(
+            "deliveries", fetched: page, limit: limit, item: { DeliveryView($0, attempts: nil) },
+            cursor: { String($0.seq) })
+    }
+
+    @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> DeliveryView {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        guard let (delivery, attempts) = try await store.delivery(id, account: account.id) else {
+            throw APIError.notFound("delivery \(id)")
+        }
+        return DeliveryView(delivery, attempts: attempts)
+    }
+
+    @Sendable func retry(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<DeliveryView> {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        guard try await store.retry(id, account: account.id, now: Date()) else {
+            guard try await store.delivery(id, account: account.id) != nil else {
+                throw APIError.notFound("delivery \(id)")
+            }
+            throw APIError(.conflict, code: "in_progress", message: "the delivery is being sent right now")
+        }
+        deliveriesQueued()
+        guard let (delivery, attempts) = try await store.delivery(id, account: account.id) else {
+            throw APIError.notFound("delivery \(id)")
+        }
+        return EditedResponse(status: .accepted, response: DeliveryView(delivery, attempts: attempts))
+    }
+}

@@ -1,0 +1,57 @@
+import RicochetCore
+
+/// The `delivery` object of a loop's create or patch body: any of the
+/// settings, the others staying as they are (or at their defaults).
+/// `"rate_limit": null` removes the rate limit.
+struct DeliveryInput: Decodable, Sendable {
+    static let fields: Set<String> = [
+        "concurrency", "rate_limit", "timeout_seconds", "retry_schedule", "disable_after_hours",
+    ]
+
+    var concurrency: Int?
+    /// nil: not named; `.some(nil)`: no limit.
+    var rateLimit: Double??
+    var timeoutSeconds: Double?
+    var retrySchedule: [Double]?
+    var disableAfterHours: Double?
+
+    struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        if let unknown = container.allKeys.first(where: { !Self.fields.contains($0.stringValue) }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: unknown, in: container,
+                debugDescription: "unknown field '\(unknown.stringValue)'; accepted: "
+                    + Self.fields.sorted().joined(separator: ", "))
+        }
+        concurrency = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "concurrency"))
+        let rate = Key(stringValue: "rate_limit")
+        if container.contains(rate) {
+            rateLimit = .some(try container.decodeNil(forKey: rate) ? nil : container.decode(Double.self, forKey: rate))
+        }
+        timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: Key(stringValue: "timeout_seconds"))
+        retrySchedule = try container.decodeIfPresent([Double].self, forKey: Key(stringValue: "retry_schedule"))
+        disableAfterHours = try container.decodeIfPresent(
+            Double.self, forKey: Key(stringValue: "disable_after_hours"))
+    }
+
+    /// `settings` with what this names changed; 400 when a value is out of range.
+    func applied(to settings: DeliverySettings) throws -> DeliverySettings {
+        var result = settings
+        if let concurrency { result.concurrency = concurrency }
+        if let rateLimit { result.rateLimit = rateLimit }
+        if let timeoutSeconds { result.timeoutSeconds = timeoutSeconds }
+        if let retrySchedule { result.retrySchedule = RetrySchedule(delays: retrySchedule) }
+        if let disableAfterHours { result.disableAfterHours = disableAfterHours }
+        if let problem = result.problem {
+            throw APIError.badRequest("delivery.\(problem)", code: "invalid_delivery")
+        }
+        return result
+    }
+}

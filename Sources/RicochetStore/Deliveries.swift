@@ -1,0 +1,175 @@
+import Foundation
+import RicochetCore
+
+/// Where a delivery stands.
+public enum DeliveryStatus: String, Sendable, CaseIterable {
+    /// Waiting for its due time (first attempt or a retry).
+    case queued
+    /// Claimed by a dispatcher, request under way.
+    case sending
+    case succeeded
+    /// Every attempt of the schedule failed; `retry` queues it again.
+    case failed
+}
+
+/// A delivery as a dispatcher claims it: what to send, once more.
+public struct ClaimedDelivery: Sendable {
+    public let seq: Int64
+    public let id: String
+    public let loopID: FeedbackLoop.ID
+    public let webhookID: String
+    public let format: PayloadFormat
+    /// Attempts made before this one.
+    public let attempts: Int
+    /// The bytes fixed by the first attempt; nil before it.
+    public let body: [UInt8]?
+    /// The event's variables, for a first attempt to render the body from.
+    public let variables: PayloadValue?
+
+    public init(
+        seq: Int64, id: String, loopID: FeedbackLoop.ID, webhookID: String, format: PayloadFormat, attempts: Int,
+        body: [UInt8]?, variables: PayloadValue?
+    ) {
+        self.seq = seq
+        self.id = id
+        self.loopID = loopID
+        self.webhookID = webhookID
+        self.format = format
+        self.attempts = attempts
+        self.body = body
+        self.variables = variables
+    }
+}
+
+/// One request made for a delivery and what came of it.
+public struct DeliveryAttempt: Sendable, Equatable {
+    public let startedAt: Date
+    public let durationMilliseconds: Int
+    /// The HTTP status, when an answer came.
+    public let status: Int?
+    /// timeout, dns, connect, tls, refused_address, http (the answer was not a success).
+    public let errorClass: String?
+    public let error: String?
+    public let responseHeaders: [HeaderField]
+    /// The first 16 KiB of the answer.
+    public let responseBody: [UInt8]
+
+    public struct HeaderField: Sendable, Equatable {
+        public let name: String
+        public let value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public static let maximumBodyBytes = 16 * 1024
+
+    public init(
+        startedAt: Date, durationMilliseconds: Int, status: Int?, errorClass: String?, error: String?,
+        responseHeaders: [HeaderField], responseBody: [UInt8]
+    ) {
+        self.startedAt = startedAt
+        self.durationMilliseconds = durationMilliseconds
+        self.status = status
+        self.errorClass = errorClass
+        self.error = error
+        self.responseHeaders = responseHeaders
+        self.responseBody = responseBody
+    }
+}
+
+/// What a dispatcher learnt from one attempt, to be written down.
+public struct DeliveryResult: Sendable {
+    public enum Next: Sendable, Equatable {
+        case succeeded
+        case retry(at: Date)
+        /// The schedule is used up.
+        case failed
+    }
+
+    public let delivery: ClaimedDelivery
+    /// The body sent, stored when this was the first attempt.
+    public let body: [UInt8]
+    public let attempt: DeliveryAttempt
+    public let next: Next
+    /// Set when the loop must stop (410 Gone, or failing for too long).
+    public let disableLoop: String?
+
+    public init(delivery: ClaimedDelivery, body: [UInt8], attempt: DeliveryAttempt, next: Next, disableLoop: String?) {
+        self.delivery = delivery
+        self.body = body
+        self.attempt = attempt
+        self.next = next
+        self.disableLoop = disableLoop
+    }
+}
+
+/// A delivery as the API shows it.
+public struct DeliveryRecord: Sendable {
+    public let seq: Int64
+    public let id: String
+    public let loopID: FeedbackLoop.ID
+    public let eventID: String
+    public let eventType: EventType
+    public let webhookID: String
+    public let format: PayloadFormat
+    public let status: DeliveryStatus
+    public let attempts: Int
+    /// When the next attempt is due, while queued.
+    public let dueAt: Date?
+    public let body: [UInt8]?
+    public let createdAt: Date
+    public let updatedAt: Date
+    public let lastStatus: Int?
+    public let lastError: String?
+
+    public init(
+        seq: Int64, id: String, loopID: FeedbackLoop.ID, eventID: String, eventType: EventType, webhookID: String,
+        format: PayloadFormat, status: DeliveryStatus, attempts: Int, dueAt: Date?, body: [UInt8]?, createdAt: Date,
+        updatedAt: Date, lastStatus: Int?, lastError: String?
+    ) {
+        self.seq = seq
+        self.id = id
+        self.loopID = loopID
+        self.eventID = eventID
+        self.eventType = eventType
+        self.webhookID = webhookID
+        self.format = format
+        self.status = status
+        self.attempts = attempts
+        self.dueAt = dueAt
+        self.body = body
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.lastStatus = lastStatus
+        self.lastError = lastError
+    }
+}
+
+/// The outbox and its attempt log.
+public protocol DeliveryStore: Sendable {
+    /// Calls `observer` after every commit that recorded events (and so may
+    /// have queued deliveries).
+    func onEventsCommitted(_ observer: @escaping @Sendable () -> Void)
+    /// Queues again what a stopped process left in `sending` (at-least-once:
+    /// the receiver may see it twice, with the same `webhook-id`).
+    func requeueInterrupted(now: Date) async throws -> Int
+    /// Loops that deliveries may go to: validated and not disabled, of every account.
+    func deliverableLoops() async throws -> [FeedbackLoop]
+    /// When the earliest queued delivery of `loop` is due.
+    func nextDue(loop: FeedbackLoop.ID) async throws -> Date?
+    /// Moves up to `limit` due deliveries of `loop` to `sending`, oldest due first.
+    func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> [ClaimedDelivery]
+    /// Writes the attempts and what follows from them, in one transaction.
+    func record(_ results: [DeliveryResult], now: Date) async throws
+    /// A loop's deliveries, newest first, after the cursor.
+    func deliveries(
+        of loop: FeedbackLoop.ID, account: Account.ID, status: DeliveryStatus?, before: Int64?, limit: Int
+    ) async throws -> [DeliveryRecord]
+    func delivery(_ id: String, account: Account.ID) async throws -> (DeliveryRecord, [DeliveryAttempt])?
+    /// Queues a delivery that is not under way to go out at `now`; false when
+    /// there is none such (absent, another account's, or being sent).
+    func retry(_ id: String, account: Account.ID, now: Date) async throws -> Bool
+}

@@ -1,0 +1,214 @@
+import Foundation
+import RicochetCore
+import SQLiteNIO
+
+extension SQLiteStore {
+    public func requeueInterrupted(now: Date) async throws -> Int {
+        try await database.writeStatement(
+            "UPDATE deliveries SET status = 'queued', updated_at = ? WHERE status = 'sending' RETURNING seq",
+            [.int64(now.milliseconds)]
+        ).count
+    }
+
+    public func deliverableLoops() async throws -> [FeedbackLoop] {
+        try await database.read(
+            "SELECT \(Self.loopColumns) FROM loops WHERE status = 'validated' AND disabled_at IS NULL ORDER BY id"
+        ).map(Self.loop(from:))
+    }
+
+    public func nextDue(loop: FeedbackLoop.ID) async throws -> Date? {
+        try await database.read(
+            "SELECT MIN(due_at) AS due FROM deliveries WHERE loop_id = ? AND status = 'queued'", [.text(loop)]
+        ).first?.optionalInt64("due").map(Date.init(milliseconds:))
+    }
+
+    public func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> [ClaimedDelivery] {
+        // One statement: claiming and reading what to send cannot come apart.
+        let rows = try await database.writeStatement(
+            """
+            UPDATE deliveries SET status = 'sending', updated_at = ?
+            WHERE seq IN (
+                SELECT seq FROM deliveries WHERE loop_id = ? AND status = 'queued' AND due_at <= ?
+                ORDER BY due_at LIMIT ?)
+            RETURNING seq, id, loop_id, webhook_id, format, attempts, body,
+                CASE WHEN body IS NULL THEN (SELECT variables FROM events WHERE events.seq = event_seq) END
+                    AS variables
+            """,
+            [.int64(now.milliseconds), .text(loop), .int64(now.milliseconds), .int64(Int64(limit))])
+        return try rows.map { row in
+            let id = try row.text("id")
+            guard let format = PayloadFormat(rawValue: try row.text("format")) else {
+                throw StoreError.corrupt("delivery \(id): format")
+            }
+            let body = row.column("body")?.blob.map { Array($0.readableBytesView) }
+            let variables = try row.column("variables")?.string.map { try JSONPayloadDecoder.decode($0) }
+            guard body != nil || variables != nil else { throw StoreError.corrupt("delivery \(id): no body or event") }
+            return ClaimedDelivery(
+                seq: try row.int64("seq"), id: id, loopID: try row.text("loop_id"),
+                webhookID: try row.text("webhook_id"), format: format, attempts: Int(try row.int64("attempts")),
+                body: body, variables: variables)
+        }
+    }
+
+    public func record(_ results: [DeliveryResult], now: Date) async throws {
+        guard !results.isEmpty else { return }
+        try await database.write { connection in
+            for result in results {
+                let status: DeliveryStatus
+                var due = now
+                switch result.next {
+                case .succeeded: status = .succeeded
+                case .failed: status = .failed
+                case .retry(let at):
+                    status = .queued
+                    due = at
+                }
+                let attempt = result.attempt
+                _ = try await connection.query(
+                    """
+                    UPDATE deliveries SET status = ?, attempts = attempts + 1, due_at = ?, body = COALESCE(body, ?),
+                        updated_at = ?, last_status = ?, last_error = ?
+                    WHERE seq = ?
+                    """,
+                    [
+                        .text(status.rawValue), .int64(due.milliseconds), .blob(ByteBuffer(bytes: result.body)),
+                        .int64(now.milliseconds), attempt.status.map { .integer($0) } ?? .null,
+                        attempt.error.map(SQLiteData.text) ?? .null, .int64(result.delivery.seq),
+                    ])
+                let headers = JSONPayloadEncoder.encode(
+                    .list(attempt.responseHeaders.map { .list([.string($0.name), .string($0.value)]) }))
+                _ = try await connection.query(
+                    """
+                    INSERT INTO delivery_attempts (
+                        delivery_id, started_at, duration_ms, status, error_class, error, response_headers,
+                        response_body)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(result.delivery.id), .int64(attempt.startedAt.milliseconds),
+                        .integer(attempt.durationMilliseconds), attempt.status.map { .integer($0) } ?? .null,
+                        attempt.errorClass.map(SQLiteData.text) ?? .null, attempt.error.map(SQLiteData.text) ?? .null,
+                        .text(headers), .blob(ByteBuffer(bytes: attempt.responseBody)),
+                    ])
+            }
+            // Loop state: the last outcome per loop decides success or failure.
+            var lastByLoop: [FeedbackLoop.ID: DeliveryResult] = [:]
+            for result in results { lastByLoop[result.delivery.loopID] = result }
+            for (loop, result) in lastByLoop {
+                if result.next == .succeeded {
+                    _ = try await connection.query(
+                        "UPDATE loops SET last_success_at = ?, failing_since = NULL WHERE id = ?",
+                        [.int64(now.milliseconds), .text(loop)])
+                } else {
+                    _ = try await connection.query(
+                        "UPDATE loops SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+                        [.int64(result.attempt.startedAt.milliseconds), .text(loop)])
+                }
+            }
+            for result in results {
+                guard let reason = result.disableLoop else { continue }
+                _ = try await connection.query(
+                    """
+                    UPDATE loops SET disabled_at = ?, disabled_reason = ?, revision = revision + 1
+                    WHERE id = ? AND disabled_at IS NULL
+                    """,
+                    [.int64(now.milliseconds), .text(reason), .text(result.delivery.loopID)])
+            }
+        }
+    }
+
+    private static let deliveryColumns = """
+        d.seq, d.id, d.loop_id, e.id AS event_id, e.type AS event_type, d.webhook_id, d.format, d.status,
+        d.attempts, d.due_at, d.body, d.created_at, d.updated_at, d.last_status, d.last_error
+        """
+
+    public func deliveries(
+        of loop: FeedbackLoop.ID, account: Account.ID, status: DeliveryStatus?, before: Int64?, limit: Int
+    ) async throws -> [DeliveryRecord] {
+        var conditions = ["d.loop_id = ?", "d.account_id = ?"]
+        var binds: [SQLiteData] = [.text(loop), .text(account)]
+        if let status {
+            conditions.append("d.status = ?")
+            binds.append(.text(status.rawValue))
+        }
+        if let before {
+            conditions.append("d.seq < ?")
+            binds.append(.int64(before))
+        }
+        binds.append(.int64(Int64(limit)))
+        return try await database.read(
+            """
+            SELECT \(Self.deliveryColumns) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.seq DESC LIMIT ?
+            """,
+            binds
+        ).map(Self.deliveryRecord(from:))
+    }
+
+    public func delivery(_ id: String, account: Account.ID) async throws -> (DeliveryRecord, [DeliveryAttempt])? {
+        guard
+            let row = try await database.read(
+                """
+                SELECT \(Self.deliveryColumns) FROM deliveries d JOIN events e ON e.seq = d.event_seq
+                WHERE d.id = ? AND d.account_id = ?
+                """,
+                [.text(id), .text(account)]
+            ).first
+        else { return nil }
+        let attempts = try await database.read(
+            """
+            SELECT started_at, duration_ms, status, error_class, error, response_headers, response_body
+            FROM delivery_attempts WHERE delivery_id = ? ORDER BY id
+            """,
+            [.text(id)]
+        ).map(Self.attempt(from:))
+        return (try Self.deliveryRecord(from: row), attempts)
+    }
+
+    public func retry(_ id: String, account: Account.ID, now: Date) async throws -> Bool {
+        try await !database.writeStatement(
+            """
+            UPDATE deliveries SET status = 'queued', due_at = ?, updated_at = ?
+            WHERE id = ? AND account_id = ? AND status != 'sending'
+            RETURNING seq
+            """,
+            [.int64(now.milliseconds), .int64(now.milliseconds), .text(id), .text(account)]
+        ).isEmpty
+    }
+
+    static func deliveryRecord(from row: SQLiteRow) throws -> DeliveryRecord {
+        let id = try row.text("id")
+        guard let format = PayloadFormat(rawValue: try row.text("format")),
+            let status = DeliveryStatus(rawValue: try row.text("status")),
+            let type = EventType(rawValue: try row.text("event_type"))
+        else { throw StoreError.corrupt("delivery \(id)") }
+        return DeliveryRecord(
+            seq: try row.int64("seq"), id: id, loopID: try row.text("loop_id"), eventID: try row.text("event_id"),
+            eventType: type, webhookID: try row.text("webhook_id"), format: format, status: status,
+            attempts: Int(try row.int64("attempts")),
+            dueAt: status == .queued ? Date(milliseconds: try row.int64("due_at")) : nil,
+            body: row.column("body")?.blob.map { Array($0.readableBytesView) },
+            createdAt: Date(milliseconds: try row.int64("created_at")),
+            updatedAt: Date(milliseconds: try row.int64("updated_at")),
+            lastStatus: row.optionalInt64("last_status").map { Int($0) }, lastError: row.column("last_error")?.string)
+    }
+
+    static func attempt(from row: SQLiteRow) throws -> DeliveryAttempt {
+        var headers: [DeliveryAttempt.HeaderField] = []
+        if case .list(let pairs) = try JSONPayloadDecoder.decode(row.text("response_headers")) {
+            for pair in pairs {
+                if case .list(let parts) = pair, parts.count == 2, case .string(let name) = parts[0],
+                    case .string(let value) = parts[1]
+                {
+                    headers.append(.init(name: name, value: value))
+                }
+            }
+        }
+        return DeliveryAttempt(
+            startedAt: Date(milliseconds: try row.int64("started_at")),
+            durationMilliseconds: Int(try row.int64("duration_ms")),
+            status: row.optionalInt64("status").map { Int($0) }, errorClass: row.column("error_class")?.string,
+            error: row.column("error")?.string, responseHeaders: headers,
+            responseBody: row.column("response_body")?.blob.map { Array($0.readableBytesView) } ?? [])
+    }
+}

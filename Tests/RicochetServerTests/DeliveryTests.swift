@@ -1,0 +1,285 @@
+import Foundation
+import HTTPTypes
+import RicochetCore
+import Testing
+
+@testable import RicochetServer
+
+/// Events reach validated loops: signed, retried, logged, and a bad receiver
+/// only ever hurts itself.
+@Suite("Delivery to feedback loops")
+struct DeliveryTests {
+    static let message = #"""
+        {"recipient": "jane@example.com", "tags": ["may"], "html": "<p>Hi</p>"}
+        """#
+
+    /// Polls `condition` for up to `seconds`.
+    static func eventually(
+        _ seconds: Double = 10, _ condition: @Sendable () async throws -> Bool
+    ) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+
+    /// Registers a message and opens its pixel.
+    static func open(_ api: API, key: String) async throws {
+        let message = try await api.createMessage(key: key, json: Self.message)
+        let pixel = try #require(API.trackedPaths(in: message["html"] as! String, marker: "/t/o/").first)
+        let answer = try await api.call(.get, pixel, key: nil, headers: [.userAgent: "Mozilla/5.0 (X11) Reader"])
+        #expect(answer.status == .ok)
+    }
+
+    static func form(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
+            fields[parts[0], default: ""] += (fields[parts[0]] == nil ? "" : ",") + (parts.count > 1 ? parts[1] : "")
+        }
+        return fields
+    }
+
+    @Test("an open reaches its validated loop at once, signed, and the log shows what was sent and answered")
+    func delivered() async throws {
+        let receiver = TestReceiver()
+        try await receiver.serve { base in
+            try await Harness.run { api, tenants in
+                await receiver.set("/hooks/receive.php", .init(body: "thanks"))
+                let loop = try await api.validatedLoopJSON(key: tenants.alice, receiver: receiver, base: base)
+                let id = try #require(loop["id"] as? String)
+                let secretText = try #require(loop["secret"] as? String)
+                let secret = try #require(WebhookSecret(secretText))
+                #expect(try await api.call(.get, "/api/v1/loops/\(id)", key: tenants.alice).json["secret"] == nil)
+                // A loop of another account, and an unvalidated one, get nothing.
+                _ = try await api.createLoop(key: tenants.alice, url: base + "/hooks/unvalidated.php")
+                try await Self.open(api, key: tenants.alice)
+                #expect(try await Self.eventually { await !receiver.posts(to: "/hooks/receive.php").isEmpty })
+                let post = try #require(await receiver.posts(to: "/hooks/receive.php").first)
+                #expect(post.headers[.contentType] == "application/x-www-form-urlencoded")
+                let fields = Self.form(post.text)
+                #expect(fields["type"] == "open" && fields["recipient"] == "jane@example.com")
+                #expect(fields["tags[]"] == "may")
+                let events = try await api.events(key: tenants.alice)
+                let webhookID = try #require(post.headers[HTTPField.Name("webhook-id")!])
+                #expect(webhookID == events.first?["id"] as? String)
+                #expect(
+                    StandardWebhooks.verify(
+                        secret: secret, id: webhookID, timestamp: post.headers[HTTPField.Name("webhook-timestamp")!],
+                        signatures: post.headers[HTTPField.Name("webhook-signature")!], body: post.body, now: Date())
+                        == .valid)
+                #expect(await receiver.posts(to: "/hooks/unvalidated.php").isEmpty)
+
+                let log = try await api.call(.get, "/api/v1/loops/\(id)/deliveries", key: tenants.alice)
+                let deliveries = try #require(log.json["deliveries"] as? [[String: Any]])
+                #expect(deliveries.count == 1)
+                let deliveryID = try #require(deliveries.first?["id"] as? String)
+                #expect(
+                    try await Self.eventually {
+                        let shown = try await api.call(.get, "/api/v1/deliveries/\(deliveryID)", key: tenants.alice)
+                        return shown.json["status"] as? String == "succeeded"
+                    })
+                let shown = try await api.call(.get, "/api/v1/deliveries/\(deliveryID)", key: tenants.alice)
+                #expect(shown.json["body"] as? String == post.text, "the log shows the exact bytes sent")
+                #expect(shown.json["webhook_id"] as? String == webhookID)
+                let attempts = try #require(shown.json["attempt_log"] as? [[String: Any]])
+                #expect(attempts.count == 1)
+                #expect(attempts.first?["status"] as? Int == 200)
+                #expect(attempts.first?["response_body"] as? String == "thanks")
+                #expect(
+                    try await api.call(.get, "/api/v1/deliveries/\(deliveryID)", key: tenants.bob).status
+                        == .notFound)
+                let other = try await api.call(.get, "/api/v1/loops/\(id)/deliveries", key: tenants.bob)
+                #expect(other.status == .notFound)
+            }
+        }
+    }
+
+    @Test("a failed delivery is tried again with the same webhook-id and the same bytes, until it succeeds")
+    func retried() async throws {
+        let receiver = TestReceiver()
+        try await receiver.serve { base in
+            try await Harness.run { api, tenants in
+                await receiver.set(
+                    "/hooks/receive.php",
+                    sequence: [.init(status: .internalServerError), .init(status: .found), .init(status: .ok)])
+                let loop = try await api.validatedLoopJSON(
+                    key: tenants.alice, receiver: receiver, base: base, format: "json",
+                    delivery: #"{"retry_schedule": [0, 0.2, 0.2]}"#)
+                try await Self.open(api, key: tenants.alice)
+                #expect(try await Self.eventually { await receiver.posts(to: "/hooks/receive.php").count == 3 })
+                let posts = await receiver.posts(to: "/hooks/receive.php")
+                #expect(Set(posts.map { $0.headers[HTTPField.Name("webhook-id")!] }).count == 1)
+                #expect(Set(posts.map(\.body)).count == 1)
+                #expect(posts.first?.headers[.contentType] == "application/json; charset=utf-8")
+                let log = try await api.call(.get, "/api/v1/loops/\(loop["id"]!)/deliveries", key: tenants.alice)
+                let id = try #require((log.json["deliveries"] as? [[String: Any]])?.first?["id"] as? String)
+                #expect(
+                    try await Self.eventually {
+                        try await api.call(.get, "/api/v1/deliveries/\(id)", key: tenants.alice).json["status"]
+                            as? String
+                            == "succeeded"
+                    })
+                let shown = try await api.call(.get, "/api/v1/deliveries/\(id)", key: tenants.alice)
+                let attempts = shown.json["attempt_log"] as? [[String: Any]] ?? []
+                #expect(attempts.map { $0["status"] as? Int } == [500, 302, 200], "a redirect is a failure")
+                #expect(attempts.first?["error_class"] as? String == "http")
+            }
+        }
+    }
+
+    @Test("when the schedule is used up the delivery fails; retry sends it again")
+    func exhaustedThenRetried() async throws {
+        let receiver = TestReceiver()
+        try await receiver.serve { base in
+            try await Harness.run { api, tenants in
+                await receiver.set("/hooks/receive.php", .init(status: .badRequest, body: "nope"))
+                let loop = try await api.validatedLoopJSON(
+                    key: tenants.alice, receiver: receiver, base: base, delivery: #"{"retry_schedule": [0]}"#)
+                try await Self.open(api, key: tenants.alice)
+                let list = "/api/v1/loops/\(loop["id"]!)/deliveries?status=failed"
+                #expect(
+                    try await Self.eventually {
+                        (try await api.call(.get, list, key: tenants.alice).json["deliveries"] as? [Any])?.count == 1
+                    })
+                #expect(await receiver.posts(to: "/hooks/receive.php").count == 2)
+                let id = try #require(
+                    (try await api.call(.get, list, key: tenants.alice).json["deliveries"] as? [[String: Any]])?
+                        .first?["id"] as? String)
+                await receiver.set("/hooks/receive.php", .init(status: .noContent))
+                let retry = try await api.call(.post, "/api/v1/deliveries/\(id)/retry", key: tenants.alice)
+                #expect(retry.status == .accepted)
+                #expect(
+                    try await Self.eventually {
+                        try await api.call(.get, "/api/v1/deliveries/\(id)", key: tenants.alice).json["status"]
+                            as? String
+                            == "succeeded"
+                    })
+                #expect(
+                    try await api.call(.post, "/api/v1/deliveries/dlv_nothing/retry", key: tenants.alice).status
+                        == .notFound)
+            }
+        }
+    }
+
+    @Test("410 Gone disables the loop: nothing more is queued until it is enabled again")
+    func gone() async throws {
+        let receiver = TestReceiver()
+        try await receiver.serve { base in
+            try await Harness.run { api, tenants in
+                await receiver.set("/hooks/receive.php", .init(status: .gone))
+                let loop = try await api.validatedLoopJSON(key: tenants.alice, receiver: receiver, base: base)
+                let id = try #require(loop["id"] as? String)
+                try await Self.open(api, key: tenants.alice)
+                #expect(
+                    try await Self.eventually {
+                        try await api.call(.get, "/api/v1/loops/\(id)", key: tenants.alice).json["disabled"] != nil
+                    })
+                let shown = try await api.call(.get, "/api/v1/loops/\(id)", key: tenants.alice).json
+                #expect((shown["disabled"] as? [String: Any])?["reason"] as? String == "the receiver answered 410 Gone")
+                #expect(shown["active"] as? Bool == false)
+                try await Self.open(api, key: tenants.alice)
+                let log = try await api.call(.get, "/api/v1/loops/\(id)/deliveries", key: tenants.alice)
+                #expect((log.json["deliveries"] as? [Any])?.count == 1, "a disabled loop gets no new deliveries")
+
+                await receiver.set("/hooks/receive.php", .init(status: .ok))
+                let enabled = try await api.call(
+                    .patch, "/api/v1/loops/\(id)", key: tenants.alice, body: #"{"enabled": true}"#)
+                #expect(enabled.status == .ok && enabled.json["active"] as? Bool == true)
+                try await Self.open(api, key: tenants.alice)
+                let succeeded = "/api/v1/loops/\(id)/deliveries?status=succeeded"
+                #expect(
+                    try await Self.eventually {
+                        let log = try await api.call(.get, succeeded, key: tenants.alice)
+                        return (log.json["deliveries"] as? [Any])?.count == 1
+                    })
+            }
+        }
+    }
+
+    @Test("a receiver that hangs holds only its own deliveries; the other loop gets its event at once")
+    func isolated() async throws {
+        let receiver = TestReceiver()
+        try await receiver.serve { base in
+            try await Harness.run { api, tenants in
+                await receiver.set("/slow/receive.php", .init(delay: .seconds(3)))
+                await receiver.set("/fast/receive.php", .init())
+                _ = try await api.validatedLoopJSON(
+                    key: tenants.alice, receiver: receiver, base: base, path: "/slow/receive.php",
+                    delivery: #"{"concurrency": 1, "timeout_seconds": 5}"#)
+                _ = try await api.validatedLoopJSON(
+                    key: tenants.alice, receiver: receiver, base: base, path: "/fast/receive.php")
+                let started = Date()
+                for _ in 0..<3 { try await Self.open(api, key: tenants.alice) }
+                #expect(try await Self.eventually { await receiver.posts(to: "/fast/receive.php").count == 3 })
+                #expect(Date().timeIntervalSince(started) < 2.5, "the fast loop waited for the slow one")
+                #expect(await receiver.posts(to: "/slow/receive.php").count == 1, "concurrency 1: one at a time")
+            }
+        }
+    }
+
+    @Test("after a secret rotation both secrets sign, and the new one is shown once")
+    func rotation() async throws {
+        let receiver = TestReceiver()
+        try await receiver.serve { base in
+            try await Harness.run { api, tenants in
+                await receiver.set("/hooks/receive.php", .init())
+                let loop = try await api.validatedLoopJSON(key: tenants.alice, receiver: receiver, base: base)
+                let id = try #require(loop["id"] as? String)
+                let oldText = try #require(loop["secret"] as? String)
+                let old = try #require(WebhookSecret(oldText))
+                let rotated = try await api.call(.post, "/api/v1/loops/\(id)/secrets/rotate", key: tenants.alice)
+                #expect(rotated.status == .ok)
+                let newText = try #require(rotated.json["secret"] as? String)
+                let new = try #require(WebhookSecret(newText))
+                #expect(new != old)
+                #expect(rotated.json["previous_expires_at"] != nil)
+                #expect(
+                    try await api.call(
+                        .post, "/api/v1/loops/\(id)/secrets/rotate", key: tenants.alice, body: #"{"grace_hours": -1}"#
+                    ).status == .badRequest)
+                try await Self.open(api, key: tenants.alice)
+                #expect(try await Self.eventually { await !receiver.posts(to: "/hooks/receive.php").isEmpty })
+                let post = try #require(await receiver.posts(to: "/hooks/receive.php").first)
+                let signatures = try #require(post.headers[HTTPField.Name("webhook-signature")!])
+                #expect(signatures.split(separator: " ").count == 2)
+                for secret in [old, new] {
+                    #expect(
+                        StandardWebhooks.verify(
+                            secret: secret, id: post.headers[HTTPField.Name("webhook-id")!],
+                            timestamp: post.headers[HTTPField.Name("webhook-timestamp")!], signatures: signatures,
+                            body: post.body, now: Date()) == .valid)
+                }
+            }
+        }
+    }
+
+    @Test("delivery settings are checked and kept")
+    func settings() async throws {
+        try await Harness.run { api, tenants in
+            let created = try await api.createLoop(
+                key: tenants.alice, url: "https://a.example/hook",
+                delivery: #"{"concurrency": 2, "rate_limit": 5, "retry_schedule": [1, 60]}"#)
+            let delivery = try #require(created["delivery"] as? [String: Any])
+            #expect(delivery["concurrency"] as? Int == 2)
+            #expect(delivery["rate_limit"] as? Double == 5)
+            #expect(delivery["retry_schedule"] as? [Double] == [1, 60])
+            #expect(delivery["timeout_seconds"] as? Double == 15)
+            let id = try #require(created["id"] as? String)
+            let patched = try await api.call(
+                .patch, "/api/v1/loops/\(id)", key: tenants.alice, body: #"{"delivery": {"rate_limit": null}}"#)
+            #expect((patched.json["delivery"] as? [String: Any])?["rate_limit"] is NSNull)
+            #expect((patched.json["delivery"] as? [String: Any])?["concurrency"] as? Int == 2)
+            for bad in [
+                #"{"concurrency": 0}"#, #"{"timeout_seconds": 600}"#, #"{"retry_schedule": []}"#,
+                #"{"rate_limit": -1}"#, #"{"colour": "red"}"#, #"{"concurrency": "4"}"#,
+            ] {
+                let answer = try await api.call(
+                    .patch, "/api/v1/loops/\(id)", key: tenants.alice, body: #"{"delivery": \#(bad)}"#)
+                #expect(answer.status == .badRequest, "\(bad): \(answer.body)")
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import RicochetCore
+import Synchronization
+import Testing
+
+@testable import RicochetStore
+
+@Suite("Outbox")
+struct OutboxTests {
+    func event(_ type: EventType, account: Account.ID) -> Event {
+        Event(
+            id: Event.newID(), accountID: account, type: type, message: nil, occurredAt: Date(), machineReason: nil,
+            variables: ["type": .string(type.rawValue)])
+    }
+
+    @Test("recording an event queues one delivery per validated, enabled loop of its account that asked for its type")
+    func queued() async throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let store = try await database.open()
+        let alice = try await store.createAccount(name: "a", key: .generate(), now: Date())
+        let bob = try await store.createAccount(name: "b", key: .generate(), now: Date())
+        func loop(_ account: Account, _ events: Set<EventType>, validated: Bool = true, disabled: Bool = false)
+            async throws -> FeedbackLoop
+        {
+            var loop = FeedbackLoop.register(
+                accountID: account.id, url: try LoopURL("https://r.example/hook"), events: events, format: .form,
+                description: "", now: Date())
+            try await store.insert(loop, secret: .generate())
+            if validated { loop.markValidated(at: Date()) }
+            if disabled { loop.disabled = .init(at: Date(), reason: "test") }
+            return try await store.update(loop)
+        }
+        let opens = try await loop(alice, [.open])
+        let everything = try await loop(alice, Set(EventType.allCases))
+        _ = try await loop(alice, [.open], validated: false)
+        _ = try await loop(alice, [.open], disabled: true)
+        _ = try await loop(alice, [.click])
+        _ = try await loop(bob, [.open])
+        let counter = Counter()
+        store.onEventsCommitted { counter.add() }
+        try await store.insert([event(.open, account: alice.id), event(.profileUpdate, account: alice.id)])
+        #expect(counter.value == 1, "watchers hear of the commit")
+        let rows = try await store.database.read(
+            "SELECT loop_id, webhook_id, status, format FROM deliveries ORDER BY seq")
+        let pairs = rows.map { "\($0.column("loop_id")!.string!) \($0.column("status")!.string!)" }
+        #expect(
+            pairs.sorted() == ["\(everything.id) queued", "\(everything.id) queued", "\(opens.id) queued"].sorted())
+        #expect(Set(rows.map { $0.column("webhook_id")!.string! }).count == 2, "the webhook-id is the event's id")
+        let claimed = try await store.claimDue(loop: everything.id, now: Date().addingTimeInterval(1), limit: 10)
+        #expect(claimed.count == 2)
+        #expect(claimed.allSatisfy { $0.body == nil && $0.variables != nil })
+        #expect(try await store.claimDue(loop: everything.id, now: Date().addingTimeInterval(1), limit: 10).isEmpty)
+        #expect(
+            try await store.requeueInterrupted(now: Date()) == 2, "what a stopped process was sending goes out again")
+        await store.close()
+    }
+}
+
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
