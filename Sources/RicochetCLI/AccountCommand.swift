@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Logging
 import RicochetCore
 import RicochetStore
 
@@ -40,13 +39,7 @@ struct CreateAccount: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "ricochet")
-        logger.logLevel = .warning
-        let store: SQLiteStore
-        switch try database.location() {
-        case .sqlite(let path):
-            store = try await SQLiteStore.open(path: path, logger: logger)
-        }
+        let store = try await database.open()
         let key = APIKey.generate()
         do {
             _ = try await store.createAccount(

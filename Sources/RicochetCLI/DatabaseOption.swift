@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import RicochetStore
 
 /// `--database`, shared by every command that touches the store.
@@ -10,6 +11,16 @@ struct DatabaseOption: ParsableArguments {
             "Where the data lives: sqlite:PATH (default sqlite:./ricochet.db, or $RICOCHET_DATABASE).",
             valueName: "location"))
     var database: String?
+
+    /// Opens the store, quietly (commands print their own output).
+    func open() async throws -> SQLiteStore {
+        var logger = Logger(label: "ricochet")
+        logger.logLevel = .warning
+        switch try location() {
+        case .sqlite(let path):
+            return try await SQLiteStore.open(path: path, logger: logger)
+        }
+    }
 
     func location() throws -> StoreLocation {
         let value = database ?? ProcessInfo.processInfo.environment["RICOCHET_DATABASE"]

@@ -15,19 +15,22 @@ public struct TestCall: Sendable {
         self.timeout = timeout
     }
 
-    /// POSTs `body` to the loop. The caller makes sure the loop is validated.
-    public func send(_ body: [UInt8], contentType: String, to loop: FeedbackLoop) async throws(OutboundError)
-        -> OutboundResponse
-    {
-        try await client.send(
+    /// POSTs `body` to the loop, signed like a delivery (its webhook-id a
+    /// fresh `test_…`). The caller makes sure the loop is validated.
+    public func send(
+        _ body: [UInt8], contentType: String, to loop: FeedbackLoop, signing: LoopSigning, userAgent: String
+    ) async throws(OutboundError) -> OutboundResponse {
+        let headers =
+            signing.headers(
+                for: loop, webhookID: "test_" + RandomToken.base32(length: 16), body: body, contentType: contentType,
+                now: Date(), userAgent: userAgent) + [
+                (name: "X-Ricochet-Loop", value: loop.id), (name: "X-Ricochet-Test", value: "1"),
+            ]
+        return try await client.send(
             OutboundRequest(
                 method: .post,
                 url: loop.url.absoluteString,
-                headers: [
-                    (name: "Content-Type", value: contentType),
-                    (name: "X-Ricochet-Loop", value: loop.id),
-                    (name: "X-Ricochet-Test", value: "1"),
-                ],
+                headers: headers,
                 body: body,
                 timeout: timeout,
                 maximumBodyBytes: Self.maximumResponseBytes

@@ -29,6 +29,7 @@ public func buildApplication(
         store = try await SQLiteStore.open(path: path, logger: logger)
     }
     let firstAccount = try await createFirstAccountIfNeeded(in: store)
+    try await createSigningKeyIfNeeded(in: store)
     let secret = try await store.secret(named: "tracking")
 
     let egressGuard: EgressGuard? =
@@ -80,6 +81,19 @@ func createFirstAccountIfNeeded(in store: some AccountStore) async throws -> Fir
     return FirstStartAnnouncement(accountName: account.name, apiKey: key.secret)
 }
 
+/// Gives the installation its first RSA key for the classic feedback-loop signature.
+func createSigningKeyIfNeeded(in store: some SigningKeyStore) async throws {
+    guard try await store.signingKeys(at: Date()).isEmpty else { return }
+    let key = try InstallationKey.generate()
+    try await store.addSigningKey(id: key.id, privateKey: key.pem, now: Date(), grace: 0)
+}
+
+/// The installation's published keys as a JSON Web Key Set.
+func publishedKeys(in store: some SigningKeyStore) async throws -> PayloadValue {
+    let keys = try await store.signingKeys(at: Date()).map { try InstallationKey(pem: $0.privateKey).jwk() }
+    return ["keys": .list(keys)]
+}
+
 /// The routes: health, the API description, tracked URLs, and the API behind its key.
 func buildRouter<S: Store>(
     store: S, client: OutboundClient, recorder: EventRecorder<S>, dispatcher: Dispatcher<S>, secret: [UInt8],
@@ -96,6 +110,13 @@ func buildRouter<S: Store>(
     }
     router.get("/") { _, _ in HomePage.response() }
     router.get("api/v1/openapi.yaml") { _, _ in OpenAPIDocument.response() }
+    router.get(".well-known/ricochet-keys") { _, _ in
+        var headers = HTTPFields()
+        headers[.contentType] = "application/jwk-set+json"
+        headers[.cacheControl] = "public, max-age=300"
+        let body = JSONPayloadEncoder.encode(try await publishedKeys(in: store)) + "\n"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
     TrackingController(
         codec: codec, recorder: recorder, images: ImageProxy(store: store, client: client, logger: logger),
         clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies))
@@ -106,7 +127,12 @@ func buildRouter<S: Store>(
         loops: store,
         validator: LoopValidator(client: client, timeout: configuration.validationTimeout),
         tester: TestCall(client: client, timeout: configuration.testTimeout),
-        loopsChanged: { dispatcher.loopsChanged() }
+        loopsChanged: { dispatcher.loopsChanged() },
+        signing: { loop in
+            let key = try await store.signingKeys(at: Date()).first.map { try InstallationKey(pem: $0.privateKey) }
+            return LoopSigning(secrets: try await store.secrets(of: loop.id, at: Date()), key: key)
+        },
+        userAgent: "Ricochet/\(Ricochet.version)"
     ).addRoutes(to: api)
     DeliveryController(store: store, deliveriesQueued: { dispatcher.deliveriesQueued() }).addRoutes(to: api)
     MessageController(

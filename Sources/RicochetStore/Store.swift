@@ -118,9 +118,33 @@ public protocol SubprofileStore: Sendable {
     ) async throws -> [Subprofile]
 }
 
+/// The installation's RSA signing keys: one active, older ones published
+/// until they retire.
+public protocol SigningKeyStore: Sendable {
+    /// Keys still published at `now`, newest first; the first is the one to sign with.
+    func signingKeys(at now: Date) async throws -> [StoredSigningKey]
+    /// Makes `key` the one to sign with; the others retire after `grace`.
+    func addSigningKey(id: String, privateKey: String, now: Date, grace: TimeInterval) async throws
+}
+
+public struct StoredSigningKey: Sendable, Equatable {
+    public let id: String
+    /// PEM.
+    public let privateKey: String
+    public let createdAt: Date
+    public let retiresAt: Date?
+
+    public init(id: String, privateKey: String, createdAt: Date, retiresAt: Date?) {
+        self.id = id
+        self.privateKey = privateKey
+        self.createdAt = createdAt
+        self.retiresAt = retiresAt
+    }
+}
+
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
-    & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore
+    & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore & SigningKeyStore
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import RicochetCore
 import Testing
+import _CryptoExtras
 
 @testable import RicochetServer
 
@@ -71,6 +72,7 @@ struct DeliveryTests {
                         signatures: post.headers[HTTPField.Name("webhook-signature")!], body: post.body, now: Date())
                         == .valid)
                 #expect(await receiver.posts(to: "/hooks/unvalidated.php").isEmpty)
+                try await Self.expectClassicSignature(post, api: api)
 
                 let log = try await api.call(.get, "/api/v1/loops/\(id)/deliveries", key: tenants.alice)
                 let deliveries = try #require(log.json["deliveries"] as? [[String: Any]])
@@ -95,6 +97,32 @@ struct DeliveryTests {
                 #expect(other.status == .notFound)
             }
         }
+    }
+
+    /// Checks the cavage Signature of `post` with the key the server publishes.
+    static func expectClassicSignature(_ post: TestReceiver.Received, api: API) async throws {
+        let keys = try await api.call(.get, "/.well-known/ricochet-keys", key: nil)
+        #expect(keys.headers[.contentType] == "application/jwk-set+json")
+        let jwk = try #require((keys.json["keys"] as? [[String: Any]])?.first)
+        let signature = try #require(post.headers[HTTPField.Name("Signature")!])
+        #expect(signature.hasPrefix(#"keyId="\#(jwk["kid"] as? String ?? "?")",algorithm="rsa-sha256","#))
+        let n = try #require(Base64URL.decode(jwk["n"] as? String ?? "!"))
+        let e = try #require(Base64URL.decode(jwk["e"] as? String ?? "!"))
+        let publicKey = try _RSA.Signing.PublicKey(n: n, e: e)
+        func header(_ name: String) -> String { post.headers[HTTPField.Name(name)!] ?? "" }
+        let request = FeedbackSignature.Request(
+            method: "POST", target: post.path, host: post.authority, date: header("Date"),
+            contentType: header("Content-Type"), contentLength: Int(header("Content-Length")) ?? -1,
+            account: header("X-Ricochet-Account"), digest: header("Digest"), nonce: header("X-Nonce"))
+        #expect(request.digest == FeedbackSignature.digest(of: post.body))
+        #expect(
+            FeedbackSignature.verify(
+                signatureHeader: signature, request: request, body: post.body, publicKey: publicKey))
+        var tampered = request
+        tampered.account = "acct_someone_else"
+        #expect(
+            !FeedbackSignature.verify(
+                signatureHeader: signature, request: tampered, body: post.body, publicKey: publicKey))
     }
 
     @Test("a failed delivery is tried again with the same webhook-id and the same bytes, until it succeeds")

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import RicochetCore
 import Testing
 
 @testable import RicochetServer
@@ -58,7 +59,10 @@ struct TestToolTests {
         try await Harness.run { api, tenants in
             let receiver = TestReceiver()
             try await receiver.serve { base in
-                let id = try await api.validatedLoop(key: tenants.alice, receiver: receiver, base: base, format: "json")
+                let loop = try await api.validatedLoopJSON(
+                    key: tenants.alice, receiver: receiver, base: base, format: "json")
+                let id = loop["id"] as! String
+                let secret = try #require(WebhookSecret(loop["secret"] as? String ?? ""))
                 await receiver.set("/hooks/receive.php", .init(body: "ok"))
                 let json = try await api.call(
                     .post, "/api/v1/loops/\(id)/test", key: tenants.alice,
@@ -70,10 +74,22 @@ struct TestToolTests {
                 #expect(raw.status == .ok)
                 let posts = await receiver.posts()
                 #expect(posts.count == 2)
-                #expect(posts[0].headers[.contentType] == "application/json")
+                #expect(posts[0].headers[.contentType] == "application/json; charset=utf-8")
                 #expect(posts[0].text == #"{"type":"click","tags":["a"],"nested":{"deep":[1,2.5,null]}}"#)
                 #expect(posts[1].headers[.contentType] == "application/xml")
                 #expect(posts[1].text == "<ping/>")
+                // Test calls are signed like deliveries, under a test_ id.
+                for post in posts {
+                    let webhookID = post.headers[HTTPField.Name("webhook-id")!]
+                    #expect(webhookID?.hasPrefix("test_") == true)
+                    #expect(
+                        StandardWebhooks.verify(
+                            secret: secret, id: webhookID,
+                            timestamp: post.headers[HTTPField.Name("webhook-timestamp")!],
+                            signatures: post.headers[HTTPField.Name("webhook-signature")!], body: post.body,
+                            now: Date()) == .valid)
+                    #expect(post.headers[HTTPField.Name("Signature")!]?.contains("rsa-sha256") == true)
+                }
             }
         }
     }

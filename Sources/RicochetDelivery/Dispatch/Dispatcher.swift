@@ -13,7 +13,7 @@ import Synchronization
 /// slow or dead receiver holds its own deliveries and nobody else's. Every
 /// attempt is written down with what follows from it (success, the next try,
 /// giving up, disabling the loop) in one transaction per round of answers.
-public final class Dispatcher<Deliveries: DeliveryStore & LoopStore>: Service, Sendable {
+public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKeyStore>: Service, Sendable {
     public struct Configuration: Sendable {
         /// The most deliveries one loop claims at a time.
         public var claimBatch = 100
@@ -61,7 +61,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore>: Service, S
 
     private struct LoopState {
         var loop: FeedbackLoop
-        var secrets: [WebhookSecret]
+        var signing: LoopSigning
         var throttle: LoopThrottle
         /// When its next queued delivery is due: nil when unknown (ask the store).
         var nextDue: Date?
@@ -75,6 +75,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore>: Service, S
         }
         let stopping = Mutex(false)
         var states: [FeedbackLoop.ID: LoopState] = [:]
+        var key: InstallationKey?
         var loadedAt = ContinuousClock.now
         await withGracefulShutdownHandler {
             while !stopping.withLock({ $0 }) {
@@ -85,7 +86,8 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore>: Service, S
                     })
                         || ContinuousClock.now - loadedAt >= configuration.loopRefresh
                     {
-                        try await reload(&states)
+                        key = try await currentKey(known: key)
+                        try await reload(&states, key: key)
                         loadedAt = ContinuousClock.now
                     }
                     if eventsArrived.withLock({
@@ -112,22 +114,29 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore>: Service, S
         try? await recordFinished(&states)
     }
 
-    private func reload(_ states: inout [FeedbackLoop.ID: LoopState]) async throws {
+    /// The newest installation key, parsed again only when it changed.
+    private func currentKey(known: InstallationKey?) async throws -> InstallationKey? {
+        guard let newest = try await store.signingKeys(at: Date()).first else { return nil }
+        if let known, known.id == newest.id { return known }
+        return try InstallationKey(pem: newest.privateKey)
+    }
+
+    private func reload(_ states: inout [FeedbackLoop.ID: LoopState], key: InstallationKey?) async throws {
         let loops = try await store.deliverableLoops()
         let now = Date()
         let clock = seconds()
         var next: [FeedbackLoop.ID: LoopState] = [:]
         for loop in loops {
-            let secrets = try await store.secrets(of: loop.id, at: now)
+            let signing = LoopSigning(secrets: try await store.secrets(of: loop.id, at: now), key: key)
             if var state = states[loop.id] {
                 state.throttle.update(limit: loop.delivery.concurrency, ratePerSecond: loop.delivery.rateLimit)
                 state.loop = loop
-                state.secrets = secrets
+                state.signing = signing
                 state.nextDue = nil
                 next[loop.id] = state
             } else {
                 next[loop.id] = LoopState(
-                    loop: loop, secrets: secrets,
+                    loop: loop, signing: signing,
                     throttle: LoopThrottle(
                         limit: loop.delivery.concurrency, ratePerSecond: loop.delivery.rateLimit, now: clock),
                     nextDue: nil)
@@ -160,7 +169,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore>: Service, S
                 loop: id, now: now, limit: min(available, configuration.claimBatch))
             for delivery in claimed {
                 state.throttle.started(now: clock)
-                send(delivery, loop: state.loop, secrets: state.secrets)
+                send(delivery, loop: state.loop, signing: state.signing)
             }
             if claimed.count < available {
                 state.nextDue = try await store.nextDue(loop: id) ?? .distantFuture
@@ -199,10 +208,10 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore>: Service, S
         }
     }
 
-    private func send(_ delivery: ClaimedDelivery, loop: FeedbackLoop, secrets: [WebhookSecret]) {
+    private func send(_ delivery: ClaimedDelivery, loop: FeedbackLoop, signing: LoopSigning) {
         inFlight.withLock { $0 += 1 }
         Task {
-            let outcome = await attempt(delivery, loop: loop, secrets: secrets)
+            let outcome = await attempt(delivery, loop: loop, signing: signing)
             finished.withLock { $0.append(outcome) }
             inFlight.withLock { $0 -= 1 }
             signal.notify()
@@ -210,21 +219,22 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore>: Service, S
     }
 
     /// One request for `delivery`, and what follows from its answer.
-    private func attempt(_ delivery: ClaimedDelivery, loop: FeedbackLoop, secrets: [WebhookSecret]) async
+    private func attempt(_ delivery: ClaimedDelivery, loop: FeedbackLoop, signing: LoopSigning) async
         -> (DeliveryResult, AttemptVerdict)
     {
         let body = delivery.body ?? Array(delivery.format.encode(delivery.variables ?? .null).utf8)
         let started = Date()
-        let request = OutboundRequest(
-            method: .post, url: loop.url.absoluteString,
-            headers: SignedDelivery.headers(
-                webhookID: delivery.webhookID, format: delivery.format, body: body, secrets: secrets,
-                timestamp: Int64(started.timeIntervalSince1970), userAgent: configuration.userAgent),
-            body: body, timeout: .milliseconds(Int64(loop.delivery.timeoutSeconds * 1000)),
-            maximumBodyBytes: DeliveryAttempt.maximumBodyBytes)
         let attempt: DeliveryAttempt
         let verdict: AttemptVerdict
-        do {
+        do throws(OutboundError) {
+            let request = OutboundRequest(
+                method: .post, url: loop.url.absoluteString,
+                headers: signing.headers(
+                    for: loop, webhookID: delivery.webhookID, body: body,
+                    contentType: LoopSigning.contentType(delivery.format), now: started,
+                    userAgent: configuration.userAgent),
+                body: body, timeout: .milliseconds(Int64(loop.delivery.timeoutSeconds * 1000)),
+                maximumBodyBytes: DeliveryAttempt.maximumBodyBytes)
             let response = try await client.send(request)
             verdict = AttemptVerdict.of(
                 status: response.status, retryAfterHeader: response.header("Retry-After"), errorKind: nil,

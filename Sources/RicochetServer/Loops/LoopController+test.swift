@@ -31,17 +31,19 @@ extension LoopController {
                     "content_type goes with body; data is sent in the loop's format", code: "invalid_field")
             }
             body = loop.format.encode(data)
-            contentType = loop.format.contentType
+            contentType = LoopSigning.contentType(loop.format)
         case (nil, .some(let raw)):
             body = raw
-            contentType = try input.contentType.map(Self.checkedContentType) ?? loop.format.contentType
+            contentType = try input.contentType.map(Self.checkedContentType) ?? LoopSigning.contentType(loop.format)
         case (nil, nil):
             throw APIError.badRequest("send either data (an object) or body (a string)", code: "invalid_field")
         case (.some, .some):
             throw APIError.badRequest("send either data or body, not both", code: "invalid_field")
         }
-        do {
-            let response = try await tester.send(Array(body.utf8), contentType: contentType, to: loop)
+        let signing = try await signing(loop)
+        do throws(OutboundError) {
+            let response = try await tester.send(
+                Array(body.utf8), contentType: contentType, to: loop, signing: signing, userAgent: userAgent)
             return TestResultView(response)
         } catch {
             throw error.apiError
@@ -67,6 +69,9 @@ extension LoopController {
         let all = try await loops.loops(of: account.id)
         let validated = all.filter { $0.status == .validated }
         let tester = self.tester
+        let userAgent = self.userAgent
+        var signings: [LoopSigning] = []
+        for loop in validated { signings.append(try await signing(loop)) }
         let results = await withTaskGroup(of: (Int, CheckResultView).self) { group in
             var next = 0
             var results: [CheckResultView?] = Array(repeating: nil, count: validated.count)
@@ -74,12 +79,14 @@ extension LoopController {
                 guard next < validated.count else { return }
                 let index = next
                 let loop = validated[index]
+                let signing = signings[index]
                 next += 1
                 group.addTask {
                     let payload = loop.format.encode(TestCall.checkPayload(now: Date()))
                     do throws(OutboundError) {
                         let response = try await tester.send(
-                            Array(payload.utf8), contentType: loop.format.contentType, to: loop)
+                            Array(payload.utf8), contentType: LoopSigning.contentType(loop.format), to: loop,
+                            signing: signing, userAgent: userAgent)
                         return (
                             index,
                             CheckResultView(

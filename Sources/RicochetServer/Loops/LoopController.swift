@@ -11,6 +11,9 @@ struct LoopController<Loops: LoopStore>: Sendable {
     let tester: TestCall
     /// Tells the dispatcher to read the loops again.
     let loopsChanged: @Sendable () -> Void
+    /// The loop's current secrets and the installation key, for test calls.
+    let signing: @Sendable (FeedbackLoop) async throws -> LoopSigning
+    let userAgent: String
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("loops", use: list)

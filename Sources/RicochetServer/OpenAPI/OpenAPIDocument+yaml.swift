@@ -107,6 +107,35 @@ paths:
       responses:
         "302": { description: To the original URL. }
         "404": { description: A forged or damaged link. }
+  /.well-known/ricochet-keys:
+    get:
+      operationId: signingKeys
+      summary: >-
+        The installation's public RSA keys (JSON Web Key Set) for the classic Signature header
+        (draft-cavage-http-signatures-12, rsa-sha256); keyId names the key. Retired keys stay here
+        for their grace period.
+      security: []
+      responses:
+        "200":
+          description: The key set.
+          content:
+            application/jwk-set+json:
+              schema:
+                type: object
+                required: [keys]
+                properties:
+                  keys:
+                    type: array
+                    items:
+                      type: object
+                      required: [kty, kid, use, alg, n, e]
+                      properties:
+                        kty: { type: string, enum: [RSA] }
+                        kid: { type: string }
+                        use: { type: string, enum: [sig] }
+                        alg: { type: string, enum: [RS256] }
+                        n: { type: string }
+                        e: { type: string }
   /api/v1/openapi.yaml:
     get:
       operationId: openapi

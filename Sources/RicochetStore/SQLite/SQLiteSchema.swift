@@ -207,6 +207,17 @@ enum SQLiteSchema {
             END
             """,
         ],
+        // 6: the installation's RSA keys for the classic feedback-loop signature.
+        [
+            """
+            CREATE TABLE signing_keys (
+                id TEXT PRIMARY KEY,
+                private_key TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                retires_at INTEGER
+            ) STRICT
+            """
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

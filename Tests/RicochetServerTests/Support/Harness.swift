@@ -19,6 +19,9 @@ struct Tenants: Sendable {
 /// A Ricochet server on loopback, on a fresh SQLite file, as `ricochet serve`
 /// builds it.
 enum Harness {
+    /// One RSA key for every test server: making one takes long in a debug build.
+    static let signingKey = try! InstallationKey.generate()
+
     static func database() throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ricochet-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -31,6 +34,7 @@ enum Harness {
         let bob = APIKey.generate()
         _ = try await store.createAccount(name: "alice", key: alice, now: Date())
         _ = try await store.createAccount(name: "bob", key: bob, now: Date())
+        try await store.addSigningKey(id: signingKey.id, privateKey: signingKey.pem, now: Date(), grace: 0)
         await store.close()
         return Tenants(alice: alice.secret, bob: bob.secret)
     }

@@ -17,6 +17,8 @@ actor TestReceiver {
     struct Received: Sendable {
         let method: HTTPRequest.Method
         let path: String
+        /// The Host header (HTTP types keep it apart from the other fields).
+        let authority: String
         let headers: HTTPFields
         let body: [UInt8]
 
@@ -36,8 +38,10 @@ actor TestReceiver {
         replies[path] = sequence
     }
 
-    func record(_ method: HTTPRequest.Method, path: String, headers: HTTPFields, body: [UInt8]) -> Reply {
-        received.append(Received(method: method, path: path, headers: headers, body: body))
+    func record(
+        _ method: HTTPRequest.Method, path: String, authority: String, headers: HTTPFields, body: [UInt8]
+    ) -> Reply {
+        received.append(Received(method: method, path: path, authority: authority, headers: headers, body: body))
         guard var sequence = replies[path], let reply = sequence.first else {
             return Reply(status: .notFound, body: "no such file")
         }
@@ -63,7 +67,8 @@ actor TestReceiver {
             var request = request
             let bytes = try await request.collectBody(upTo: 4 * 1024 * 1024)
             let reply = await self.record(
-                request.method, path: request.uri.path, headers: request.headers, body: Array(bytes.readableBytesView))
+                request.method, path: request.uri.path, authority: request.head.authority ?? "",
+                headers: request.headers, body: Array(bytes.readableBytesView))
             if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
             var headers = HTTPFields()
             for (name, value) in reply.headers { headers[name] = value }
