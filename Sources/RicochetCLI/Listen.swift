@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import RicochetCore
+import RicochetDelivery
+import RicochetServer
+
+/// `ricochet listen`: a stand-in receiver for developers.
+struct Listen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Receive feedback-loop calls locally: print each one and whether its signatures verify.",
+        discussion: """
+            Point a loop at http://127.0.0.1:PORT/anything, give the loop's validation file with
+            --validation-file so it can be validated, and watch the calls arrive. With --secret the
+            Standard Webhooks signature is checked; with --keys-url (your Ricochet's
+            /.well-known/ricochet-keys) the classic Signature header too.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on (default 127.0.0.1:9000).", valueName: "host:port"))
+    var http: String?
+
+    @Option(name: .long, help: "Port to listen on, on 127.0.0.1 (instead of --http).")
+    var port: Int?
+
+    @Option(name: .long, help: ArgumentHelp("The loop's signing secret.", valueName: "whsec_…"))
+    var secret: String?
+
+    @Option(
+        name: .customLong("keys-url"), help: "Where Ricochet publishes its keys: https://HOST/.well-known/ricochet-keys"
+    )
+    var keysURL: String?
+
+    @Option(
+        name: .customLong("validation-file"),
+        help: ArgumentHelp("A validation file to serve, NAME:CONTENT; repeat for several.", valueName: "name:content"))
+    var validationFiles: [String] = []
+
+    @Option(name: .long, help: "The status every call is answered with (default 200), to try retries.")
+    var status: Int = 200
+
+    func validate() throws {
+        if let secret, WebhookSecret(secret) == nil {
+            throw ValidationError("--secret must be a loop secret such as whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        }
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
+        if port != nil, http != nil { throw ValidationError("give --http or --port, not both") }
+        guard (200...599).contains(status) else { throw ValidationError("--status must be between 200 and 599") }
+        if let keysURL, !(keysURL.hasPrefix("http://") || keysURL.hasPrefix("https://")) {
+            throw ValidationError("--keys-url must be an http or https URL")
+        }
+        for file in validationFiles {
+            let parts = file.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[0].contains("/") else {
+                throw ValidationError("--validation-file must be NAME:CONTENT, not '\(file)'")
+            }
+        }
+    }
+
+    func run() async throws {
+        var configuration = ListenerConfiguration()
+        if let port {
+            configuration.port = port
+        } else {
+            let address = try ListenAddress(http ?? "127.0.0.1:9000")
+            configuration.host = address.host
+            configuration.port = address.port
+        }
+        configuration.secret = secret.flatMap(WebhookSecret.init)
+        configuration.keysURL = keysURL
+        configuration.status = status
+        for file in validationFiles {
+            let parts = file.split(separator: ":", maxSplits: 1)
+            configuration.validationFiles[String(parts[0])] = String(parts[1])
+        }
+        let client = OutboundClient(egressGuard: nil)
+        let app = buildListener(configuration, client: client) { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+        do {
+            try await app.runService()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+    }
+}
