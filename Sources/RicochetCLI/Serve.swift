@@ -10,7 +10,7 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Every option can also be given in the environment: RICOCHET_HTTP, RICOCHET_PUBLIC_URL,
             RICOCHET_DATABASE, RICOCHET_ALLOW_PRIVATE_NETWORKS=1, RICOCHET_BOUNCE_DOMAIN,
-            RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL.
+            RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL, RICOCHET_RETENTION_DAYS.
             """
     )
 
@@ -45,6 +45,11 @@ struct Serve: AsyncParsableCommand {
         help: ArgumentHelp(
             "IP address of a proxy whose X-Forwarded-For is believed; repeat for several.", valueName: "ip"))
     var trustedProxies: [String] = []
+
+    @Option(
+        name: .customLong("retention-days"),
+        help: "Days delivery attempts and finished deliveries are kept (default 30).")
+    var retentionDays: String?
 
     @OptionGroup var database: DatabaseOption
 
@@ -87,6 +92,12 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--trusted-proxy: '\(proxy)' is not an IP address")
         }
         configuration.trustedProxies = proxies
+        if let text = retentionDays ?? environment["RICOCHET_RETENTION_DAYS"] {
+            guard let days = Double(text), days.isFinite, (1...3650).contains(days) else {
+                throw ValidationError("--retention-days must be a number of days from 1 to 3650, not '\(text)'")
+            }
+            configuration.retentionDays = days
+        }
 
         let app = try await buildApplication(configuration) { ready in
             Banner.print(ready)

@@ -19,6 +19,8 @@ public struct AppConfiguration: Sendable {
     public var bounceDomain: String?
     /// Proxies whose `X-Forwarded-For` is believed, by IP address.
     public var trustedProxies: [String]
+    /// Days that delivery attempts and finished deliveries are kept.
+    public var retentionDays: Double = 30
 
     public init(
         host: String = "127.0.0.1",

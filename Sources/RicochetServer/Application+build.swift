@@ -42,6 +42,7 @@ public func buildApplication(
     let recorder = EventRecorder(store: store, logger: logger)
     var dispatching = Dispatcher<SQLiteStore>.Configuration()
     dispatching.userAgent = "Ricochet/\(Ricochet.version)"
+    dispatching.retention = configuration.retentionDays * 86400
     let dispatcher = Dispatcher(store: store, client: client, logger: logger, configuration: dispatching)
     let fastPath = TrackingFastPath.Configuration(
         codec: TrackingTokenCodec(secret: secret),

@@ -172,4 +172,12 @@ public protocol DeliveryStore: Sendable {
     /// Queues a delivery that is not under way to go out at `now`; false when
     /// there is none such (absent, another account's, or being sent).
     func retry(_ id: String, account: Account.ID, now: Date) async throws -> Bool
+    /// Queues again the loop's failed deliveries made since `since`; returns how many.
+    func recover(loop: FeedbackLoop.ID, account: Account.ID, since: Date, now: Date) async throws -> Int
+    /// Queues a new delivery to the loop for each of its account's events of
+    /// the window that the loop asks for, each with the event's own
+    /// webhook-id; returns how many.
+    func replay(loop: FeedbackLoop.ID, account: Account.ID, since: Date, until: Date, now: Date) async throws -> Int
+    /// Removes attempts, and finished deliveries with their bodies, older than `cutoff`.
+    func prune(before cutoff: Date) async throws -> Int
 }

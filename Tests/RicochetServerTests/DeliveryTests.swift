@@ -284,6 +284,63 @@ struct DeliveryTests {
         }
     }
 
+    @Test("recover queues failed deliveries again; replay sends a window's events again with their webhook-ids")
+    func recoverAndReplay() async throws {
+        let receiver = TestReceiver()
+        try await receiver.serve { base in
+            try await Harness.run { api, tenants in
+                await receiver.set("/hooks/receive.php", .init(status: .internalServerError))
+                let loop = try await api.validatedLoopJSON(
+                    key: tenants.alice, receiver: receiver, base: base, delivery: #"{"retry_schedule": [0]}"#)
+                let id = try #require(loop["id"] as? String)
+                let start = Int(Date().timeIntervalSince1970) - 1
+                try await Self.open(api, key: tenants.alice)
+                try await Self.open(api, key: tenants.alice)
+                let failed = "/api/v1/loops/\(id)/deliveries?status=failed"
+                #expect(
+                    try await Self.eventually {
+                        (try await api.call(.get, failed, key: tenants.alice).json["deliveries"] as? [Any])?.count == 2
+                    })
+                await receiver.set("/hooks/receive.php", .init(status: .ok))
+                let recovered = try await api.call(
+                    .post, "/api/v1/loops/\(id)/recover", key: tenants.alice, body: #"{"since": \#(start)}"#)
+                #expect(recovered.status == .accepted && recovered.json["queued"] as? Int == 2)
+                let succeeded = "/api/v1/loops/\(id)/deliveries?status=succeeded"
+                #expect(
+                    try await Self.eventually {
+                        (try await api.call(.get, succeeded, key: tenants.alice).json["deliveries"] as? [Any])?.count
+                            == 2
+                    })
+                let firstIDs = Set(
+                    await receiver.posts(to: "/hooks/receive.php").map { $0.headers[HTTPField.Name("webhook-id")!] })
+                #expect(firstIDs.count == 2)
+
+                let replayed = try await api.call(
+                    .post, "/api/v1/loops/\(id)/replay", key: tenants.alice,
+                    body: #"{"since": "\#(Date(timeIntervalSince1970: Double(start)).ISO8601Format())"}"#)
+                #expect(replayed.status == .accepted && replayed.json["queued"] as? Int == 2)
+                #expect(
+                    try await Self.eventually {
+                        (try await api.call(.get, succeeded, key: tenants.alice).json["deliveries"] as? [Any])?.count
+                            == 4
+                    })
+                let posts = await receiver.posts(to: "/hooks/receive.php")
+                #expect(Set(posts.suffix(2).map { $0.headers[HTTPField.Name("webhook-id")!] }) == firstIDs)
+                for bad in [#"{}"#, #"{"since": "yesterday"}"#, #"{"since": 10, "until": 5}"#] {
+                    let answer = try await api.call(.post, "/api/v1/loops/\(id)/replay", key: tenants.alice, body: bad)
+                    #expect(answer.status == .badRequest, "\(bad)")
+                }
+                let unvalidated = try await api.createLoop(key: tenants.alice, url: base + "/other.php")
+                let refused = try await api.call(
+                    .post, "/api/v1/loops/\(unvalidated["id"]!)/replay", key: tenants.alice, body: #"{"since": 0}"#)
+                #expect(refused.status == .conflict)
+                #expect(
+                    try await api.call(.post, "/api/v1/loops/\(id)/recover", key: tenants.bob, body: #"{"since": 0}"#)
+                        .status == .notFound)
+            }
+        }
+    }
+
     @Test("delivery settings are checked and kept")
     func settings() async throws {
         try await Harness.run { api, tenants in

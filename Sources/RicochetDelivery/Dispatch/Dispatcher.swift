@@ -22,6 +22,10 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         /// How long a stopping server waits for requests under way.
         public var drainTimeout = Duration.seconds(10)
         public var userAgent = "Ricochet"
+        /// How long attempts and finished deliveries (with their bodies) are kept.
+        public var retention: TimeInterval = 30 * 86400
+        /// How often old ones are removed.
+        public var pruneInterval = Duration.seconds(3600)
 
         public init() {}
     }
@@ -77,6 +81,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         var states: [FeedbackLoop.ID: LoopState] = [:]
         var key: InstallationKey?
         var loadedAt = ContinuousClock.now
+        var prunedAt: ContinuousClock.Instant?
         await withGracefulShutdownHandler {
             while !stopping.withLock({ $0 }) {
                 do {
@@ -89,6 +94,13 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                         key = try await currentKey(known: key)
                         try await reload(&states, key: key)
                         loadedAt = ContinuousClock.now
+                    }
+                    if prunedAt.map({ ContinuousClock.now - $0 >= configuration.pruneInterval }) ?? true {
+                        prunedAt = ContinuousClock.now
+                        let removed = try await store.prune(before: Date().addingTimeInterval(-configuration.retention))
+                        if removed > 0 {
+                            logger.info("old delivery records removed", metadata: ["count": "\(removed)"])
+                        }
                     }
                     if eventsArrived.withLock({
                         let value = $0; $0 = false; return value

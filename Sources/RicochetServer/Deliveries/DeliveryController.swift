@@ -16,6 +16,47 @@ struct DeliveryController<Deliveries: DeliveryStore & LoopStore>: Sendable {
         group.get("loops/{id}/deliveries", use: list)
         group.get("deliveries/{id}", use: show)
         group.post("deliveries/{id}/retry", use: retry)
+        group.post("loops/{id}/recover", use: recover)
+        group.post("loops/{id}/replay", use: replay)
+    }
+
+    /// Queues again the loop's failed deliveries made since `since`.
+    @Sendable func recover(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<QueuedView> {
+        let account = try context.requireAccount()
+        let loop = try await deliverableLoop(context)
+        let input = try await request.decodeJSON(as: RecoverRequest.self, context: context)
+        let count = try await store.recover(
+            loop: loop.id, account: account.id, since: input.since.date, now: Date())
+        context.logger.info("deliveries recovered", metadata: ["loop": "\(loop.id)", "count": "\(count)"])
+        return EditedResponse(status: .accepted, response: QueuedView(queued: count))
+    }
+
+    /// Sends the loop's events of a window again, each with its webhook-id.
+    @Sendable func replay(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<QueuedView> {
+        let account = try context.requireAccount()
+        let loop = try await deliverableLoop(context)
+        let input = try await request.decodeJSON(as: ReplayRequest.self, context: context)
+        let until = input.until?.date ?? Date()
+        guard input.since.date < until else {
+            throw APIError.badRequest("since must be before until", code: "invalid_field")
+        }
+        let count = try await store.replay(
+            loop: loop.id, account: account.id, since: input.since.date, until: until, now: Date())
+        context.logger.info("events replayed", metadata: ["loop": "\(loop.id)", "count": "\(count)"])
+        return EditedResponse(status: .accepted, response: QueuedView(queued: count))
+    }
+
+    /// The caller's loop of the path, which must be validated: nothing goes to an unproven URL.
+    private func deliverableLoop(_ context: APIRequestContext) async throws -> FeedbackLoop {
+        let account = try context.requireAccount()
+        let id = try context.parameters.require("id")
+        guard let loop = try await store.loop(id, of: account.id) else { throw APIError.notFound("loop \(id)") }
+        guard loop.status == .validated else {
+            throw APIError(
+                .conflict, code: "loop_not_validated",
+                message: "loop \(id) is not validated; nothing is sent to a URL before its owner is proven")
+        }
+        return loop
     }
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> PageView<DeliveryView> {

@@ -335,6 +335,61 @@ paths:
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
+  /api/v1/loops/{id}/recover:
+    parameters:
+      - $ref: "#/components/parameters/LoopID"
+    post:
+      operationId: recoverDeliveries
+      summary: Queues again the loop's failed deliveries made since `since`.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [since]
+              properties:
+                since: { $ref: "#/components/schemas/TimeValue" }
+      responses:
+        "202":
+          description: How many were queued.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Queued" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+        "409": { $ref: "#/components/responses/Error" }
+  /api/v1/loops/{id}/replay:
+    parameters:
+      - $ref: "#/components/parameters/LoopID"
+    post:
+      operationId: replayEvents
+      summary: >-
+        Sends the loop's events of a window (by when they happened) again, one new delivery each, each with
+        the event's own webhook-id so receivers can tell repeats.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [since]
+              properties:
+                since: { $ref: "#/components/schemas/TimeValue" }
+                until: { $ref: "#/components/schemas/TimeValue" }
+      responses:
+        "202":
+          description: How many deliveries were queued.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Queued" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+        "409": { $ref: "#/components/responses/Error" }
   /api/v1/deliveries/{id}:
     parameters:
       - name: id
@@ -1059,6 +1114,16 @@ components:
         secret:
           type: string
           description: The Standard Webhooks signing secret; only in the answer that creates the loop.
+    TimeValue:
+      description: An ISO 8601 time or Unix seconds.
+      oneOf:
+        - { type: string, format: date-time }
+        - { type: number }
+    Queued:
+      type: object
+      required: [queued]
+      properties:
+        queued: { type: integer }
     DeliverySettings:
       type: object
       required: [concurrency, rate_limit, timeout_seconds, retry_schedule, disable_after_hours]

@@ -211,4 +211,72 @@ extension SQLiteStore {
             error: row.column("error")?.string, responseHeaders: headers,
             responseBody: row.column("response_body")?.blob.map { Array($0.readableBytesView) } ?? [])
     }
+
+    public func recover(loop: FeedbackLoop.ID, account: Account.ID, since: Date, now: Date) async throws -> Int {
+        let requeued = try await database.writeStatement(
+            """
+            UPDATE deliveries SET status = 'queued', due_at = ?, updated_at = ?
+            WHERE loop_id = ? AND account_id = ? AND status = 'failed' AND created_at >= ?
+            RETURNING seq
+            """,
+            [
+                .int64(now.milliseconds), .int64(now.milliseconds), .text(loop), .text(account),
+                .int64(since.milliseconds),
+            ]
+        ).count
+        if requeued > 0 { eventsCommitted() }
+        return requeued
+    }
+
+    public func replay(loop: FeedbackLoop.ID, account: Account.ID, since: Date, until: Date, now: Date) async throws
+        -> Int
+    {
+        let binds: [SQLiteData] = [
+            .int64(now.milliseconds), .text(loop), .text(account), .int64(since.milliseconds),
+            .int64(until.milliseconds),
+        ]
+        let queued = try await database.write { connection in
+            _ = try await connection.query(
+                """
+                INSERT INTO deliveries (
+                    id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, updated_at)
+                SELECT 'dlv_' || lower(hex(randomblob(10))), loops.id, events.account_id, events.seq, events.id,
+                    loops.format, 'queued', ?1, ?1, ?1
+                FROM events JOIN loops ON loops.id = ?2 AND loops.account_id = events.account_id
+                WHERE events.account_id = ?3 AND events.occurred_at >= ?4 AND events.occurred_at < ?5
+                    AND instr(' ' || loops.events || ' ', ' ' || events.type || ' ') > 0
+                """,
+                binds)
+            return Int(try await connection.query("SELECT changes() AS n").first?.optionalInt64("n") ?? 0)
+        }
+        if queued > 0 { eventsCommitted() }
+        return queued
+    }
+
+    /// In chunks, so that other writes go on between them.
+    public func prune(before cutoff: Date) async throws -> Int {
+        var removed = 0
+        for statement in [
+            """
+            DELETE FROM delivery_attempts WHERE id IN (
+                SELECT id FROM delivery_attempts WHERE started_at < ? LIMIT \(Self.pruneChunk))
+            RETURNING id
+            """,
+            """
+            DELETE FROM deliveries WHERE seq IN (
+                SELECT seq FROM deliveries WHERE status IN ('succeeded', 'failed') AND updated_at < ?
+                LIMIT \(Self.pruneChunk))
+            RETURNING seq
+            """,
+        ] {
+            while true {
+                let chunk = try await database.writeStatement(statement, [.int64(cutoff.milliseconds)]).count
+                removed += chunk
+                if chunk < Self.pruneChunk { break }
+            }
+        }
+        return removed
+    }
+
+    static let pruneChunk = 5000
 }

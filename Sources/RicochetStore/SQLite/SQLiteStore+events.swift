@@ -29,7 +29,7 @@ extension SQLiteStore {
         eventObservers.withLock { $0.append(observer) }
     }
 
-    private func eventsCommitted() {
+    func eventsCommitted() {
         for observer in eventObservers.withLock({ $0 }) { observer() }
     }
 
