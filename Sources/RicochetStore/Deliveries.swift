@@ -160,6 +160,9 @@ public protocol DeliveryStore: Sendable {
     func deliverableLoops() async throws -> [FeedbackLoop]
     /// When the earliest queued delivery of `loop` is due.
     func nextDue(loop: FeedbackLoop.ID) async throws -> Date?
+    /// How many of `loop`'s deliveries are due at `now` (counting up to
+    /// `limit`), and since when the oldest of them has been due.
+    func due(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> (count: Int, oldest: Date?)
     /// Moves up to `limit` due deliveries of `loop` to `sending`, oldest due first.
     func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> [ClaimedDelivery]
     /// Writes the attempts and what follows from them, in one transaction.

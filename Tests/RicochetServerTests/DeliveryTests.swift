@@ -341,6 +341,51 @@ struct DeliveryTests {
         }
     }
 
+    @Test("a batching loop gets JSON arrays of up to max_events, each element with its own id, signed")
+    func batched() async throws {
+        let receiver = TestReceiver()
+        try await receiver.serve { base in
+            try await Harness.run { api, tenants in
+                await receiver.set("/hooks/receive.php", .init())
+                let loop = try await api.validatedLoopJSON(
+                    key: tenants.alice, receiver: receiver, base: base, format: "json",
+                    delivery: #"{"batch": {"max_events": 5, "max_wait_ms": 300}}"#)
+                let secret = try #require(WebhookSecret(loop["secret"] as? String ?? ""))
+                for _ in 0..<12 { try await Self.open(api, key: tenants.alice) }
+                let elements: @Sendable () async -> [[String: Any]] = {
+                    await receiver.posts(to: "/hooks/receive.php").flatMap { post in
+                        (try? JSONSerialization.jsonObject(with: Data(post.body)) as? [[String: Any]]) ?? []
+                    }
+                }
+                #expect(try await Self.eventually { await elements().count == 12 })
+                let posts = await receiver.posts(to: "/hooks/receive.php")
+                #expect(posts.count >= 3, "at most five events a request")
+                for post in posts {
+                    let array = try #require(try JSONSerialization.jsonObject(with: Data(post.body)) as? [Any])
+                    #expect((1...5).contains(array.count))
+                    #expect(post.headers[HTTPField.Name("webhook-id")!]?.hasPrefix("batch_") == true)
+                    #expect(
+                        StandardWebhooks.verify(
+                            secret: secret, id: post.headers[HTTPField.Name("webhook-id")!],
+                            timestamp: post.headers[HTTPField.Name("webhook-timestamp")!],
+                            signatures: post.headers[HTTPField.Name("webhook-signature")!], body: post.body,
+                            now: Date()) == .valid)
+                }
+                let ids = await elements().compactMap { $0["event"] as? String }
+                #expect(Set(ids).count == 12, "each element carries its own event id")
+                let log = try await api.call(
+                    .get, "/api/v1/loops/\(loop["id"]!)/deliveries?status=succeeded", key: tenants.alice)
+                #expect((log.json["deliveries"] as? [Any])?.count == 12)
+                let form = try await api.call(
+                    .post, "/api/v1/loops", key: tenants.alice,
+                    body:
+                        #"{"url": "https://a.example/h", "events": ["open"], "delivery": {"batch": {"max_events": 5, "max_wait_ms": 10}}}"#
+                )
+                #expect(form.status == .badRequest && form.errorMessage.contains("json"))
+            }
+        }
+    }
+
     @Test("delivery settings are checked and kept")
     func settings() async throws {
         try await Harness.run { api, tenants in

@@ -12,6 +12,28 @@ public struct DeliverySettings: Sendable, Equatable, Codable {
     /// Hours of failures without a single success after which the loop is
     /// disabled (1 to 720).
     public var disableAfterHours: Double
+    /// Several events a request, as a JSON array, when set (JSON loops only).
+    public var batch: Batch?
+
+    /// Opt-in batching for floods of opens: a request goes when `maxEvents`
+    /// are due, or when the oldest due one has waited `maxWaitMilliseconds`.
+    public struct Batch: Sendable, Equatable, Codable {
+        public var maxEvents: Int
+        public var maxWaitMilliseconds: Int
+
+        public static let maxEventsRange = 1...1000
+        public static let maxWaitRange = 0...60000
+
+        public init(maxEvents: Int, maxWaitMilliseconds: Int) {
+            self.maxEvents = maxEvents
+            self.maxWaitMilliseconds = maxWaitMilliseconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case maxEvents = "max_events"
+            case maxWaitMilliseconds = "max_wait_ms"
+        }
+    }
 
     public static let concurrencyRange = 1...64
     public static let rateLimitRange = 0.1...10_000.0
@@ -20,13 +42,14 @@ public struct DeliverySettings: Sendable, Equatable, Codable {
 
     public init(
         concurrency: Int = 4, rateLimit: Double? = nil, timeoutSeconds: Double = 15,
-        retrySchedule: RetrySchedule = .standard, disableAfterHours: Double = 120
+        retrySchedule: RetrySchedule = .standard, disableAfterHours: Double = 120, batch: Batch? = nil
     ) {
         self.concurrency = concurrency
         self.rateLimit = rateLimit
         self.timeoutSeconds = timeoutSeconds
         self.retrySchedule = retrySchedule
         self.disableAfterHours = disableAfterHours
+        self.batch = batch
     }
 
     enum CodingKeys: String, CodingKey {
@@ -35,6 +58,7 @@ public struct DeliverySettings: Sendable, Equatable, Codable {
         case timeoutSeconds = "timeout_seconds"
         case retrySchedule = "retry_schedule"
         case disableAfterHours = "disable_after_hours"
+        case batch
     }
 
     /// Missing fields (a loop stored before they existed) take their defaults.
@@ -49,6 +73,7 @@ public struct DeliverySettings: Sendable, Equatable, Codable {
             ?? defaults.retrySchedule
         disableAfterHours =
             try container.decodeIfPresent(Double.self, forKey: .disableAfterHours) ?? defaults.disableAfterHours
+        batch = try container.decodeIfPresent(Batch.self, forKey: .batch)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -58,6 +83,7 @@ public struct DeliverySettings: Sendable, Equatable, Codable {
         try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
         try container.encode(retrySchedule.delays, forKey: .retrySchedule)
         try container.encode(disableAfterHours, forKey: .disableAfterHours)
+        try container.encode(batch, forKey: .batch)
     }
 
     /// Nil when every field is in range; else what is wrong, naming the field.
@@ -76,6 +102,12 @@ public struct DeliverySettings: Sendable, Equatable, Codable {
         }
         if !Self.disableAfterRange.contains(disableAfterHours) {
             return "disable_after_hours must be between 1 and 720"
+        }
+        if let batch, !Batch.maxEventsRange.contains(batch.maxEvents) {
+            return "batch.max_events must be between 1 and 1000"
+        }
+        if let batch, !Batch.maxWaitRange.contains(batch.maxWaitMilliseconds) {
+            return "batch.max_wait_ms must be between 0 and 60000"
         }
         return nil
     }

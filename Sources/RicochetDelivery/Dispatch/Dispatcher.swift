@@ -35,7 +35,15 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
     private let logger: Logger
     private let configuration: Configuration
     private let signal = WakeSignal()
-    private let finished = Mutex<[(DeliveryResult, AttemptVerdict)]>([])
+    /// Answers that came in, one entry a request, not yet written down.
+    private let finished = Mutex<[Finished]>([])
+
+    private struct Finished {
+        let loop: FeedbackLoop.ID
+        /// One per delivery the request carried (several for a batch).
+        let results: [DeliveryResult]
+        let verdict: AttemptVerdict
+    }
     private let inFlight = Mutex(0)
     private let reloadRequested = Mutex(true)
     /// Set by every commit that recorded events: each loop's next due time is
@@ -177,11 +185,15 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                 sleep = min(sleep, .seconds(max(0.001, due.timeIntervalSince(now))))
                 continue
             }
+            if let batch = state.loop.delivery.batch {
+                sleep = min(sleep, try await startBatches(&state, batch, available: available, now: now, clock: clock))
+                continue
+            }
             let claimed = try await store.claimDue(
                 loop: id, now: now, limit: min(available, configuration.claimBatch))
             for delivery in claimed {
                 state.throttle.started(now: clock)
-                send(delivery, loop: state.loop, signing: state.signing)
+                send([delivery], loop: state.loop, signing: state.signing)
             }
             if claimed.count < available {
                 state.nextDue = try await store.nextDue(loop: id) ?? .distantFuture
@@ -196,6 +208,32 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         return sleep
     }
 
+    /// For a batching loop: a request per free slot, each once `maxEvents` are
+    /// due or the oldest due one has waited `maxWaitMilliseconds`. Returns
+    /// how long until the next batch may be ready.
+    private func startBatches(
+        _ state: inout LoopState, _ batch: DeliverySettings.Batch, available: Int, now: Date, clock: Double
+    ) async throws -> Duration {
+        for _ in 0..<available {
+            let (count, oldest) = try await store.due(loop: state.loop.id, now: now, limit: batch.maxEvents)
+            guard count > 0, let oldest else {
+                state.nextDue = try await store.nextDue(loop: state.loop.id) ?? .distantFuture
+                guard let due = state.nextDue, due != .distantFuture else { return configuration.loopRefresh }
+                return .seconds(max(0.001, due.timeIntervalSince(now)))
+            }
+            let waited = now.timeIntervalSince(oldest) * 1000
+            if count < batch.maxEvents, waited < Double(batch.maxWaitMilliseconds) {
+                return .milliseconds(max(1, Int64(Double(batch.maxWaitMilliseconds) - waited)))
+            }
+            let claimed = try await store.claimDue(loop: state.loop.id, now: now, limit: batch.maxEvents)
+            guard !claimed.isEmpty else { break }
+            state.throttle.started(now: clock)
+            send(claimed, loop: state.loop, signing: state.signing)
+        }
+        state.nextDue = nil
+        return .zero
+    }
+
     /// Writes down the answers that came in, and tells each loop's throttle.
     private func recordFinished(_ states: inout [FeedbackLoop.ID: LoopState]) async throws {
         let batch = finished.withLock { finished in
@@ -203,38 +241,50 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
             return finished
         }
         guard !batch.isEmpty else { return }
-        try await store.record(batch.map(\.0), now: Date())
+        try await store.record(batch.flatMap(\.results), now: Date())
         let clock = seconds()
-        for (result, verdict) in batch {
-            let loop = result.delivery.loopID
-            states[loop]?.throttle.finished(verdict.throttle, now: clock)
-            if case .retry = result.next { states[loop]?.nextDue = nil }
-            if verdict.succeeded {
+        for request in batch {
+            let loop = request.loop
+            states[loop]?.throttle.finished(request.verdict.throttle, now: clock)
+            if request.results.contains(where: { if case .retry = $0.next { true } else { false } }) {
+                states[loop]?.nextDue = nil
+            }
+            if request.verdict.succeeded {
                 states[loop]?.loop.failingSince = nil
             } else if states[loop]?.loop.failingSince == nil {
-                states[loop]?.loop.failingSince = result.attempt.startedAt
+                states[loop]?.loop.failingSince = request.results.first?.attempt.startedAt
             }
-            if let reason = result.disableLoop, states.removeValue(forKey: loop) != nil {
+            if let reason = request.results.first?.disableLoop, states.removeValue(forKey: loop) != nil {
                 logger.warning("loop disabled", metadata: ["loop": "\(loop)", "reason": "\(reason)"])
             }
         }
     }
 
-    private func send(_ delivery: ClaimedDelivery, loop: FeedbackLoop, signing: LoopSigning) {
+    private func send(_ deliveries: [ClaimedDelivery], loop: FeedbackLoop, signing: LoopSigning) {
         inFlight.withLock { $0 += 1 }
         Task {
-            let outcome = await attempt(delivery, loop: loop, signing: signing)
+            let outcome = await attempt(deliveries, loop: loop, signing: signing)
             finished.withLock { $0.append(outcome) }
             inFlight.withLock { $0 -= 1 }
             signal.notify()
         }
     }
 
-    /// One request for `delivery`, and what follows from its answer.
-    private func attempt(_ delivery: ClaimedDelivery, loop: FeedbackLoop, signing: LoopSigning) async
-        -> (DeliveryResult, AttemptVerdict)
+    /// One request for `deliveries` — one delivery, or a batch sent as a JSON
+    /// array of their bodies — and what follows from its answer for each.
+    private func attempt(_ deliveries: [ClaimedDelivery], loop: FeedbackLoop, signing: LoopSigning) async
+        -> Finished
     {
-        let body = delivery.body ?? Array(delivery.format.encode(delivery.variables ?? .null).utf8)
+        let bodies = deliveries.map { delivery in
+            delivery.body ?? Array(delivery.format.encode(delivery.variables ?? .null).utf8)
+        }
+        let batched = loop.delivery.batch != nil
+        // A batch's composition changes from one try to the next, so it has
+        // an id of its own each time; its elements keep theirs ("event").
+        let webhookID = batched ? "batch_" + RandomToken.base32(length: 20) : deliveries[0].webhookID
+        let body =
+            batched ? Array("[".utf8) + Array(bodies.joined(separator: Array(",".utf8))) + Array("]".utf8) : bodies[0]
+        let format = deliveries[0].format
         let started = Date()
         let attempt: DeliveryAttempt
         let verdict: AttemptVerdict
@@ -242,9 +292,8 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
             let request = OutboundRequest(
                 method: .post, url: loop.url.absoluteString,
                 headers: signing.headers(
-                    for: loop, webhookID: delivery.webhookID, body: body,
-                    contentType: LoopSigning.contentType(delivery.format), now: started,
-                    userAgent: configuration.userAgent),
+                    for: loop, webhookID: webhookID, body: body, contentType: LoopSigning.contentType(format),
+                    now: started, userAgent: configuration.userAgent),
                 body: body, timeout: .milliseconds(Int64(loop.delivery.timeoutSeconds * 1000)),
                 maximumBodyBytes: DeliveryAttempt.maximumBodyBytes)
             let response = try await client.send(request)
@@ -263,13 +312,13 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                 startedAt: started, durationMilliseconds: error.durationMilliseconds, status: nil,
                 errorClass: error.kind.rawValue, error: error.message, responseHeaders: [], responseBody: [])
         }
-        return (
+        let disable = disableReason(verdict, loop: loop, now: Date())
+        let results = zip(deliveries, bodies).map { delivery, body in
             DeliveryResult(
                 delivery: delivery, body: body, attempt: attempt,
-                next: next(after: verdict, attempts: delivery.attempts + 1, loop: loop),
-                disableLoop: disableReason(verdict, loop: loop, now: Date())),
-            verdict
-        )
+                next: next(after: verdict, attempts: delivery.attempts + 1, loop: loop), disableLoop: disable)
+        }
+        return Finished(loop: loop.id, results: results, verdict: verdict)
     }
 
     private func next(after verdict: AttemptVerdict, attempts: Int, loop: FeedbackLoop) -> DeliveryResult.Next {

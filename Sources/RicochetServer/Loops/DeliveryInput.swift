@@ -5,7 +5,7 @@ import RicochetCore
 /// `"rate_limit": null` removes the rate limit.
 struct DeliveryInput: Decodable, Sendable {
     static let fields: Set<String> = [
-        "concurrency", "rate_limit", "timeout_seconds", "retry_schedule", "disable_after_hours",
+        "concurrency", "rate_limit", "timeout_seconds", "retry_schedule", "disable_after_hours", "batch",
     ]
 
     var concurrency: Int?
@@ -14,6 +14,8 @@ struct DeliveryInput: Decodable, Sendable {
     var timeoutSeconds: Double?
     var retrySchedule: [Double]?
     var disableAfterHours: Double?
+    /// nil: not named; `.some(nil)`: batching off.
+    var batch: DeliverySettings.Batch??
 
     struct Key: CodingKey {
         let stringValue: String
@@ -39,6 +41,12 @@ struct DeliveryInput: Decodable, Sendable {
         retrySchedule = try container.decodeIfPresent([Double].self, forKey: Key(stringValue: "retry_schedule"))
         disableAfterHours = try container.decodeIfPresent(
             Double.self, forKey: Key(stringValue: "disable_after_hours"))
+        let batchKey = Key(stringValue: "batch")
+        if container.contains(batchKey) {
+            batch = .some(
+                try container.decodeNil(forKey: batchKey)
+                    ? nil : container.decode(DeliverySettings.Batch.self, forKey: batchKey))
+        }
     }
 
     /// `settings` with what this names changed; 400 when a value is out of range.
@@ -49,6 +57,7 @@ struct DeliveryInput: Decodable, Sendable {
         if let timeoutSeconds { result.timeoutSeconds = timeoutSeconds }
         if let retrySchedule { result.retrySchedule = RetrySchedule(delays: retrySchedule) }
         if let disableAfterHours { result.disableAfterHours = disableAfterHours }
+        if let batch { result.batch = batch }
         if let problem = result.problem {
             throw APIError.badRequest("delivery.\(problem)", code: "invalid_delivery")
         }

@@ -45,6 +45,7 @@ struct LoopController<Loops: LoopStore>: Sendable {
             delivery: try input.delivery?.applied(to: DeliverySettings()) ?? DeliverySettings(),
             now: Date()
         )
+        try Self.checkBatching(loop)
         let secret = WebhookSecret.generate()
         try await loops.insert(loop, secret: secret)
         loopsChanged()
@@ -95,6 +96,7 @@ struct LoopController<Loops: LoopStore>: Sendable {
                 if let format { loop.format = format }
                 if let description { loop.description = description }
                 if let delivery = patch.delivery { loop.delivery = try delivery.applied(to: loop.delivery) }
+                try Self.checkBatching(loop)
                 switch patch.enabled {
                 case true?: loop.disabled = nil
                 case false? where loop.disabled == nil:
@@ -120,6 +122,14 @@ struct LoopController<Loops: LoopStore>: Sendable {
         headers[.contentDisposition] = "attachment; filename=\"\(file.filename)\""
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: file.body)))
+    }
+
+    /// A batch is a JSON array: batching goes with the JSON format only.
+    static func checkBatching(_ loop: FeedbackLoop) throws {
+        guard loop.delivery.batch == nil || loop.format == .json else {
+            throw APIError.badRequest(
+                "delivery.batch sends a JSON array, so it needs \"format\": \"json\"", code: "invalid_delivery")
+        }
     }
 
     /// Loads the caller's loop named in the path, or answers 404.

@@ -1142,6 +1142,18 @@ components:
           minimum: 1
           maximum: 720
           description: The loop is disabled after this long without a single successful delivery.
+        batch: { $ref: "#/components/schemas/Batch" }
+    Batch:
+      type: [object, "null"]
+      description: >-
+        Opt-in batching (JSON loops only): a request carries a JSON array of up to max_events event bodies,
+        sent when that many are due or the oldest has waited max_wait_ms. Each element carries its own id
+        ("event"); the request's webhook-id is a fresh batch_ id.
+      additionalProperties: false
+      required: [max_events, max_wait_ms]
+      properties:
+        max_events: { type: integer, minimum: 1, maximum: 1000 }
+        max_wait_ms: { type: integer, minimum: 0, maximum: 60000 }
     DeliverySettingsInput:
       type: object
       additionalProperties: false
@@ -1156,6 +1168,7 @@ components:
           minItems: 1
           maxItems: 30
         disable_after_hours: { type: number, minimum: 1, maximum: 720 }
+        batch: { $ref: "#/components/schemas/Batch" }
     Delivery:
       type: object
       required: [id, loop, event, event_type, webhook_id, status, attempts, created_at, updated_at, content_type]

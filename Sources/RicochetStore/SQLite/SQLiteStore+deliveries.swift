@@ -22,6 +22,18 @@ extension SQLiteStore {
         ).first?.optionalInt64("due").map(Date.init(milliseconds:))
     }
 
+    public func due(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> (count: Int, oldest: Date?) {
+        let row = try await database.read(
+            """
+            SELECT COUNT(*) AS count, MIN(due_at) AS oldest FROM (
+                SELECT due_at FROM deliveries WHERE loop_id = ? AND status = 'queued' AND due_at <= ?
+                ORDER BY due_at LIMIT ?)
+            """,
+            [.text(loop), .int64(now.milliseconds), .int64(Int64(limit))]
+        ).first
+        return (Int(row?.optionalInt64("count") ?? 0), row?.optionalInt64("oldest").map(Date.init(milliseconds:)))
+    }
+
     public func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> [ClaimedDelivery] {
         // One statement: claiming and reading what to send cannot come apart.
         let rows = try await database.writeStatement(
