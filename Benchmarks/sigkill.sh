@@ -14,7 +14,7 @@ between=${2:-2}
 swift build -c release --product ricochet >/dev/null 2>&1
 bin=$(swift build -c release --show-bin-path)/ricochet
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 port=18190
 receiver_port=18191
 

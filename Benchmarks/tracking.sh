@@ -21,7 +21,7 @@ fi
 swift build -c release --product ricochet >/dev/null 2>&1
 bin=$(swift build -c release --show-bin-path)/ricochet
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
 
 # Ricochet on a fresh database.
 "$bin" serve --http 127.0.0.1:18090 --public-url http://127.0.0.1:18090 --database "sqlite:$work/bench.db" \

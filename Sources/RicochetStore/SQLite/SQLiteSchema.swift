@@ -198,8 +198,7 @@ enum SQLiteSchema {
                 INSERT INTO deliveries (
                     id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, updated_at)
                 SELECT 'dlv_' || lower(hex(randomblob(10))), loops.id, NEW.account_id, NEW.seq, NEW.id,
-                    loops.format, 'queued', CAST(unixepoch('subsec') * 1000 AS INTEGER),
-                    CAST(unixepoch('subsec') * 1000 AS INTEGER), CAST(unixepoch('subsec') * 1000 AS INTEGER)
+                    loops.format, 'queued', \(nowMilliseconds), \(nowMilliseconds), \(nowMilliseconds)
                 FROM loops
                 WHERE loops.account_id = NEW.account_id AND loops.status = 'validated'
                     AND loops.disabled_at IS NULL
@@ -221,4 +220,8 @@ enum SQLiteSchema {
     ]
 
     static var latestVersion: Int { migrations.count }
+
+    /// The time in milliseconds, in SQL any SQLite understands (also older
+    /// ones than the bundled one, such as a system's sqlite3 opening the file).
+    static let nowMilliseconds = "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
 }

@@ -65,43 +65,28 @@ extension SQLiteStore {
     public func record(_ results: [DeliveryResult], now: Date) async throws {
         guard !results.isEmpty else { return }
         try await database.write { connection in
-            for result in results {
-                let status: DeliveryStatus
-                var due = now
-                switch result.next {
-                case .succeeded: status = .succeeded
-                case .failed: status = .failed
-                case .retry(let at):
-                    status = .queued
-                    due = at
-                }
-                let attempt = result.attempt
+            // Many rows a statement: each statement is a trip to SQLite's thread.
+            for start in stride(from: 0, to: results.count, by: Self.resultsPerStatement) {
+                let chunk = results[start..<min(start + Self.resultsPerStatement, results.count)]
                 _ = try await connection.query(
                     """
-                    UPDATE deliveries SET status = ?, attempts = attempts + 1, due_at = ?, body = COALESCE(body, ?),
-                        updated_at = ?, last_status = ?, last_error = ?
-                    WHERE seq = ?
+                    UPDATE deliveries SET status = v.status, attempts = attempts + 1, due_at = v.due,
+                        body = COALESCE(deliveries.body, v.body), updated_at = ?, last_status = v.last_status,
+                        last_error = v.last_error
+                    FROM (SELECT column1 AS seq, column2 AS status, column3 AS due, column4 AS body,
+                        column5 AS last_status, column6 AS last_error
+                        FROM (VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")))) AS v
+                    WHERE deliveries.seq = v.seq
                     """,
-                    [
-                        .text(status.rawValue), .int64(due.milliseconds), .blob(ByteBuffer(bytes: result.body)),
-                        .int64(now.milliseconds), attempt.status.map { .integer($0) } ?? .null,
-                        attempt.error.map(SQLiteData.text) ?? .null, .int64(result.delivery.seq),
-                    ])
-                let headers = JSONPayloadEncoder.encode(
-                    .list(attempt.responseHeaders.map { .list([.string($0.name), .string($0.value)]) }))
+                    [.int64(now.milliseconds)] + chunk.flatMap { Self.deliveryUpdate($0, now: now) })
                 _ = try await connection.query(
                     """
                     INSERT INTO delivery_attempts (
                         delivery_id, started_at, duration_ms, status, error_class, error, response_headers,
                         response_body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
                     """,
-                    [
-                        .text(result.delivery.id), .int64(attempt.startedAt.milliseconds),
-                        .integer(attempt.durationMilliseconds), attempt.status.map { .integer($0) } ?? .null,
-                        attempt.errorClass.map(SQLiteData.text) ?? .null, attempt.error.map(SQLiteData.text) ?? .null,
-                        .text(headers), .blob(ByteBuffer(bytes: attempt.responseBody)),
-                    ])
+                    chunk.flatMap(Self.attemptRow))
             }
             // Loop state: the last outcome per loop decides success or failure.
             var lastByLoop: [FeedbackLoop.ID: DeliveryResult] = [:]
@@ -127,6 +112,37 @@ extension SQLiteStore {
                     [.int64(now.milliseconds), .text(reason), .text(result.delivery.loopID)])
             }
         }
+    }
+
+    /// 8 values a row at most: well under SQLite's limit of 32,766 per statement.
+    static let resultsPerStatement = 500
+
+    private static func deliveryUpdate(_ result: DeliveryResult, now: Date) -> [SQLiteData] {
+        let status: DeliveryStatus
+        var due = now
+        switch result.next {
+        case .succeeded: status = .succeeded
+        case .failed: status = .failed
+        case .retry(let at):
+            status = .queued
+            due = at
+        }
+        return [
+            .int64(result.delivery.seq), .text(status.rawValue), .int64(due.milliseconds),
+            .blob(ByteBuffer(bytes: result.body)), result.attempt.status.map { .integer($0) } ?? .null,
+            result.attempt.error.map(SQLiteData.text) ?? .null,
+        ]
+    }
+
+    private static func attemptRow(_ result: DeliveryResult) -> [SQLiteData] {
+        let attempt = result.attempt
+        let headers = JSONPayloadEncoder.encode(
+            .list(attempt.responseHeaders.map { .list([.string($0.name), .string($0.value)]) }))
+        return [
+            .text(result.delivery.id), .int64(attempt.startedAt.milliseconds), .integer(attempt.durationMilliseconds),
+            attempt.status.map { .integer($0) } ?? .null, attempt.errorClass.map(SQLiteData.text) ?? .null,
+            attempt.error.map(SQLiteData.text) ?? .null, .text(headers), .blob(ByteBuffer(bytes: attempt.responseBody)),
+        ]
     }
 
     private static let deliveryColumns = """
