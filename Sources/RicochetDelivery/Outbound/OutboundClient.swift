@@ -24,6 +24,9 @@ public final class OutboundClient: Sendable {
         configuration.decompression = .disabled
         // A failed connection is reported at once; retrying is the caller's decision.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // As many connections to one receiver as a loop may have requests in flight.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit =
+            DeliverySettings.concurrencyRange.upperBound
         if let egressGuard {
             configuration.proxy = .server(host: "127.0.0.1", port: egressGuard.port)
         }
