@@ -4,6 +4,8 @@
 #   (a) deliveries/s Ricochet sustains draining a backlog (signed twice,
 #       every attempt durably written), next to wrk POSTing the same body to
 #       the same nginx with as many connections as the loop's concurrency;
+#   (b) event-to-receiver latency, p50 and p99, with opens arriving at 1,000
+#       a second for 10 seconds (a Python receiver notes when each arrives);
 #   (c) resident memory of the server while it drains a backlog of BACKLOG
 #       queued deliveries at full speed (sampled for SAMPLE seconds).
 # The backlogs are written straight into the database (one event row each;
@@ -103,6 +105,66 @@ kill -TERM $server; wait $server
 rate=$(python3 -c "print(f'{$events / ($end - $start):.0f}')")
 echo "Ricochet deliveries:            $rate deliveries/s ($events in $(python3 -c "print(f'{$end - $start:.1f}')") s)"
 echo "ratio Ricochet / wrk:           $(python3 -c "print(f'{$rate / $wrk_rate:.3f}')")x"
+
+# (b) latency at 1,000 opens a second: each open is of its own message, so
+# the receiver can tell which send it belongs to.
+"$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$work/latency.db" \
+  --log-level warning >"$work/latency.out" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/latency.out" | head -1)
+python3 - "$port" "$key" "$((nginx_port + 1))" <<'PY'
+import http.client, http.server, json, re, sys, threading, time
+port, key, receiver_port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+def api(method, path, body=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request(method, path, json.dumps(body) if body is not None else None, {"Authorization": "Bearer " + key})
+    r = c.getresponse()
+    return json.loads(r.read() or b"null")
+arrived, files = {}, {}
+class Receiver(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = files.get(self.path.rsplit("/", 1)[-1], "").encode()
+        self.send_response(200 if body else 404); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def do_POST(self):
+        payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        arrived.setdefault(payload["id"], time.time())
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *args): pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", receiver_port), Receiver)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+loop = api("POST", "/api/v1/loops", {"url": "http://127.0.0.1:%d/hook" % receiver_port, "events": ["open"],
+                                     "format": "json", "delivery": {"concurrency": 16}})
+files[loop["validation"]["filename"]] = loop["validation"]["content"]
+api("POST", "/api/v1/loops/%s/validate" % loop["id"])
+messages = []
+for _ in range(10):
+    batch = api("POST", "/api/v1/messages/batch",
+                {"messages": [{"recipient": "r%d@example.com" % i, "html": "<p>x</p>"} for i in range(1000)]})
+    messages += [(m["id"], re.search(r"/t/o/[A-Za-z0-9_-]+", m["html"]).group(0)) for m in batch["messages"]]
+sent, lock = {}, threading.Lock()
+def opener(share):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    start = time.time()
+    for n, (mid, pixel) in enumerate(share):
+        delay = start + n * len(workers) / 1000.0 - time.time()
+        if delay > 0: time.sleep(delay)
+        t = time.time()
+        c.request("GET", pixel, headers={"User-Agent": "Mozilla/5.0 (X11) Latency"}); c.getresponse().read()
+        with lock: sent[mid] = t
+workers = [None] * 8
+workers = [threading.Thread(target=opener, args=(messages[i::8],)) for i in range(8)]
+for w in workers: w.start()
+for w in workers: w.join()
+time.sleep(3)
+latencies = sorted((arrived[m] - sent[m]) * 1000 for m in sent if m in arrived)
+print("latency at 1,000 opens/s:       p50 %.1f ms, p99 %.1f ms (%d of %d delivered, %.0f opens/s sent)" % (
+    latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)], len(latencies), len(sent),
+    len(sent) / (max(sent.values()) - min(sent.values()))))
+PY
+kill -TERM $server; wait $server
 
 # (c) memory while draining a large backlog.
 echo "queued for the memory run:      $(prepare "$work/backlog.db" "$backlog")"

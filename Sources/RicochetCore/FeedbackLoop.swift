@@ -26,6 +26,8 @@ public struct FeedbackLoop: Sendable, Equatable {
     public var lastSuccessAt: Date?
     /// When the current run of failures began; nil after a success.
     public var failingSince: Date?
+    /// The raw Ed25519 private key of the optional `v1a` signatures; nil when off.
+    public var ed25519Key: [UInt8]?
 
     public struct Disabled: Sendable, Equatable {
         public let at: Date
@@ -53,7 +55,8 @@ public struct FeedbackLoop: Sendable, Equatable {
         delivery: DeliverySettings = DeliverySettings(),
         disabled: Disabled? = nil,
         lastSuccessAt: Date? = nil,
-        failingSince: Date? = nil
+        failingSince: Date? = nil,
+        ed25519Key: [UInt8]? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -71,6 +74,7 @@ public struct FeedbackLoop: Sendable, Equatable {
         self.disabled = disabled
         self.lastSuccessAt = lastSuccessAt
         self.failingSince = failingSince
+        self.ed25519Key = ed25519Key
     }
 
     /// A new, unvalidated loop with a fresh validation file.

@@ -131,7 +131,8 @@ func buildRouter<S: Store>(
         loopsChanged: { dispatcher.loopsChanged() },
         signing: { loop in
             let key = try await store.signingKeys(at: Date()).first.map { try InstallationKey(pem: $0.privateKey) }
-            return LoopSigning(secrets: try await store.secrets(of: loop.id, at: Date()), key: key)
+            return LoopSigning(
+                secrets: try await store.secrets(of: loop.id, at: Date()), key: key, ed25519Key: loop.ed25519Key)
         },
         userAgent: "Ricochet/\(Ricochet.version)"
     ).addRoutes(to: api)

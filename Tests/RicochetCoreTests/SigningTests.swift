@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -41,6 +42,26 @@ struct StandardWebhooksTests {
         #expect(
             StandardWebhooks.verify(secret: secret, id: id, timestamp: nil, signatures: both, body: body, now: now)
                 == .malformed("no numeric webhook-timestamp header"))
+    }
+
+    @Test("v1a Ed25519 signatures verify with the public key and fail when anything changes")
+    func asymmetric() throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let signature = try #require(
+            StandardWebhooks.asymmetricSignature(key: key, id: id, timestamp: 1_614_265_330, body: body))
+        #expect(signature.hasPrefix("v1a,"))
+        let header = "v1,bm9wZQ== " + signature
+        #expect(
+            StandardWebhooks.verifyAsymmetric(
+                publicKey: key.publicKey, id: id, timestamp: "1614265330", signatures: header, body: body))
+        #expect(
+            !StandardWebhooks.verifyAsymmetric(
+                publicKey: key.publicKey, id: id, timestamp: "1614265331", signatures: header, body: body))
+        #expect(
+            !StandardWebhooks.verifyAsymmetric(
+                publicKey: Curve25519.Signing.PrivateKey().publicKey, id: id, timestamp: "1614265330",
+                signatures: header, body: body))
+        #expect(StandardWebhooks.publicKeyText(key.publicKey).hasPrefix("whpk_"))
     }
 
     @Test("secrets read with or without their prefix and print as whsec_ and base64")

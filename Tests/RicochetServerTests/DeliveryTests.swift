@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import RicochetCore
@@ -382,6 +383,43 @@ struct DeliveryTests {
                         #"{"url": "https://a.example/h", "events": ["open"], "delivery": {"batch": {"max_events": 5, "max_wait_ms": 10}}}"#
                 )
                 #expect(form.status == .badRequest && form.errorMessage.contains("json"))
+            }
+        }
+    }
+
+    @Test("a loop may ask for v1a Ed25519 signatures too; its public key is shown, and they verify")
+    func ed25519() async throws {
+        let receiver = TestReceiver()
+        try await receiver.serve { base in
+            try await Harness.run { api, tenants in
+                await receiver.set("/hooks/receive.php", .init())
+                let loop = try await api.createLoop(key: tenants.alice, url: base + "/hooks/receive.php")
+                let id = try #require(loop["id"] as? String)
+                #expect(loop["ed25519_public_key"] == nil)
+                let patched = try await api.call(
+                    .patch, "/api/v1/loops/\(id)", key: tenants.alice, body: #"{"ed25519": true}"#)
+                let publicText = try #require(patched.json["ed25519_public_key"] as? String)
+                #expect(publicText.hasPrefix("whpk_"))
+                let raw = try #require(Data(base64Encoded: String(publicText.dropFirst(5))))
+                let publicKey = try Curve25519.Signing.PublicKey(rawRepresentation: raw)
+                let validation = try #require(loop["validation"] as? [String: Any])
+                await receiver.set(
+                    "/hooks/" + (validation["filename"] as? String ?? ""),
+                    .init(body: validation["content"] as? String ?? ""))
+                #expect(try await api.call(.post, "/api/v1/loops/\(id)/validate", key: tenants.alice).status == .ok)
+                try await Self.open(api, key: tenants.alice)
+                #expect(try await Self.eventually { await !receiver.posts(to: "/hooks/receive.php").isEmpty })
+                let post = try #require(await receiver.posts(to: "/hooks/receive.php").first)
+                let signatures = try #require(post.headers[HTTPField.Name("webhook-signature")!])
+                #expect(signatures.split(separator: " ").map { $0.prefix(3) } == ["v1,", "v1a"])
+                #expect(
+                    StandardWebhooks.verifyAsymmetric(
+                        publicKey: publicKey, id: post.headers[HTTPField.Name("webhook-id")!] ?? "",
+                        timestamp: post.headers[HTTPField.Name("webhook-timestamp")!] ?? "", signatures: signatures,
+                        body: post.body))
+                let off = try await api.call(
+                    .patch, "/api/v1/loops/\(id)", key: tenants.alice, body: #"{"ed25519": false}"#)
+                #expect(off.json["ed25519_public_key"] == nil)
             }
         }
     }

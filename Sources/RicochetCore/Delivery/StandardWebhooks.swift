@@ -21,6 +21,34 @@ public enum StandardWebhooks {
         return "v1," + Data(hmac.finalize()).base64EncodedString()
     }
 
+    /// The asymmetric signature of the specification: `v1a,` and the base64
+    /// of the Ed25519 signature of "id.timestamp.body".
+    public static func asymmetricSignature(
+        key: Curve25519.Signing.PrivateKey, id: String, timestamp: Int64, body: [UInt8]
+    ) -> String? {
+        guard let signature = try? key.signature(for: Array("\(id).\(timestamp).".utf8) + body) else { return nil }
+        return "v1a," + signature.base64EncodedString()
+    }
+
+    /// `whpk_` and the base64 of the raw 32-byte Ed25519 public key, as the
+    /// specification writes public keys.
+    public static func publicKeyText(_ key: Curve25519.Signing.PublicKey) -> String {
+        "whpk_" + key.rawRepresentation.base64EncodedString()
+    }
+
+    /// Whether one of the `v1a` signatures is `key`'s over this message.
+    public static func verifyAsymmetric(
+        publicKey: Curve25519.Signing.PublicKey, id: String, timestamp: String, signatures: String, body: [UInt8]
+    ) -> Bool {
+        let message = Array("\(id).\(timestamp).".utf8) + body
+        return signatures.split(separator: " ").contains { candidate in
+            guard candidate.hasPrefix("v1a,"), let raw = Data(base64Encoded: String(candidate.dropFirst(4))) else {
+                return false
+            }
+            return publicKey.isValidSignature(raw, for: message)
+        }
+    }
+
     /// The value of `webhook-signature` for the loop's current secrets.
     public static func signatures(secrets: [WebhookSecret], id: String, timestamp: Int64, body: [UInt8]) -> String {
         secrets.map { signature(secret: $0, id: id, timestamp: timestamp, body: body) }.joined(separator: " ")

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import RicochetCore
 
@@ -8,10 +9,13 @@ public struct LoopSigning: Sendable {
     public let secrets: [WebhookSecret]
     /// Nil only before the installation has a key.
     public let key: InstallationKey?
+    /// The loop's Ed25519 key, when it asked for `v1a` signatures too.
+    public let ed25519: Curve25519.Signing.PrivateKey?
 
-    public init(secrets: [WebhookSecret], key: InstallationKey?) {
+    public init(secrets: [WebhookSecret], key: InstallationKey?, ed25519Key: [UInt8]? = nil) {
         self.secrets = secrets
         self.key = key
+        ed25519 = ed25519Key.flatMap { try? Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
     }
 
     /// The headers of a POST of `body` to `loop`. Should RSA signing ever
@@ -25,12 +29,17 @@ public struct LoopSigning: Sendable {
             ("Content-Type", contentType), ("User-Agent", userAgent), (StandardWebhooks.idHeader, webhookID),
             (StandardWebhooks.timestampHeader, String(timestamp)),
         ]
-        if !secrets.isEmpty {
-            headers.append(
-                (
-                    StandardWebhooks.signatureHeader,
-                    StandardWebhooks.signatures(secrets: secrets, id: webhookID, timestamp: timestamp, body: body)
-                ))
+        var signatures =
+            secrets.isEmpty
+            ? [] : [StandardWebhooks.signatures(secrets: secrets, id: webhookID, timestamp: timestamp, body: body)]
+        if let ed25519,
+            let signature = StandardWebhooks.asymmetricSignature(
+                key: ed25519, id: webhookID, timestamp: timestamp, body: body)
+        {
+            signatures.append(signature)
+        }
+        if !signatures.isEmpty {
+            headers.append((StandardWebhooks.signatureHeader, signatures.joined(separator: " ")))
         }
         if let key,
             let signed = try? FeedbackSignature.headers(

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import RicochetCore
@@ -36,7 +37,7 @@ struct LoopController<Loops: LoopStore>: Sendable {
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<LoopView> {
         let account = try context.requireAccount()
         let input = try await request.decodeJSON(as: CreateLoopRequest.self, context: context)
-        let loop = FeedbackLoop.register(
+        var loop = FeedbackLoop.register(
             accountID: account.id,
             url: try LoopInput.url(input.url),
             events: try LoopInput.events(input.events),
@@ -46,6 +47,7 @@ struct LoopController<Loops: LoopStore>: Sendable {
             now: Date()
         )
         try Self.checkBatching(loop)
+        if input.ed25519 == true { loop.ed25519Key = Array(Curve25519.Signing.PrivateKey().rawRepresentation) }
         let secret = WebhookSecret.generate()
         try await loops.insert(loop, secret: secret)
         loopsChanged()
@@ -97,6 +99,12 @@ struct LoopController<Loops: LoopStore>: Sendable {
                 if let description { loop.description = description }
                 if let delivery = patch.delivery { loop.delivery = try delivery.applied(to: loop.delivery) }
                 try Self.checkBatching(loop)
+                switch patch.ed25519 {
+                case true? where loop.ed25519Key == nil:
+                    loop.ed25519Key = Array(Curve25519.Signing.PrivateKey().rawRepresentation)
+                case false?: loop.ed25519Key = nil
+                default: break
+                }
                 switch patch.enabled {
                 case true?: loop.disabled = nil
                 case false? where loop.disabled == nil:

@@ -2,19 +2,21 @@ import RicochetCore
 
 /// `POST /api/v1/loops`.
 struct CreateLoopRequest: StrictJSONBody {
-    static let fields: Set<String> = ["url", "events", "format", "description", "delivery"]
+    static let fields: Set<String> = ["url", "events", "format", "description", "delivery", "ed25519"]
 
     let url: String
     let events: [String]
     let format: String?
     let description: String?
     let delivery: DeliveryInput?
+    /// Sign with Ed25519 (`v1a`) too.
+    let ed25519: Bool?
 }
 
 /// `PATCH /api/v1/loops/{id}`: only what is named changes; `"description": null` clears it;
 /// `"enabled": true` re-enables a disabled loop, `false` disables it.
 struct PatchLoopRequest: StrictJSONBody {
-    static let fields: Set<String> = ["url", "events", "format", "description", "delivery", "enabled"]
+    static let fields: Set<String> = ["url", "events", "format", "description", "delivery", "enabled", "ed25519"]
 
     let url: String?
     let events: [String]?
@@ -23,9 +25,11 @@ struct PatchLoopRequest: StrictJSONBody {
     let description: String??
     let delivery: DeliveryInput?
     let enabled: Bool?
+    /// true: a new Ed25519 key signs `v1a` too; false: no more `v1a`.
+    let ed25519: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case url, events, format, description, delivery, enabled
+        case url, events, format, description, delivery, enabled, ed25519
     }
 
     init(from decoder: any Decoder) throws {
@@ -39,6 +43,7 @@ struct PatchLoopRequest: StrictJSONBody {
         format = try named(String.self, .format)
         delivery = try named(DeliveryInput.self, .delivery)
         enabled = try named(Bool.self, .enabled)
+        ed25519 = try named(Bool.self, .ed25519)
         if container.contains(.description) {
             description = .some(
                 try container.decodeNil(forKey: .description)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import RicochetCore
@@ -31,6 +32,8 @@ struct LoopView: ResponseEncodable {
     let failingSince: Date?
     /// Only in the answer that creates the loop.
     let secret: String?
+    /// The public key of the `v1a` signatures (`whpk_…`), when the loop has them.
+    let ed25519PublicKey: String?
 
     struct Disabled: Encodable {
         let at: Date
@@ -44,6 +47,7 @@ struct LoopView: ResponseEncodable {
         case updatedAt = "updated_at"
         case lastSuccessAt = "last_success_at"
         case failingSince = "failing_since"
+        case ed25519PublicKey = "ed25519_public_key"
     }
 
     init(_ loop: FeedbackLoop, secret: WebhookSecret? = nil) {
@@ -68,6 +72,8 @@ struct LoopView: ResponseEncodable {
         lastSuccessAt = loop.lastSuccessAt
         failingSince = loop.failingSince
         self.secret = secret?.description
+        ed25519PublicKey = loop.ed25519Key.flatMap { try? Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
+            .map { StandardWebhooks.publicKeyText($0.publicKey) }
     }
 }
 

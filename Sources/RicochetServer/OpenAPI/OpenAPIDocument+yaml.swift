@@ -181,6 +181,7 @@ paths:
                 format: { $ref: "#/components/schemas/Format" }
                 description: { type: string, maxLength: 1000 }
                 delivery: { $ref: "#/components/schemas/DeliverySettingsInput" }
+                ed25519: { type: boolean, description: "Sign with Ed25519 (v1a) too, besides v1." }
       responses:
         "201":
           description: The new loop, with its signing secret (`secret`), shown this once.
@@ -254,6 +255,9 @@ paths:
                 enabled:
                   type: boolean
                   description: true re-enables a disabled loop; false disables it.
+                ed25519:
+                  type: boolean
+                  description: true adds v1a Ed25519 signatures with a new key (public key in the answer); false stops them.
       responses:
         "200":
           description: The changed loop.
@@ -1114,6 +1118,9 @@ components:
         secret:
           type: string
           description: The Standard Webhooks signing secret; only in the answer that creates the loop.
+        ed25519_public_key:
+          type: string
+          description: "When the loop signs with Ed25519 too: the public key of its v1a signatures (whpk_ and base64)."
     TimeValue:
       description: An ISO 8601 time or Unix seconds.
       oneOf:

@@ -217,6 +217,8 @@ enum SQLiteSchema {
             ) STRICT
             """
         ],
+        // 7: the optional Ed25519 key of a loop's v1a signatures.
+        ["ALTER TABLE loops ADD COLUMN ed25519_key BLOB"],
     ]
 
     static var latestVersion: Int { migrations.count }

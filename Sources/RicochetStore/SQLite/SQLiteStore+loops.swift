@@ -6,7 +6,7 @@ extension SQLiteStore {
     static let loopColumns = """
         id, account_id, url, events, format, description, status, validation_filename,
         validation_content, validated_at, created_at, updated_at, revision, delivery, disabled_at,
-        disabled_reason, last_success_at, failing_since
+        disabled_reason, last_success_at, failing_since, ed25519_key
         """
 
     public func insert(_ loop: FeedbackLoop, secret: WebhookSecret) async throws {
@@ -14,7 +14,7 @@ extension SQLiteStore {
             _ = try await connection.query(
                 """
                 INSERT INTO loops (\(Self.loopColumns))
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 Self.binds(for: loop)
             )
@@ -91,6 +91,7 @@ extension SQLiteStore {
             .int64(stored.updatedAt.milliseconds), .int64(Int64(stored.revision)),
             .text(Self.deliveryColumn(stored.delivery)), stored.disabled.map { .int64($0.at.milliseconds) } ?? .null,
             stored.disabled.map { .text($0.reason) } ?? .null,
+            stored.ed25519Key.map { .blob(ByteBuffer(bytes: $0)) } ?? .null,
             .text(loop.id), .text(loop.accountID), .int64(Int64(loop.revision)),
         ]
         try await database.write { connection in
@@ -98,7 +99,7 @@ extension SQLiteStore {
                 """
                 UPDATE loops SET url = ?, events = ?, format = ?, description = ?, status = ?,
                     validation_filename = ?, validation_content = ?, validated_at = ?, updated_at = ?,
-                    revision = ?, delivery = ?, disabled_at = ?, disabled_reason = ?
+                    revision = ?, delivery = ?, disabled_at = ?, disabled_reason = ?, ed25519_key = ?
                 WHERE id = ? AND account_id = ? AND revision = ?
                 RETURNING id
                 """,
@@ -134,6 +135,7 @@ extension SQLiteStore {
             loop.disabled.map { .int64($0.at.milliseconds) } ?? .null, loop.disabled.map { .text($0.reason) } ?? .null,
             loop.lastSuccessAt.map { .int64($0.milliseconds) } ?? .null,
             loop.failingSince.map { .int64($0.milliseconds) } ?? .null,
+            loop.ed25519Key.map { .blob(ByteBuffer(bytes: $0)) } ?? .null,
         ]
     }
 
@@ -188,7 +190,8 @@ extension SQLiteStore {
                     at: Date(milliseconds: at), reason: row.column("disabled_reason")?.string ?? "disabled")
             },
             lastSuccessAt: row.optionalInt64("last_success_at").map(Date.init(milliseconds:)),
-            failingSince: row.optionalInt64("failing_since").map(Date.init(milliseconds:))
+            failingSince: row.optionalInt64("failing_since").map(Date.init(milliseconds:)),
+            ed25519Key: row.column("ed25519_key")?.blob.map { Array($0.readableBytesView) }
         )
     }
 
