@@ -92,6 +92,7 @@ def make_handler(secret, keys_url, files):
                 verdict["signature"] = "valid"
             except Exception as error:
                 verdict["signature"] = "invalid: %r" % error
+            verdict["body"] = body.decode("utf-8", "replace")
             if headers.get("content-type", "").startswith("application/json"):
                 verdict["fields"] = json.loads(body)
             else:
