@@ -19,16 +19,8 @@ backlog=${2:-1000000}
 sample=${3:-60}
 concurrency=32
 
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null || missing+=(nginx-light)
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-swift build -c release --product ricochet >/dev/null 2>&1
-bin=$(swift build -c release --show-bin-path)/ricochet
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+# shellcheck source=Benchmarks/nginx-setup.sh
+source Benchmarks/nginx-setup.sh
 port=18290
 nginx_port=18291
 

@@ -11,17 +11,8 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-32}
 
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null || missing+=(nginx-light)
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-swift build -c release --product ricochet >/dev/null 2>&1
-bin=$(swift build -c release --show-bin-path)/ricochet
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+# shellcheck source=Benchmarks/nginx-setup.sh
+source Benchmarks/nginx-setup.sh
 
 # Ricochet on a fresh database.
 "$bin" serve --http 127.0.0.1:18090 --public-url http://127.0.0.1:18090 --database "sqlite:$work/bench.db" \
