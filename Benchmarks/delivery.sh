@@ -4,8 +4,10 @@
 #   (a) deliveries/s Ricochet sustains draining a backlog (signed twice,
 #       every attempt durably written), next to wrk POSTing the same body to
 #       the same nginx with as many connections as the loop's concurrency;
-#   (b) event-to-receiver latency, p50 and p99, with opens arriving at 1,000
-#       a second for 10 seconds (a Python receiver notes when each arrives);
+#       then the same backlog with batching on;
+#   (b) event-to-receiver latency, p50 and p99, with opens arriving at about
+#       1,000 a second for 10 seconds (milliseconds from the hit's arrival,
+#       as recorded, to the POST's arrival, as a second nginx logs it);
 #   (c) resident memory of the server while it drains a backlog of BACKLOG
 #       queued deliveries at full speed (sampled for SAMPLE seconds).
 # The backlogs are written straight into the database (one event row each;
@@ -38,7 +40,7 @@ CONF
 nginx -c "$work/nginx.conf"
 
 # A database with an account and a validated JSON loop pointing at nginx.
-prepare() {  # prepare DB EVENTS
+prepare() {  # prepare DB EVENTS [BATCH_JSON]
   "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$1" --log-level warning \
     >"$work/prepare.out" 2>&1 &
   local server=$!
@@ -47,7 +49,7 @@ prepare() {  # prepare DB EVENTS
   key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/prepare.out" | head -1)
   curl -s -X POST http://127.0.0.1:$port/api/v1/loops -H "Authorization: Bearer $key" \
     -d "{\"url\": \"http://127.0.0.1:$nginx_port/hook\", \"events\": [\"open\"], \"format\": \"json\",
-         \"delivery\": {\"concurrency\": $concurrency}}" >/dev/null
+         \"delivery\": {\"concurrency\": $concurrency${3:+, \"batch\": $3}}}" >/dev/null
   kill -TERM $server; wait $server
   python3 - "$1" "$2" <<'PY'
 import json, sqlite3, sys, time
@@ -98,65 +100,96 @@ rate=$(python3 -c "print(f'{$events / ($end - $start):.0f}')")
 echo "Ricochet deliveries:            $rate deliveries/s ($events in $(python3 -c "print(f'{$end - $start:.1f}')") s)"
 echo "ratio Ricochet / wrk:           $(python3 -c "print(f'{$rate / $wrk_rate:.3f}')")x"
 
-# (b) latency at 1,000 opens a second: each open is of its own message, so
-# the receiver can tell which send it belongs to.
+# (a') the same with batching on (100 events a request, at most 50 ms of waiting).
+echo "queued for the batched run:     $(prepare "$work/batched.db" "$events" '{"max_events": 100, "max_wait_ms": 50}')"
+"$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$work/batched.db" \
+  --log-level warning >"$work/batched.out" 2>&1 &
+server=$!
+start=$(date +%s.%N)
+while [ "$(queued "$work/batched.db")" -gt 0 ]; do sleep 0.2; done
+end=$(date +%s.%N)
+kill -TERM $server; wait $server
+batched=$(python3 -c "print(f'{$events / ($end - $start):.0f}')")
+echo "Ricochet deliveries, batched:   $batched deliveries/s in requests of up to 100"
+echo "ratio batched Ricochet / wrk:   $(python3 -c "print(f'{$batched / $wrk_rate:.3f}')")x"
+
+# (b) event-to-receiver latency at 1,000 opens a second, each of its own
+# message: wrk fetches the tracked pixels (12 connections, each pausing 10 ms
+# between requests); a second nginx logs when each POST arrived and its
+# webhook-id (the event's id); the event's row says when its hit came in.
+receiver_port=$((nginx_port + 1))
+cat >"$work/receiver.conf" <<CONF
+worker_processes 1;
+pid $work/receiver.pid;
+error_log $work/receiver.err;
+events { worker_connections 4096; }
+http {
+  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+  log_format arrival '\$msec \$http_webhook_id \$request_method';
+  access_log $work/arrivals.log arrival;
+  server { listen 127.0.0.1:$receiver_port; root $work/www; location / { if (\$request_method = POST) { return 200 "ok"; } } }
+}
+CONF
+mkdir -p "$work/www"
+nginx -c "$work/receiver.conf"
 "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$work/latency.db" \
   --log-level warning >"$work/latency.out" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/latency.out" | head -1)
-python3 - "$port" "$key" "$((nginx_port + 1))" <<'PY'
-import http.client, http.server, json, re, sys, threading, time
-port, key, receiver_port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+python3 - "$port" "$key" "$receiver_port" "$work" <<'PY'
+import http.client, json, os, re, sys
+port, key, receiver_port, work = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
 def api(method, path, body=None):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     c.request(method, path, json.dumps(body) if body is not None else None, {"Authorization": "Bearer " + key})
-    r = c.getresponse()
-    return json.loads(r.read() or b"null")
-arrived, files = {}, {}
-class Receiver(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    def do_GET(self):
-        body = files.get(self.path.rsplit("/", 1)[-1], "").encode()
-        self.send_response(200 if body else 404); self.send_header("Content-Length", str(len(body))); self.end_headers()
-        self.wfile.write(body)
-    def do_POST(self):
-        payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        arrived.setdefault(payload["id"], time.time())
-        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
-    def log_message(self, *args): pass
-server = http.server.ThreadingHTTPServer(("127.0.0.1", receiver_port), Receiver)
-threading.Thread(target=server.serve_forever, daemon=True).start()
+    return json.loads(c.getresponse().read() or b"null")
 loop = api("POST", "/api/v1/loops", {"url": "http://127.0.0.1:%d/hook" % receiver_port, "events": ["open"],
                                      "format": "json", "delivery": {"concurrency": 16}})
-files[loop["validation"]["filename"]] = loop["validation"]["content"]
-api("POST", "/api/v1/loops/%s/validate" % loop["id"])
-messages = []
-for _ in range(10):
-    batch = api("POST", "/api/v1/messages/batch",
-                {"messages": [{"recipient": "r%d@example.com" % i, "html": "<p>x</p>"} for i in range(1000)]})
-    messages += [(m["id"], re.search(r"/t/o/[A-Za-z0-9_-]+", m["html"]).group(0)) for m in batch["messages"]]
-sent, lock = {}, threading.Lock()
-def opener(share):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    start = time.time()
-    for n, (mid, pixel) in enumerate(share):
-        delay = start + n * len(workers) / 1000.0 - time.time()
-        if delay > 0: time.sleep(delay)
-        t = time.time()
-        c.request("GET", pixel, headers={"User-Agent": "Mozilla/5.0 (X11) Latency"}); c.getresponse().read()
-        with lock: sent[mid] = t
-workers = [None] * 8
-workers = [threading.Thread(target=opener, args=(messages[i::8],)) for i in range(8)]
-for w in workers: w.start()
-for w in workers: w.join()
-time.sleep(3)
-latencies = sorted((arrived[m] - sent[m]) * 1000 for m in sent if m in arrived)
-print("latency at 1,000 opens/s:       p50 %.1f ms, p99 %.1f ms (%d of %d delivered, %.0f opens/s sent)" % (
-    latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)], len(latencies), len(sent),
-    len(sent) / (max(sent.values()) - min(sent.values()))))
+with open(os.path.join(work, "www", loop["validation"]["filename"]), "w") as f:
+    f.write(loop["validation"]["content"])
+assert api("POST", "/api/v1/loops/%s/validate" % loop["id"])["status"] == "validated"
+with open(os.path.join(work, "pixels.txt"), "w") as pixels:
+    for _ in range(12):
+        batch = api("POST", "/api/v1/messages/batch",
+                    {"messages": [{"recipient": "r%d@example.com" % i, "html": "<p>x</p>"} for i in range(1000)]})
+        for m in batch["messages"]:
+            pixels.write(re.search(r"/t/o/[A-Za-z0-9_-]+", m["html"]).group(0) + "\n")
+PY
+cat >"$work/pixels.lua" <<LUA
+local count = 0
+function setup(thread) thread:set("first", count); count = count + 1 end
+function init(args)
+  paths = {}
+  for line in io.lines("$work/pixels.txt") do paths[#paths + 1] = line end
+  i = first
+end
+function request()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i], {["User-Agent"] = "Mozilla/5.0 (X11) Latency"})
+end
+function delay() return 10 end
+LUA
+: >"$work/arrivals.log"; kill -USR1 "$(cat "$work/receiver.pid")"; sleep 0.5
+wrk -t2 -c12 -d10s -s "$work/pixels.lua" "http://127.0.0.1:$port" >"$work/pixels.wrk"
+sleep 3
+python3 - "$work" <<'PY'
+import os, sqlite3, sys
+work = sys.argv[1]
+arrived = {}
+for line in open(os.path.join(work, "arrivals.log")):
+    at, webhook, method = line.split()
+    if method == "POST": arrived.setdefault(webhook, float(at) * 1000)
+db = sqlite3.connect("file:%s?mode=ro" % os.path.join(work, "latency.db"), uri=True)
+hits = dict(db.execute("SELECT id, occurred_at FROM events WHERE type = 'open'"))
+latencies = sorted(arrived[e] - at for e, at in hits.items() if e in arrived)
+span = (max(hits.values()) - min(hits.values())) / 1000
+print("latency at %.0f opens/s:          p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d of %d delivered)" % (
+    len(hits) / span, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)], latencies[-1],
+    len(latencies), len(hits)))
 PY
 kill -TERM $server; wait $server
+kill "$(cat "$work/receiver.pid")"; rm -f "$work/receiver.pid"
 
 # (c) memory while draining a large backlog.
 echo "queued for the memory run:      $(prepare "$work/backlog.db" "$backlog")"

@@ -1,6 +1,6 @@
 # Sourced by the benchmarks that measure Ricochet next to nginx: installs wrk
 # and nginx from Debian if missing, builds the release binary ($bin), makes a
-# work directory ($work) and stops everything (nginx too) on exit.
+# work directory ($work) and stops everything (every nginx too) on exit.
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || missing+=(nginx-light)
@@ -10,4 +10,5 @@ fi
 swift build -c release --product ricochet >/dev/null 2>&1
 bin=$(swift build -c release --show-bin-path)/ricochet
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"' EXIT
+chmod 755 "$work"  # nginx workers may run as another user and serve files from it
+trap 'kill $(jobs -p) 2>/dev/null || true; for pid in "$work"/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done; rm -rf "$work"' EXIT

@@ -23,12 +23,13 @@ public struct ClaimedDelivery: Sendable {
     public let attempts: Int
     /// The bytes fixed by the first attempt; nil before it.
     public let body: [UInt8]?
-    /// The event's variables, for a first attempt to render the body from.
-    public let variables: PayloadValue?
+    /// The event's variables as stored (JSON), for a first attempt to render
+    /// the body from.
+    public let variablesJSON: String?
 
     public init(
         seq: Int64, id: String, loopID: FeedbackLoop.ID, webhookID: String, format: PayloadFormat, attempts: Int,
-        body: [UInt8]?, variables: PayloadValue?
+        body: [UInt8]?, variablesJSON: String?
     ) {
         self.seq = seq
         self.id = id
@@ -37,7 +38,23 @@ public struct ClaimedDelivery: Sendable {
         self.format = format
         self.attempts = attempts
         self.body = body
-        self.variables = variables
+        self.variablesJSON = variablesJSON
+    }
+}
+
+extension ClaimedDelivery {
+    /// What to send: the bytes of the first attempt, or for a first attempt
+    /// the event's variables in the loop's format — the stored JSON as it is
+    /// for a JSON loop. Nil when the stored variables cannot be read.
+    public func payload() -> [UInt8]? {
+        if let body { return body }
+        guard let variablesJSON else { return nil }
+        switch format {
+        case .json: return Array(variablesJSON.utf8)
+        case .form:
+            guard let variables = try? JSONPayloadDecoder.decode(variablesJSON) else { return nil }
+            return Array(FormPayloadEncoder.encode(variables).utf8)
+        }
     }
 }
 
@@ -165,6 +182,8 @@ public protocol DeliveryStore: Sendable {
     func due(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> (count: Int, oldest: Date?)
     /// Moves up to `limit` due deliveries of `loop` to `sending`, oldest due first.
     func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> [ClaimedDelivery]
+    /// Puts claimed deliveries that were not sent back in the queue, as they were.
+    func release(_ seqs: [Int64], now: Date) async throws
     /// Writes the attempts and what follows from them, in one transaction.
     func record(_ results: [DeliveryResult], now: Date) async throws
     /// A loop's deliveries, newest first, after the cursor.

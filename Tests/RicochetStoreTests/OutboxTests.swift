@@ -49,8 +49,15 @@ struct OutboxTests {
         #expect(Set(rows.map { $0.column("webhook_id")!.string! }).count == 2, "the webhook-id is the event's id")
         let claimed = try await store.claimDue(loop: everything.id, now: Date().addingTimeInterval(1), limit: 10)
         #expect(claimed.count == 2)
-        #expect(claimed.allSatisfy { $0.body == nil && $0.variables != nil })
+        #expect(claimed.allSatisfy { $0.body == nil && $0.variablesJSON != nil })
+        for delivery in claimed {
+            let variables = try JSONPayloadDecoder.decode(delivery.variablesJSON!)
+            #expect(delivery.payload() == Array(delivery.format.encode(variables).utf8))
+        }
         #expect(try await store.claimDue(loop: everything.id, now: Date().addingTimeInterval(1), limit: 10).isEmpty)
+        try await store.release([claimed[0].seq], now: Date())
+        let again = try await store.claimDue(loop: everything.id, now: Date().addingTimeInterval(1), limit: 10)
+        #expect(again.map(\.seq) == [claimed[0].seq], "a released delivery is queued as it was")
         #expect(
             try await store.requeueInterrupted(now: Date()) == 2, "what a stopped process was sending goes out again")
         await store.close()
@@ -61,4 +68,28 @@ final class Counter: Sendable {
     private let count = Mutex(0)
     func add() { count.withLock { $0 += 1 } }
     var value: Int { count.withLock { $0 } }
+}
+
+@Suite("What a claimed delivery sends")
+struct ClaimedPayloadTests {
+    private func claimed(_ format: PayloadFormat, body: [UInt8]? = nil, variables: String?) -> ClaimedDelivery {
+        ClaimedDelivery(
+            seq: 1, id: "dlv_1", loopID: "loop_1", webhookID: "evt_1", format: format, attempts: 0, body: body,
+            variablesJSON: variables)
+    }
+
+    @Test("a JSON loop gets the stored variables as they are; a form loop gets them form-encoded")
+    func rendering() {
+        let stored = #"{"type":"open","tags":["a","b"],"profile":{"fields":{"city":"Köln"}}}"#
+        #expect(claimed(.json, variables: stored).payload() == Array(stored.utf8))
+        let form = String(decoding: claimed(.form, variables: stored).payload() ?? [], as: UTF8.self)
+        #expect(form == "type=open&tags[]=a&tags[]=b&profile[fields][city]=K%C3%B6ln")
+    }
+
+    @Test("the bytes of the first attempt win; unreadable variables give nothing to send")
+    func fixedAndUnreadable() {
+        #expect(claimed(.form, body: Array("x=1".utf8), variables: "{not json").payload() == Array("x=1".utf8))
+        #expect(claimed(.form, variables: "{not json").payload() == nil)
+        #expect(claimed(.form, variables: nil).payload() == nil)
+    }
 }

@@ -13,6 +13,9 @@ public struct AttemptVerdict: Sendable, Equatable {
 
     public static let longestRetryAfter: Double = 86400
 
+    /// No request was made (nothing readable to send): says nothing about the receiver.
+    public static let notSent = AttemptVerdict(succeeded: false, gone: false, throttle: .success, retryAfter: nil)
+
     /// Success is a 2xx answer; a redirect is a failure like any other.
     public static func of(status: Int?, retryAfterHeader: String?, errorKind: OutboundError.Kind?, now: Date)
         -> AttemptVerdict

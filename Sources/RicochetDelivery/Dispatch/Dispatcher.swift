@@ -11,10 +11,12 @@ import Synchronization
 /// records events, so a delivery starts within milliseconds of its event.
 ///
 /// Each loop has its own ``LoopThrottle`` (concurrency, rate, adaptive
-/// back-off); a loop claims only as many deliveries as it may send now, so a
-/// slow or dead receiver holds its own deliveries and nobody else's. Every
-/// attempt is written down with what follows from it (success, the next try,
-/// giving up, disabling the loop) in one transaction per round of answers.
+/// back-off); a loop claims only about twice what it may send at once, so a
+/// slow or dead receiver holds its own deliveries and nobody else's. Claimed
+/// deliveries wait in the loop's buffer and start the moment a slot frees,
+/// without a trip to the database; answers are written down by a
+/// ``ResultWriter`` many to a transaction, while the next requests are
+/// already under way.
 public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKeyStore>: Service, Sendable {
     public struct Configuration: Sendable {
         /// The most deliveries one loop claims at a time.
@@ -33,14 +35,15 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
     }
 
     private let store: Deliveries
-    private let client: OutboundClient
+    let client: OutboundClient
     private let logger: Logger
-    private let configuration: Configuration
+    let configuration: Configuration
     private let signal = WakeSignal()
-    /// Answers that came in, one entry a request, not yet written down.
+    private let writer: ResultWriter<Deliveries>
+    /// Answers that came in, one entry a request, not yet looked at.
     private let finished = Mutex<[Finished]>([])
 
-    private struct Finished {
+    struct Finished {
         let loop: FeedbackLoop.ID
         /// One per delivery the request carried (several for a batch).
         let results: [DeliveryResult]
@@ -48,19 +51,27 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
     }
     private let inFlight = Mutex(0)
     private let reloadRequested = Mutex(true)
-    /// Set by every commit that recorded events: each loop's next due time is
-    /// unknown again.
+    /// Set by every commit that recorded events or queued a retry: each
+    /// loop's next due time is unknown again.
     private let eventsArrived = Mutex(false)
     private let epoch = ContinuousClock.now
     /// RSA signing takes about half a millisecond a request: it runs on
     /// threads of its own, never on the event loops that answer tracked hits.
-    private let signers = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
+    let signers = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
 
     public init(store: Deliveries, client: OutboundClient, logger: Logger, configuration: Configuration = .init()) {
         self.store = store
         self.client = client
         self.logger = logger
         self.configuration = configuration
+        let queued = Mutex<(@Sendable () -> Void)?>(nil)
+        writer = ResultWriter(store: store, logger: logger) { results in
+            // A retry due at once is claimable only now that it is written.
+            if results.contains(where: { if case .retry = $0.next { true } else { false } }) {
+                queued.withLock { $0 }?()
+            }
+        }
+        queued.withLock { $0 = { [weak self] in self?.deliveriesQueued() } }
         store.onEventsCommitted { [weak self] in self?.deliveriesQueued() }
     }
 
@@ -82,6 +93,8 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         var throttle: LoopThrottle
         /// When its next queued delivery is due: nil when unknown (ask the store).
         var nextDue: Date?
+        /// Claimed (in `sending`), not yet started, oldest due first.
+        var buffer: [ClaimedDelivery] = []
     }
 
     public func run() async throws {
@@ -99,7 +112,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         await withGracefulShutdownHandler {
             while !stopping.withLock({ $0 }) {
                 do {
-                    try await recordFinished(&states)
+                    try await takeFinished(&states)
                     if reloadRequested.withLock({
                         let value = $0; $0 = false; return value
                     })
@@ -132,12 +145,15 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
             stopping.withLock { $0 = true }
             self.signal.notify()
         }
-        // Requests under way finish (within the drain timeout) and are written down.
+        // Requests under way finish (within the drain timeout) and are written
+        // down; claimed ones not started go back in the queue.
         let deadline = ContinuousClock.now + configuration.drainTimeout
         while inFlight.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
             await signal.wait(timeout: .milliseconds(50))
         }
-        try? await recordFinished(&states)
+        try? await takeFinished(&states)
+        await writer.flush(until: deadline + .seconds(5))
+        try? await store.release(states.values.flatMap { $0.buffer.map(\.seq) }, now: Date())
         try? await signers.shutdownGracefully()
     }
 
@@ -156,8 +172,11 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         for loop in loops {
             let signing = LoopSigning(
                 secrets: try await store.secrets(of: loop.id, at: now), key: key, ed25519Key: loop.ed25519Key)
-            if var state = states[loop.id] {
+            if var state = states.removeValue(forKey: loop.id) {
                 state.throttle.update(limit: loop.delivery.concurrency, ratePerSecond: loop.delivery.rateLimit)
+                if state.loop.delivery.batch != loop.delivery.batch {
+                    try await release(&state)
+                }
                 state.loop = loop
                 state.signing = signing
                 state.nextDue = nil
@@ -170,11 +189,21 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                     nextDue: nil)
             }
         }
+        // Loops no longer deliverable (disabled, deleted, invalidated) give
+        // back what they claimed.
+        for var gone in states.values { try await release(&gone) }
         states = next
     }
 
-    /// Claims and starts what each loop may send now; returns how long to
-    /// sleep before something is due (unless woken sooner).
+    private func release(_ state: inout LoopState) async throws {
+        guard !state.buffer.isEmpty else { return }
+        try await store.release(state.buffer.map(\.seq), now: Date())
+        state.buffer = []
+    }
+
+    /// Starts what each loop may send now, from its buffer and, when that runs
+    /// low, from the queue; returns how long to sleep before something is due
+    /// (unless woken sooner).
     private func startDue(_ states: inout [FeedbackLoop.ID: LoopState]) async throws -> Duration {
         var sleep = configuration.loopRefresh
         let now = Date()
@@ -182,38 +211,57 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         for id in states.keys {
             guard var state = states[id] else { continue }
             defer { states[id] = state }
-            let available = state.throttle.available(now: clock)
+            var available = state.throttle.available(now: clock)
             if available == 0 {
                 if let opening = state.throttle.nextOpening(now: clock) {
                     sleep = min(sleep, .seconds(max(0.001, opening - clock)))
                 }
                 continue
             }
+            if let batch = state.loop.delivery.batch {
+                if let due = state.nextDue, due > now {
+                    sleep = min(sleep, .seconds(max(0.001, due.timeIntervalSince(now))))
+                    continue
+                }
+                sleep = min(sleep, try await startBatches(&state, batch, available: available, now: now, clock: clock))
+                continue
+            }
+            available -= start(&state, upTo: available, clock: clock)
+            // Claim ahead: about two windows' worth, so slots that free while
+            // the next claim runs find work waiting.
+            let target = min(configuration.claimBatch, 2 * state.throttle.concurrency)
+            guard state.buffer.count < state.throttle.concurrency else { continue }
             if let due = state.nextDue, due > now {
                 sleep = min(sleep, .seconds(max(0.001, due.timeIntervalSince(now))))
                 continue
             }
-            if let batch = state.loop.delivery.batch {
-                sleep = min(sleep, try await startBatches(&state, batch, available: available, now: now, clock: clock))
-                continue
-            }
-            let claimed = try await store.claimDue(
-                loop: id, now: now, limit: min(available, configuration.claimBatch))
-            for delivery in claimed {
-                state.throttle.started(now: clock)
-                send([delivery], loop: state.loop, signing: state.signing)
-            }
-            if claimed.count < available {
+            let wanted = target - state.buffer.count
+            let claimed = try await store.claimDue(loop: id, now: now, limit: wanted)
+            state.buffer += claimed
+            available -= start(&state, upTo: available, clock: clock)
+            if claimed.count < wanted {
                 state.nextDue = try await store.nextDue(loop: id) ?? .distantFuture
                 if let due = state.nextDue, due > now, due != .distantFuture {
                     sleep = min(sleep, .seconds(max(0.001, due.timeIntervalSince(now))))
                 }
             } else {
                 state.nextDue = nil
-                sleep = .zero
+                if available > 0 { sleep = .zero }
             }
         }
         return sleep
+    }
+
+    /// Starts up to `limit` buffered deliveries; returns how many.
+    private func start(_ state: inout LoopState, upTo limit: Int, clock: Double) -> Int {
+        let count = min(limit, state.buffer.count)
+        guard count > 0 else { return 0 }
+        for delivery in state.buffer.prefix(count) {
+            state.throttle.started(now: clock)
+            send([delivery], loop: state.loop, signing: state.signing)
+        }
+        state.buffer.removeFirst(count)
+        return count
     }
 
     /// For a batching loop: a request per free slot, each once `maxEvents` are
@@ -242,28 +290,27 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         return .zero
     }
 
-    /// Writes down the answers that came in, and tells each loop's throttle.
-    private func recordFinished(_ states: inout [FeedbackLoop.ID: LoopState]) async throws {
+    /// Tells each loop's throttle about the answers that came in, and hands
+    /// them to the writer.
+    private func takeFinished(_ states: inout [FeedbackLoop.ID: LoopState]) async throws {
         let batch = finished.withLock { finished in
             defer { finished.removeAll() }
             return finished
         }
         guard !batch.isEmpty else { return }
-        try await store.record(batch.flatMap(\.results), now: Date())
+        writer.submit(batch.flatMap(\.results))
         let clock = seconds()
         for request in batch {
             let loop = request.loop
             states[loop]?.throttle.finished(request.verdict.throttle, now: clock)
-            if request.results.contains(where: { if case .retry = $0.next { true } else { false } }) {
-                states[loop]?.nextDue = nil
-            }
             if request.verdict.succeeded {
                 states[loop]?.loop.failingSince = nil
-            } else if states[loop]?.loop.failingSince == nil {
+            } else if request.verdict != .notSent, states[loop]?.loop.failingSince == nil {
                 states[loop]?.loop.failingSince = request.results.first?.attempt.startedAt
             }
-            if let reason = request.results.first?.disableLoop, states.removeValue(forKey: loop) != nil {
+            if let reason = request.results.first?.disableLoop, var state = states.removeValue(forKey: loop) {
                 logger.warning("loop disabled", metadata: ["loop": "\(loop)", "reason": "\(reason)"])
+                try await release(&state)
             }
         }
     }
@@ -276,79 +323,6 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
             inFlight.withLock { $0 -= 1 }
             signal.notify()
         }
-    }
-
-    /// One request for `deliveries` — one delivery, or a batch sent as a JSON
-    /// array of their bodies — and what follows from its answer for each.
-    private func attempt(_ deliveries: [ClaimedDelivery], loop: FeedbackLoop, signing: LoopSigning) async
-        -> Finished
-    {
-        let bodies = deliveries.map { delivery in
-            delivery.body ?? Array(delivery.format.encode(delivery.variables ?? .null).utf8)
-        }
-        let batched = loop.delivery.batch != nil
-        // A batch's composition changes from one try to the next, so it has
-        // an id of its own each time; its elements keep theirs ("event").
-        let webhookID = batched ? "batch_" + RandomToken.base32(length: 20) : deliveries[0].webhookID
-        let body =
-            batched ? Array("[".utf8) + Array(bodies.joined(separator: Array(",".utf8))) + Array("]".utf8) : bodies[0]
-        let format = deliveries[0].format
-        let started = Date()
-        let attempt: DeliveryAttempt
-        let verdict: AttemptVerdict
-        let userAgent = configuration.userAgent
-        let sign = { @Sendable in
-            signing.headers(
-                for: loop, webhookID: webhookID, body: body, contentType: LoopSigning.contentType(format),
-                now: started, userAgent: userAgent)
-        }
-        let headers = (try? await signers.runIfActive(sign)) ?? sign()
-        do throws(OutboundError) {
-            let request = OutboundRequest(
-                method: .post, url: loop.url.absoluteString, headers: headers,
-                body: body, timeout: .milliseconds(Int64(loop.delivery.timeoutSeconds * 1000)),
-                maximumBodyBytes: DeliveryAttempt.maximumBodyBytes)
-            let response = try await client.send(request)
-            verdict = AttemptVerdict.of(
-                status: response.status, retryAfterHeader: response.header("Retry-After"), errorKind: nil,
-                now: Date())
-            attempt = DeliveryAttempt(
-                startedAt: started, durationMilliseconds: response.durationMilliseconds, status: response.status,
-                errorClass: verdict.succeeded ? nil : "http",
-                error: verdict.succeeded ? nil : "the receiver answered \(response.status)",
-                responseHeaders: response.headers.map { .init(name: $0.name, value: $0.value) },
-                responseBody: response.body)
-        } catch {
-            verdict = AttemptVerdict.of(status: nil, retryAfterHeader: nil, errorKind: error.kind, now: Date())
-            attempt = DeliveryAttempt(
-                startedAt: started, durationMilliseconds: error.durationMilliseconds, status: nil,
-                errorClass: error.kind.rawValue, error: error.message, responseHeaders: [], responseBody: [])
-        }
-        let disable = disableReason(verdict, loop: loop, now: Date())
-        let results = zip(deliveries, bodies).map { delivery, body in
-            DeliveryResult(
-                delivery: delivery, body: body, attempt: attempt,
-                next: next(after: verdict, attempts: delivery.attempts + 1, loop: loop), disableLoop: disable)
-        }
-        return Finished(loop: loop.id, results: results, verdict: verdict)
-    }
-
-    private func next(after verdict: AttemptVerdict, attempts: Int, loop: FeedbackLoop) -> DeliveryResult.Next {
-        if verdict.succeeded { return .succeeded }
-        if verdict.gone { return .failed }
-        guard
-            let delay = loop.delivery.retrySchedule.delay(
-                afterAttempt: attempts, jitter: Double.random(in: 0..<1))
-        else { return .failed }
-        return .retry(at: Date().addingTimeInterval(max(delay, verdict.retryAfter ?? 0)))
-    }
-
-    private func disableReason(_ verdict: AttemptVerdict, loop: FeedbackLoop, now: Date) -> String? {
-        if verdict.gone { return "the receiver answered 410 Gone" }
-        guard !verdict.succeeded, let since = loop.failingSince,
-            now.timeIntervalSince(since) >= loop.delivery.disableAfterHours * 3600
-        else { return nil }
-        return "no successful delivery for \(Int(loop.delivery.disableAfterHours)) hours"
     }
 
     /// Seconds on the monotonic clock since the dispatcher was made: the

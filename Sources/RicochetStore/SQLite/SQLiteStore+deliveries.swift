@@ -53,12 +53,23 @@ extension SQLiteStore {
                 throw StoreError.corrupt("delivery \(id): format")
             }
             let body = row.column("body")?.blob.map { Array($0.readableBytesView) }
-            let variables = try row.column("variables")?.string.map { try JSONPayloadDecoder.decode($0) }
-            guard body != nil || variables != nil else { throw StoreError.corrupt("delivery \(id): no body or event") }
+            let variables = row.column("variables")?.string
             return ClaimedDelivery(
                 seq: try row.int64("seq"), id: id, loopID: try row.text("loop_id"),
                 webhookID: try row.text("webhook_id"), format: format, attempts: Int(try row.int64("attempts")),
-                body: body, variables: variables)
+                body: body, variablesJSON: variables)
+        }
+    }
+
+    public func release(_ seqs: [Int64], now: Date) async throws {
+        for start in stride(from: 0, to: seqs.count, by: 10_000) {
+            let chunk = seqs[start..<min(start + 10_000, seqs.count)]
+            try await database.writeStatement(
+                """
+                UPDATE deliveries SET status = 'queued', updated_at = ?
+                WHERE status = 'sending' AND seq IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                """,
+                [.int64(now.milliseconds)] + chunk.map { .int64($0) })
         }
     }
 
