@@ -39,6 +39,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "RicochetMail",
+            dependencies: ["RicochetCore"]
+        ),
+        .target(
             name: "RicochetDelivery",
             dependencies: [
                 "RicochetCore",
@@ -75,6 +79,7 @@ let package = Package(
                 "RicochetStore",
                 "RicochetServer",
                 "RicochetDelivery",
+                "RicochetMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,6 +93,7 @@ let package = Package(
             name: "RicochetCoreTests",
             dependencies: ["RicochetCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RicochetStoreTests", dependencies: ["RicochetStore"]),
+        .testTarget(name: "RicochetMailTests", dependencies: ["RicochetMail"]),
         .testTarget(
             name: "RicochetDeliveryTests",
             dependencies: [

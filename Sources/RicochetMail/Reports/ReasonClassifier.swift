@@ -1,0 +1,241 @@
+/// Decides a failure's ``BounceReason`` from what the receiving side wrote,
+/// and where the words say nothing, from the enhanced status code.
+///
+/// Phrases are tried in a fixed order, most specific first: a mailbox that is
+/// full but also "unknown" in a sloppy message is full.
+enum ReasonClassifier {
+    static func classify(diagnostic: String, status: String?, code: Int?, action: String) -> BounceReason {
+        if action == "delivered" || action == "relayed" || action == "expanded" { return .delivered }
+        let text = LowercasedText(diagnostic)
+        for (reason, phrases) in phrases where text.containsAny(phrases) {
+            return reason
+        }
+        if let status, let reason = byStatus(status) { return reason }
+        if action == "delayed" { return .expired }
+        return .undefined
+    }
+
+    /// The reason the enhanced status code names on its own.
+    static func byStatus(_ status: String) -> BounceReason? {
+        let parts = status.split(separator: ".")
+        guard parts.count == 3 else { return nil }
+        let detail = "\(parts[1]).\(parts[2])"
+        switch detail {
+        case "1.1", "1.0", "1.3", "1.4": return .userunknown
+        case "1.2": return .hostunknown
+        case "1.6": return .hasmoved
+        case "1.7", "1.8": return .rejected
+        case "2.1": return .suspend
+        case "2.2": return .mailboxfull
+        case "2.3": return .exceedlimit
+        case "2.4": return .mailererror
+        case "3.1": return .systemfull
+        case "3.2": return .notaccept
+        case "3.4": return .mesgtoobig
+        case "3.0", "3.5": return .systemerror
+        case "4.1": return .notaccept
+        case "4.4": return .hostunknown
+        case "4.5": return .toomanyconn
+        case "4.7": return .expired
+        case "4.0", "4.2", "4.3", "4.6": return .networkerror
+        case "5.3": return .exceedlimit
+        case "5.0", "5.1", "5.2", "5.4", "5.5": return .syntaxerror
+        case "6.0", "6.1", "6.2", "6.3", "6.4", "6.5": return .contenterror
+        case "7.1": return parts[0] == "4" ? .blocked : .rejected
+        case "7.0", "7.2", "7.3", "7.4", "7.5", "7.6", "7.7", "7.8", "7.9", "7.10", "7.11", "7.12", "7.13",
+            "7.14", "7.15", "7.16", "7.17":
+            return .securityerror
+        case "7.20", "7.21", "7.22", "7.23", "7.24", "7.25", "7.26", "7.27", "7.28", "7.29":
+            return .policyviolation
+        case "0.0": return nil
+        default: return nil
+        }
+    }
+
+    /// Phrases per reason, lowercase, in the order they are tried.
+    static let phrases: [(BounceReason, [String])] = [
+        (
+            .mailboxfull,
+            [
+                "mailbox full", "mailbox is full", "mailbox is over quota", "over quota", "quota exceeded",
+                "exceeded storage allocation", "exceeds the storage", "mailbox has exceeded", "mailbox size limit",
+                "not enough disk space", "insufficient disk space", "disk quota", "user has exceeded",
+                "mail box full", "mailfolder is full", "mail quota", "quota violation", "account is full",
+                "is over its quota", "over its quota", "out of storage", "storage quota", "mailbox would exceed",
+                "inbox is full", "maildir over quota", "exceeds size limit of the mailbox", "quota full",
+                "too much mail data", "user is over quota", "exceeded its quota", "exceed the quota",
+                "mailbox_full", "quota_exceeded", "the user's mailbox is full",
+            ]
+        ),
+        (
+            .mesgtoobig,
+            [
+                "message too large", "message is too large", "message size exceeds", "message exceeds maximum",
+                "size limit", "message too big", "exceeds maximum message size", "message length exceeds",
+                "mail size exceeds", "message is larger than", "exceeds the maximum size",
+                "maximum message size exceeded", "size exceeds the maximum", "exceeded maximum message size",
+                "too big for system",
+            ]
+        ),
+        (
+            .exceedlimit,
+            ["message exceeds local size limit", "too many recipients", "recipient limit", "exceeds limit"]
+        ),
+        (
+            .hasmoved,
+            ["has been moved", "address has changed", "has moved", "changed email address", "no longer uses this"]
+        ),
+        (
+            .suspend,
+            [
+                "account disabled", "account has been disabled", "mailbox disabled", "mailbox is disabled",
+                "account is disabled", "account suspended", "account has been suspended", "mailbox suspended",
+                "mailbox has been suspended", "inactive account", "account is inactive", "mailbox inactive",
+                "account is not active", "mailbox is inactive", "user suspended", "account expired",
+                "address is no longer active", "mailbox is frozen", "account has been frozen", "disabled mailbox",
+                "account is locked", "mailbox not active", "recipient suspended", "has been disabled",
+                "temporarily deactivated", "mailbox is not active", "account deactivated", "suspended user",
+            ]
+        ),
+        (
+            .userunknown,
+            [
+                "user unknown", "unknown user", "no such user", "user not found", "no such mailbox",
+                "mailbox not found", "mailbox unavailable", "mailbox does not exist", "unknown recipient",
+                "recipient unknown", "no mailbox here", "does not exist", "address unknown", "unknown address",
+                "invalid recipient", "recipient not found", "recipient address rejected: user unknown",
+                "user doesn't exist", "user does not exist", "no such recipient", "not a valid mailbox",
+                "unknown local part", "unknown mailbox", "unrouteable address", "unroutable address",
+                "no such account", "account does not exist", "invalid mailbox", "mailbox unknown",
+                "not our customer", "user doesn't have a", "address rejected", "no such address",
+                "recipient rejected", "bad recipient", "invalid address", "addressee unknown",
+                "no valid recipients", "unknown or illegal alias", "is not a known user", "no account by that name",
+                "this user doesn't have", "the email account that you tried to reach does not exist",
+                "user invalid", "not listed in", "recipient does not exist", "unknown e-mail address",
+                "mailbox not available", "address does not exist", "is unavailable", "unknown or invalid",
+                "user_unknown", "no such local user", "not a known user", "could not be found",
+                "recipient address unknown", "user missing home directory", "doesn't have an account",
+                "no such person", "invalid user", "address not present", "unknown account", "badrcptto",
+                "was not found", "mailbox is unavailable", "user reject", "deleted", "does not have an account",
+            ]
+        ),
+        (
+            .hostunknown,
+            [
+                "host unknown", "unknown host", "host not found", "domain not found", "no such domain",
+                "domain does not exist", "name or service not known", "unrouteable mail domain",
+                "unknown domain", "domain is not", "hostname lookup failed", "mx record", "no mx",
+                "host or domain name not found", "illegal host/domain", "host does not exist",
+                "domain name not found", "dns error", "nxdomain", "name server", "unknown mail domain",
+                "invalid domain", "no route to host",
+            ]
+        ),
+        (
+            .norelaying,
+            [
+                "relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
+                "relaying not allowed", "we do not relay", "unable to relay", "relay denied", "no relaying",
+                "relay not allowed", "relaying mail to", "not allowed to relay", "is not a gateway",
+                "must be authenticated", "relay prohibited",
+            ]
+        ),
+        (
+            .expired,
+            [
+                "delivery time expired", "retry time", "message expired", "queue too long", "too long in queue",
+                "could not be delivered within", "giving up", "retry timeout exceeded", "has been delayed",
+                "delivery expired", "timed out while", "message timed out", "exceeded the maximum time",
+                "was not delivered within", "maximum time", "delivery attempts will continue",
+                "unable to deliver in", "expired", "retry period",
+            ]
+        ),
+        (
+            .toomanyconn,
+            ["too many connections", "too many concurrent", "connection rate limit", "too many sessions"]
+        ),
+        (
+            .networkerror,
+            [
+                "connection refused", "connection timed out", "network is unreachable", "no route", "timed out",
+                "could not connect", "connection reset", "lost connection", "routing loop", "mail loop",
+                "loops back to myself", "too many hops", "hop count exceeded", "unable to connect",
+                "connection closed", "couldn't connect", "could not be reached", "temporary failure",
+            ]
+        ),
+        (
+            .virusdetected,
+            ["virus", "infected", "malware", "trojan", "worm detected"]
+        ),
+        (
+            .spamdetected,
+            [
+                "spam", "junk mail", "bulk mail", "unsolicited", "content rejected", "message content rejected",
+                "looks like spam", "scored as", "classified as", "appears to be unsolicited",
+            ]
+        ),
+        (
+            .policyviolation,
+            [
+                "policy", "dmarc", "prohibited", "not permitted by", "not allowed by", "violat",
+                "message rejected due to local", "administrative prohibition",
+            ]
+        ),
+        (
+            .blocked,
+            [
+                "blocked", "blacklist", "black list", "blocklist", "block list", "denylist", "rbl",
+                "spamhaus", "spamcop", "listed in", "reputation", "poor reputation", "rejected due to ip",
+                "client host rejected", "access denied", "reverse dns", "rdns", "ptr record", "not allowed to send",
+                "connection rejected", "refused to talk", "your ip", "ip address", "banned", "sender ip",
+                "too many errors", "service unavailable", "dynamic ip", "dnsbl",
+            ]
+        ),
+        (
+            .securityerror,
+            [
+                "authentication", "spf", "dkim", "unauthenticated", "not authorized", "tls required",
+                "encryption required", "must use tls", "security", "sender verify", "sender address rejected",
+                "forged", "spoof", "authorization",
+            ]
+        ),
+        (
+            .rejected,
+            [
+                "sender rejected", "rejected", "domain of sender", "sender denied", "refused", "denied",
+                "not accepted", "invalid sender", "sender address", "bad sender", "mail from",
+            ]
+        ),
+        (
+            .filtered,
+            [
+                "filtered", "filter", "content filter", "header error", "mail for this user is not accepted",
+                "recipient's mailbox", "undeliverable",
+            ]
+        ),
+        (
+            .systemfull,
+            ["system full", "insufficient system storage", "mail system full", "no space left", "disk full"]
+        ),
+        (
+            .notaccept,
+            [
+                "does not accept mail", "not accepting mail", "null mx", "accepts no mail", "no mail accepted",
+                "does not receive mail",
+            ]
+        ),
+        (
+            .mailererror,
+            ["mailer error", "command failed", "exit code", "procmail", "unknown mailer error", "pipe to"]
+        ),
+        (
+            .systemerror,
+            [
+                "system error", "internal error", "server error", "local error", "configuration error",
+                "temporary local problem", "system config error", "unable to process", "out of memory",
+                "try again later", "not available",
+            ]
+        ),
+        (.contenterror, ["content", "invalid message", "malformed", "mime", "8-bit", "8bit", "header"]),
+        (.syntaxerror, ["syntax error", "command unrecognized", "unrecognized command", "bad command"]),
+    ]
+}
