@@ -1,34 +1,52 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
-/// Text from bytes in a named character set. Unknown or missing charsets, and
-/// bytes that are not what they claim, fall back to UTF-8 when valid, else
-/// Latin-1: some text always comes out.
+/// Text from bytes in a named character set, converted by the C library's
+/// iconv (every charset real mail uses: ISO-2022-JP, Shift_JIS, GB2312,
+/// KOI8-R, the Windows code pages, …). Unknown or missing charsets fall back
+/// to UTF-8 when valid, else Latin-1; bytes that are not what the charset
+/// claims are skipped. Some text always comes out.
 public enum Charset {
     public static func decode<Bytes: Collection<UInt8>>(_ bytes: Bytes, charset: String?) -> String {
-        let name = (charset ?? "").lowercased().trimmingSpaces().trimmingCharacters(
-            in: CharacterSet(charactersIn: "\"'"))
-        if let encoding = encoding(named: name), encoding != .utf8, encoding != .ascii,
-            let text = String(data: Data(bytes), encoding: encoding)
-        {
-            return text
+        let name = (charset ?? "").trimmingSpaces().filter { $0 != "\"" && $0 != "'" }.lowercased()
+        if name.isEmpty || name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii" {
+            return MailText.string(bytes)
         }
-        return MailText.string(bytes)
+        return convert(Array(bytes), from: name) ?? MailText.string(bytes)
     }
 
-    static func encoding(named name: String) -> String.Encoding? {
-        switch name {
-        case "utf-8", "utf8": .utf8
-        case "us-ascii", "ascii", "ansi_x3.4-1968": .ascii
-        case "iso-8859-1", "latin1", "iso8859-1", "iso_8859-1": .isoLatin1
-        case "iso-8859-2", "latin2": .isoLatin2
-        case "windows-1252", "cp1252": .windowsCP1252
-        case "windows-1250", "cp1250": .windowsCP1250
-        case "windows-1251", "cp1251": .windowsCP1251
-        case "iso-2022-jp", "csiso2022jp": .iso2022JP
-        case "shift_jis", "shift-jis", "sjis", "x-sjis", "cp932", "windows-31j": .shiftJIS
-        case "euc-jp", "x-euc-jp": .japaneseEUC
-        case "utf-16": .utf16
-        default: nil
+    /// At most this many bytes skipped as unconvertible before giving up.
+    static let maximumSkips = 4096
+
+    static func convert(_ input: [UInt8], from charset: String) -> String? {
+        let converter = iconv_open("UTF-8", charset)
+        guard converter != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(converter) }
+        var output = [UInt8](repeating: 0, count: input.count * 4 + 16)
+        var skips = 0
+        var source = input.map { CChar(bitPattern: $0) }
+        let produced: Int? = source.withUnsafeMutableBufferPointer { sourceBuffer in
+            output.withUnsafeMutableBytes { outputBuffer in
+                var inPointer: UnsafeMutablePointer<CChar>? = sourceBuffer.baseAddress
+                var inLeft = sourceBuffer.count
+                var outPointer: UnsafeMutablePointer<CChar>? = outputBuffer.baseAddress?.assumingMemoryBound(
+                    to: CChar.self)
+                var outLeft = outputBuffer.count
+                while inLeft > 0 {
+                    if iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft) != -1 { break }
+                    // A byte that is not valid here, or a sequence cut short: skip one byte.
+                    guard errno == EILSEQ || errno == EINVAL, skips < maximumSkips else { return nil }
+                    skips += 1
+                    inPointer = inPointer.map { $0 + 1 }
+                    inLeft -= 1
+                }
+                return outputBuffer.count - outLeft
+            }
         }
+        guard let produced else { return nil }
+        return String(decoding: output[..<produced], as: UTF8.self)
     }
 }

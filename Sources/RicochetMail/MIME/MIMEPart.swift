@@ -22,18 +22,26 @@ public struct MIMEPart: Sendable {
     init(parsing bytes: ArraySlice<UInt8>, depth: Int, defaultType: ContentType = .plainText) {
         let (headerBytes, body) = MailText.splitHeader(bytes)
         let header = MessageHeader.parse(headerBytes)
-        let contentType = header["Content-Type"].map { ContentType($0) } ?? defaultType
+        var contentType = header["Content-Type"].map { ContentType($0) } ?? defaultType
         self.header = header
-        self.contentType = contentType
         self.body = body
         guard depth < Self.maximumDepth else {
+            self.contentType = contentType
             parts = []
             enclosed = []
             return
         }
-        if contentType.isMultipart, let boundary = contentType.parameters["boundary"], !boundary.isEmpty {
+        let pieces =
+            contentType.isMultipart
+            ? contentType.parameters["boundary"].map { Self.split(body, boundary: Array($0.utf8)) } ?? [] : []
+        if contentType.isMultipart, pieces.isEmpty {
+            // A multipart whose delimiters never come: its body is all there is, read as text.
+            contentType = ContentType(type: "text", subtype: "plain", parameters: contentType.parameters)
+        }
+        self.contentType = contentType
+        if contentType.isMultipart {
             let digest = contentType.subtype == "digest"
-            parts = Self.split(body, boundary: Array(boundary.utf8)).map {
+            parts = pieces.map {
                 MIMEPart(
                     parsing: $0, depth: depth + 1,
                     defaultType: digest ? ContentType(type: "message", subtype: "rfc822", parameters: [:]) : .plainText)

@@ -85,7 +85,7 @@ public enum BounceAnalyzer {
             let diagnostic = clip(fields.diagnostic ?? blocks[address] ?? "")
             return recipient(
                 address: address, action: fields.action ?? "failed", status: fields.status, diagnostic: diagnostic,
-                remoteMTA: fields.remoteMTA)
+                context: blocks[address] ?? "", remoteMTA: fields.remoteMTA)
         }
         guard !recipients.isEmpty else { return nil }
         return BounceReport(kind: .dsn, recipients: recipients, original: original)
@@ -93,15 +93,17 @@ public enum BounceAnalyzer {
 
     /// A recipient's entry, with the status, reply code and reason read from
     /// what is known.
-    static func recipient(address: String, action: String, status: String?, diagnostic: String, remoteMTA: String?)
-        -> BounceReport.Recipient
-    {
+    static func recipient(
+        address: String, action: String, status: String?, diagnostic: String, context: String = "",
+        remoteMTA: String?
+    ) -> BounceReport.Recipient {
         let found = StatusCodes.status(in: diagnostic)
         // A DSN's generic x.0.0 gives way to the specific code the receiver gave.
         var chosen = status ?? found
         if let status, status.hasSuffix(".0.0"), let found, found.first == status.first { chosen = found }
         let code = StatusCodes.replyCode(in: diagnostic)
-        let reason = ReasonClassifier.classify(diagnostic: diagnostic, status: chosen, code: code, action: action)
+        let reason = ReasonClassifier.classify(
+            diagnostic: diagnostic, context: context, status: chosen, code: code, action: action)
         return BounceReport.Recipient(
             address: address, action: action, status: chosen, code: code, diagnostic: diagnostic, reason: reason,
             hard: reason.isHard(status: chosen, code: code), remoteMTA: remoteMTA)

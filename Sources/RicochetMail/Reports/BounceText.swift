@@ -52,19 +52,22 @@ struct BounceText {
     }
 
     /// For each address in `candidates` found in the text (in order of first
-    /// appearance), the text that follows it up to the next one.
+    /// appearance), the text from the start of the line it is on up to the
+    /// line of the next one: the words around an address belong to it, be
+    /// they before it ("Unknown user: a@b") or after it ("a@b: 550 …").
     func blocks(for candidates: Set<String>) -> [(address: String, text: String)] {
         let bytes = Array(text.utf8)
         let found = MailAddress.all(in: text).filter { candidates.contains($0.address) }
         var seen: Set<String> = []
         var starts: [(String, Int)] = []
         for (address, offset) in found where seen.insert(address).inserted {
-            starts.append((address, offset))
+            var lineStart = offset
+            while lineStart > 0, bytes[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
+            starts.append((address, max(lineStart, starts.last?.1 ?? 0)))
         }
         return starts.enumerated().map { index, start in
             let end = index + 1 < starts.count ? starts[index + 1].1 : bytes.count
-            let from = min(start.1 + start.0.utf8.count, end)
-            return (start.0, String(decoding: bytes[from..<end], as: UTF8.self))
+            return (start.0, String(decoding: bytes[start.1..<max(start.1, end)], as: UTF8.self))
         }
     }
 }

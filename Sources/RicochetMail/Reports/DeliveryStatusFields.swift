@@ -31,7 +31,9 @@ struct DeliveryStatusFields {
                 if current == nil { current = Recipient() }
                 current?.finalRecipient = Self.address(value)
             case "original-recipient":
-                if let open = current, open.finalRecipient != nil || open.originalRecipient != nil {
+                if let open = current,
+                    open.originalRecipient != nil || (open.finalRecipient != nil && open.action != nil)
+                {
                     recipients.append(open)
                     current = nil
                 }

@@ -4,13 +4,25 @@
 /// Phrases are tried in a fixed order, most specific first: a mailbox that is
 /// full but also "unknown" in a sloppy message is full.
 enum ReasonClassifier {
-    static func classify(diagnostic: String, status: String?, code: Int?, action: String) -> BounceReason {
+    /// - Parameter context: more of the bounce's text about this recipient
+    ///   (its transcript), read only for the SMTP command.
+    static func classify(diagnostic: String, context: String = "", status: String?, code: Int?, action: String)
+        -> BounceReason
+    {
         if action == "delivered" || action == "relayed" || action == "expanded" { return .delivered }
         let text = LowercasedText(diagnostic)
-        for (reason, phrases) in phrases where text.containsAny(phrases) {
-            return reason
+        let command = SMTPCommand.named(in: text) ?? SMTPCommand.named(in: LowercasedText(context))
+        var reason = phrases.first { text.containsAny($0.1) }?.0
+        if reason == nil, let status { reason = byStatus(status) }
+        switch (reason, command) {
+        // "Unknown user" in answer to DATA: the recipient was accepted and
+        // the message refused after all — a filter, whatever it calls itself.
+        case (.userunknown, .data) where status.flatMap(byStatus) != .userunknown: return .filtered
+        case (.userunknown?, .mail), (.hostunknown?, .mail), (nil, .mail), (.undefined?, .mail): return .rejected
+        case (nil, .helo): return .blocked
+        default: break
         }
-        if let status, let reason = byStatus(status) { return reason }
+        if let reason { return reason }
         if action == "delayed" { return .expired }
         return .undefined
     }
@@ -21,7 +33,7 @@ enum ReasonClassifier {
         guard parts.count == 3 else { return nil }
         let detail = "\(parts[1]).\(parts[2])"
         switch detail {
-        case "1.1", "1.0", "1.3", "1.4": return .userunknown
+        case "1.1", "1.0", "1.3", "1.4", "1.10": return .userunknown
         case "1.2": return .hostunknown
         case "1.6": return .hasmoved
         case "1.7", "1.8": return .rejected
@@ -47,13 +59,23 @@ enum ReasonClassifier {
             return .securityerror
         case "7.20", "7.21", "7.22", "7.23", "7.24", "7.25", "7.26", "7.27", "7.28", "7.29":
             return .policyviolation
-        case "0.0": return nil
-        default: return nil
+        default:
+            // Subject 1 (addressing), detail beyond the RFC's: Exchange's 5.1.351 and the like.
+            return parts[1] == "1" && parts[2].count == 3 ? .userunknown : nil
         }
     }
 
     /// Phrases per reason, lowercase, in the order they are tried.
     static let phrases: [(BounceReason, [String])] = [
+        (
+            .rejected,
+            [
+                "sender address rejected", "domain of sender", "sender domain", "sender rejected",
+                "sender is rejected", "sender denied", "invalid sender", "bad sender", "sender not allowed",
+                "sender verification", "from: domain is invalid", "permission to post", "envelope sender",
+                "groups.google.com/support",
+            ]
+        ),
         (
             .mailboxfull,
             [
@@ -117,17 +139,25 @@ enum ReasonClassifier {
                 "recipient address unknown", "user missing home directory", "doesn't have an account",
                 "no such person", "invalid user", "address not present", "unknown account", "badrcptto",
                 "was not found", "mailbox is unavailable", "user reject", "deleted", "does not have an account",
+                "not exist", "invalid final delivery", "check if address is correct", "no longer valid",
+            ]
+        ),
+        (
+            .networkerror,
+            [
+                "host not found, try again", "malformed or unexpected name server", "temporary failure in name",
+                "no mx found", "dns lookup failure",
             ]
         ),
         (
             .hostunknown,
             [
                 "host unknown", "unknown host", "host not found", "domain not found", "no such domain",
+                "domain is not reachable", "could not find a gateway",
                 "domain does not exist", "name or service not known", "unrouteable mail domain",
                 "unknown domain", "domain is not", "hostname lookup failed", "mx record", "no mx",
                 "host or domain name not found", "illegal host/domain", "host does not exist",
-                "domain name not found", "dns error", "nxdomain", "name server", "unknown mail domain",
-                "invalid domain", "no route to host",
+                "domain name not found", "nxdomain", "unknown mail domain", "invalid domain",
             ]
         ),
         (
@@ -146,7 +176,10 @@ enum ReasonClassifier {
                 "could not be delivered within", "giving up", "retry timeout exceeded", "has been delayed",
                 "delivery expired", "timed out while", "message timed out", "exceeded the maximum time",
                 "was not delivered within", "maximum time", "delivery attempts will continue",
-                "unable to deliver in", "expired", "retry period",
+                "unable to deliver in", "expired", "retry period", "connection timed out", "timed out",
+                "will be retried", "enqueued and undeliverable", "undeliverable for",
+                "did not accept our requests to connect", "failing for a long time", "host not reachable",
+
             ]
         ),
         (
@@ -156,7 +189,7 @@ enum ReasonClassifier {
         (
             .networkerror,
             [
-                "connection refused", "connection timed out", "network is unreachable", "no route", "timed out",
+                "connection refused", "network is unreachable", "no route",
                 "could not connect", "connection reset", "lost connection", "routing loop", "mail loop",
                 "loops back to myself", "too many hops", "hop count exceeded", "unable to connect",
                 "connection closed", "couldn't connect", "could not be reached", "temporary failure",
