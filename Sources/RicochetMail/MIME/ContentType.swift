@@ -22,7 +22,12 @@ public struct ContentType: Sendable, Equatable {
             return
         }
         var pieces = Self.split(value)
-        let mime = pieces.isEmpty ? "" : pieces.removeFirst().lowercased()
+        var mime = pieces.isEmpty ? "" : pieces.removeFirst().lowercased()
+        // A missing semicolon ("text/plain charset=x"): the type ends at the first space.
+        if let space = mime.firstIndex(where: { $0 == " " || $0 == "\t" }) {
+            pieces.insert(String(mime[space...]).trimmingSpaces(), at: 0)
+            mime = String(mime[..<space])
+        }
         let slash = mime.firstIndex(of: "/")
         let type = slash.map { String(mime[..<$0]) } ?? mime
         let subtype = slash.map { String(mime[mime.index(after: $0)...]) } ?? ""

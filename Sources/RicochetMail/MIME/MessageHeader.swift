@@ -51,8 +51,17 @@ public struct MessageHeader: Sendable, Equatable {
                 }
                 continue
             }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                // A parameter that lost its indentation ("boundary=…" under Content-Type).
+                if name != nil, line.contains(UInt8(ascii: "=")) {
+                    value.append(UInt8(ascii: " "))
+                    value += line
+                } else {
+                    flush()
+                }
+                continue
+            }
             flush()
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let rawName = line[line.startIndex..<colon]
             guard !rawName.isEmpty, rawName.count <= 128,
                 rawName.allSatisfy({ $0 > 32 && $0 < 127 })

@@ -24,6 +24,9 @@ public enum BounceAnalyzer {
         if let report = deliveryStatus(message, parts: outer, explanation: explanation, original: original) {
             return report
         }
+        if let report = SESNotification.report(explanation: explanation, original: original) {
+            return report
+        }
         if let report = AutoReply.report(message, explanation: explanation, original: original) {
             return report
         }
@@ -67,7 +70,7 @@ public enum BounceAnalyzer {
         let statusPart = parts.first {
             ["message/delivery-status", "message/global-delivery-status"].contains($0.contentType.mimeType)
         }
-        let fields: DeliveryStatusFields
+        var fields: DeliveryStatusFields
         if let statusPart {
             fields = DeliveryStatusFields(statusPart.text)
         } else if let start = LowercasedText(explanation.text).range(of: "final-recipient:") {
@@ -76,11 +79,20 @@ public enum BounceAnalyzer {
             return nil
         }
         var seen: Set<String> = []
-        let candidates = Set(fields.recipients.compactMap { $0.finalRecipient ?? $0.originalRecipient })
+        // A final recipient that is no address ("@relay"): the one the explanation names.
+        let named = NonStandardBounce.named(in: explanation, header: message.header, original: original)
+        for index in fields.recipients.indices {
+            if let address = fields.recipients[index].address, MailAddress.first(in: address) != address,
+                let replacement = named.first
+            {
+                fields.recipients[index].finalRecipient = replacement
+            }
+        }
+        let candidates = Set(fields.recipients.compactMap(\.address))
         let blocks = Dictionary(
             explanation.blocks(for: candidates).map { ($0.address, $0.text) }, uniquingKeysWith: { first, _ in first })
         let recipients = fields.recipients.compactMap { fields -> BounceReport.Recipient? in
-            guard let address = fields.finalRecipient ?? fields.originalRecipient, seen.insert(address).inserted
+            guard let address = fields.address, seen.insert(address).inserted
             else { return nil }
             let diagnostic = clip(fields.diagnostic ?? blocks[address] ?? "")
             return recipient(

@@ -16,7 +16,7 @@ struct BounceText {
         "------ unsent message below", "--- original message follows", "----- message header follows",
         "-----original message-----", "--- undelivered message follows", "----- returned message headers",
         "original message headers:", "the original message was received", "----- the following addresses had",
-        "this is a copy of the headers", "------=_", "-------- original message", "---- original message",
+        "this is a copy of the headers", "-------- original message", "---- original message",
         "original message follows", "----- unsent message follows", "------ original message headers",
         "the message header follows", "received: from", "return-path:",
     ]

@@ -11,6 +11,13 @@ struct DeliveryStatusFields {
         var diagnostic: String?
         var remoteMTA: String?
         var lastAttempt: String?
+
+        /// The final recipient when it is a mail address, else the original
+        /// one when that is (`@route:user@host` and bare hosts happen).
+        var address: String? {
+            let valid = [finalRecipient, originalRecipient].compactMap { $0 }.first { MailAddress.first(in: $0) == $0 }
+            return valid ?? finalRecipient ?? originalRecipient
+        }
     }
 
     var reportingMTA: String?

@@ -4,10 +4,14 @@ enum FeedbackReport {
     static func report(
         _ message: MIMEPart, parts: [MIMEPart], explanation: BounceText, original: MessageHeader?
     ) -> BounceReport? {
-        guard let part = parts.first(where: { $0.contentType.mimeType == "message/feedback-report" }) else {
+        let part = parts.first { $0.contentType.mimeType == "message/feedback-report" }
+        // Without the part, a complaint that encloses the message complained
+        // about (Hotmail's JMRP and its kind) is one too.
+        let subject = LowercasedText(message.header.decoded("Subject") ?? "")
+        guard part != nil || (original != nil && subject.containsAny(["complaint about", "abuse report"])) else {
             return nil
         }
-        let fields = MessageHeader.parse(Array(part.text.utf8)[...])
+        let fields = MessageHeader.parse(Array((part?.text ?? "").utf8)[...])
         let type = fields["Feedback-Type"]?.lowercased() ?? "abuse"
         var addresses = fields.all("Original-Rcpt-To").compactMap(MailAddress.first(in:))
         if addresses.isEmpty { addresses = fields.all("Removal-Recipient").compactMap(MailAddress.first(in:)) }

@@ -12,7 +12,15 @@ enum MailAddress {
                 continue
             }
             var start = index
-            while start > 0, isLocal(bytes[start - 1]) { start -= 1 }
+            if index > 1, bytes[index - 1] == UInt8(ascii: "\""),
+                let open = bytes[max(0, index - 66)..<(index - 1)].lastIndex(of: UInt8(ascii: "\""))
+            {
+                // A quoted local part ("a..b"@example.com) keeps its quotes.
+                start = open
+            }
+            while start > 0, start == index || bytes[start] != UInt8(ascii: "\""), isLocal(bytes[start - 1]) {
+                start -= 1
+            }
             // A local part does not start or end with a dot.
             while start < index, bytes[start] == UInt8(ascii: ".") { start += 1 }
             var end = index + 1

@@ -14,7 +14,15 @@ enum NonStandardBounce {
 
     static let daemons = [
         "mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mail delivery", "mailer_daemon",
-        "maildelivery", "noreply-dmarc", "bounce",
+        "maildelivery", "noreply-dmarc", "bounce", "post_master",
+    ]
+
+    /// What bounces say in their text, whoever sends them.
+    static let phrases = [
+        "could not be delivered", "couldn't be delivered", "delivery has failed", "delivery failed",
+        "error message below", "following addresses had", "following recipient", "unable to deliver",
+        "was not delivered", "returned to sender", "invalid user address", "delivery to the following",
+        "permanent error", "undeliverable", "failed permanently", "did not reach",
     ]
 
     static func fromDaemon(_ header: MessageHeader) -> Bool {
@@ -25,21 +33,16 @@ enum NonStandardBounce {
         let header = message.header
         let failedHeader = header.all("X-Failed-Recipients").flatMap { MailAddress.all(in: $0).map(\.address) }
         let subject = LowercasedText(header.decoded("Subject") ?? "")
-        guard fromDaemon(header) || subject.containsAny(subjects) || !failedHeader.isEmpty else { return nil }
-
-        var excluded = Set(
-            ["From", "To", "Reply-To", "Sender", "Return-Path", "Delivered-To", "X-Original-To"].flatMap {
-                header.all($0).flatMap { MailAddress.all(in: $0).map(\.address) }
-            })
-        for name in ["From", "Sender", "Reply-To", "Return-Path"] {
-            excluded.formUnion(original?.all(name).flatMap { MailAddress.all(in: $0).map(\.address) } ?? [])
+        let saysSo =
+            StatusCodes.replyCode(in: explanation.text) != nil
+            && LowercasedText(explanation.text).containsAny(phrases)
+        guard fromDaemon(header) || subject.containsAny(subjects) || !failedHeader.isEmpty || saysSo else {
+            return nil
         }
+
         var candidates = Set(failedHeader)
         if candidates.isEmpty {
-            candidates = Set(
-                MailAddress.all(in: explanation.text).map(\.address).filter {
-                    !excluded.contains($0) && !isDaemon($0)
-                })
+            candidates = Set(named(in: explanation, header: header, original: original))
         }
         var blocks = explanation.blocks(for: candidates)
         if blocks.isEmpty, !failedHeader.isEmpty {
@@ -49,6 +52,11 @@ enum NonStandardBounce {
             let addresses = MailAddress.all(in: to).map(\.address).filter { !isDaemon($0) }
             blocks = addresses.prefix(1).map { ($0, explanation.text) }
         }
+        if blocks.isEmpty {
+            // Last: whoever the explanation names (a bounce to oneself names the sender).
+            let named = Set(MailAddress.all(in: explanation.text).map(\.address).filter { !isDaemon($0) })
+            blocks = explanation.blocks(for: named).prefix(1).map { $0 }
+        }
         guard !blocks.isEmpty else { return nil }
         let recipients = blocks.map { block in
             let diagnostic = BounceAnalyzer.clip(block.text.isEmpty ? explanation.text : block.text)
@@ -57,6 +65,19 @@ enum NonStandardBounce {
                 remoteMTA: nil)
         }
         return BounceReport(kind: .bounce, recipients: recipients, original: original)
+    }
+
+    /// The addresses the explanation names, in order, that are neither the
+    /// bounce's own parties, the original's sender nor a mailer daemon.
+    static func named(in explanation: BounceText, header: MessageHeader, original: MessageHeader?) -> [String] {
+        var excluded = Set(
+            ["From", "To", "Reply-To", "Sender", "Return-Path", "Delivered-To", "X-Original-To"].flatMap {
+                header.all($0).flatMap { MailAddress.all(in: $0).map(\.address) }
+            })
+        for name in ["From", "Sender", "Reply-To", "Return-Path"] {
+            excluded.formUnion(original?.all(name).flatMap { MailAddress.all(in: $0).map(\.address) } ?? [])
+        }
+        return MailAddress.all(in: explanation.text).map(\.address).filter { !excluded.contains($0) && !isDaemon($0) }
     }
 
     static func isDaemon(_ address: String) -> Bool {
