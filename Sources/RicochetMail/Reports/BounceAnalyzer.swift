@@ -17,7 +17,9 @@ public enum BounceAnalyzer {
         let explanation = BounceText(explanationText(outer))
         let original =
             message.allParts.first { !$0.enclosed.isEmpty }?.enclosed.first?.header
-            ?? explanation.inlineOriginal.map { MessageHeader.parse(MailText.splitHeader(Array($0.utf8)[...]).header) }
+            ?? explanation.inlineOriginal.map {
+                MessageHeader.parse(MailText.splitHeader(Array($0.utf8).drop { $0 == 10 || $0 == 13 }).header)
+            }
         if let report = FeedbackReport.report(message, parts: outer, explanation: explanation, original: original) {
             return report
         }

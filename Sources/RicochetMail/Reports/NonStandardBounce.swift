@@ -48,14 +48,14 @@ enum NonStandardBounce {
         if blocks.isEmpty, !failedHeader.isEmpty {
             blocks = failedHeader.map { ($0, explanation.text) }
         }
+        if blocks.isEmpty {
+            // Then whoever the explanation names (a bounce to oneself names the sender).
+            let named = Set(MailAddress.all(in: explanation.text).map(\.address).filter { !isDaemon($0) })
+            blocks = explanation.blocks(for: named).prefix(1).map { $0 }
+        }
         if blocks.isEmpty, let to = original?["To"] {
             let addresses = MailAddress.all(in: to).map(\.address).filter { !isDaemon($0) }
             blocks = addresses.prefix(1).map { ($0, explanation.text) }
-        }
-        if blocks.isEmpty {
-            // Last: whoever the explanation names (a bounce to oneself names the sender).
-            let named = Set(MailAddress.all(in: explanation.text).map(\.address).filter { !isDaemon($0) })
-            blocks = explanation.blocks(for: named).prefix(1).map { $0 }
         }
         guard !blocks.isEmpty else { return nil }
         let recipients = blocks.map { block in

@@ -196,6 +196,13 @@ enum ReasonClassifier {
             ]
         ),
         (
+            .blocked,
+            [
+                "spamhaus", "spamcop", "blacklist", "black list", "blocklist", "block list", "denylist", "dnsbl",
+                "barracudacentral", "sorbs", "rbl",
+            ]
+        ),
+        (
             .virusdetected,
             ["virus", "infected", "malware", "trojan", "worm detected"]
         ),

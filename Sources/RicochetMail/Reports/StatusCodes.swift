@@ -22,7 +22,9 @@ enum StatusCodes {
                         && (isWord(bytes[cursor])
                             || (bytes[cursor] == UInt8(ascii: ".") && cursor + 1 < bytes.count
                                 && isDigit(bytes[cursor + 1])))
-                    if (1...3).contains(detail), !followedByMore {
+                    if (1...3).contains(detail), !followedByMore,
+                        byte != UInt8(ascii: "2") || afterSuccess(bytes, index)
+                    {
                         return String(decoding: bytes[index..<cursor], as: UTF8.self)
                     }
                 }
@@ -64,6 +66,18 @@ enum StatusCodes {
             index += 1
         }
         return nil
+    }
+
+    /// A success code (2.x.y) counts only at the start or after a 2xx reply
+    /// ("250 2.1.5"): elsewhere it is more likely a version ("Postfix 2.5.6").
+    private static func afterSuccess(_ bytes: [UInt8], _ index: Int) -> Bool {
+        var cursor = index
+        while cursor > 0, bytes[cursor - 1] == UInt8(ascii: " ") { cursor -= 1 }
+        if cursor == 0 { return true }
+        guard cursor >= 3 else { return false }
+        let reply = bytes[(cursor - 3)..<cursor]
+        return reply.first == UInt8(ascii: "2") && reply.allSatisfy(isDigit)
+            && (cursor == 3 || !isWordOrDot(bytes[cursor - 4]))
     }
 
     private static func digits(_ bytes: [UInt8], _ cursor: inout Int) -> Int {
