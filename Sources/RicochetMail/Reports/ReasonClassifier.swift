@@ -18,6 +18,8 @@ enum ReasonClassifier {
         // "Unknown user" in answer to DATA: the recipient was accepted and
         // the message refused after all — a filter, whatever it calls itself.
         case (.userunknown, .data) where status.flatMap(byStatus) != .userunknown: return .filtered
+        // The size limit of the recipient (x.2.3) rather than of the system (x.3.4).
+        case (.mesgtoobig, _) where status?.hasSuffix(".2.3") == true: return .exceedlimit
         case (.userunknown?, .mail), (.hostunknown?, .mail), (nil, .mail), (.undefined?, .mail): return .rejected
         case (nil, .helo): return .blocked
         default: break
@@ -67,6 +69,48 @@ enum ReasonClassifier {
 
     /// Phrases per reason, lowercase, in the order they are tried.
     static let phrases: [(BounceReason, [String])] = [
+        // Specific wordings first: they decide before any general word does.
+        (
+            .mailererror,
+            ["procmail", "mailer error", "unknown mailer error", "pipe to", "exit code", "command died"]
+        ),
+        (
+            .systemerror,
+            [
+                "service currently unavailable", "transaction failed", "could not load", "unable to contact ldap",
+                "local configuration error", "system config error",
+            ]
+        ),
+        (
+            .networkerror,
+            ["dns type 'mx' lookup", "host name lookup failure", "wasn't able to establish an smtp connection"]
+        ),
+        (.notaccept, ["no mx record found", "indicated no smtp service", "null mx", "does not accept mail"]),
+        (
+            .toomanyconn,
+            [
+                "too many recipients", "frequency limited", "receiving mail at a rate", "too many connections",
+                "too many concurrent", "connection rate limit", "too many sessions",
+            ]
+        ),
+        (
+            .policyviolation,
+            ["multiple addresses in from", "content presents a potential", "header error"]
+        ),
+        (.contenterror, ["message content rejected", "content rejected"]),
+        (
+            .blocked,
+            [
+                "mismatches client ip", "invalid ip for sending", "unexpected volume or user complaints",
+                "my name was rejected",
+            ]
+        ),
+        (.hasmoved, ["not our customer"]),
+        (.suspend, ["disabled recipient"]),
+        (.hostunknown, ["domain does not exist", "couldn't find a mail exchanger", "unrouteable", "unroutable"]),
+        (.rejected, ["sender was rejected"]),
+        (.userunknown, ["couldn't be found"]),
+        (.mailboxfull, ["exceeds allowed size"]),
         (
             .rejected,
             [
@@ -81,7 +125,7 @@ enum ReasonClassifier {
             [
                 "mailbox full", "mailbox is full", "mailbox is over quota", "over quota", "quota exceeded",
                 "exceeded storage allocation", "exceeds the storage", "mailbox has exceeded", "mailbox size limit",
-                "not enough disk space", "insufficient disk space", "disk quota", "user has exceeded",
+                "not enough disk space", "disk quota", "user has exceeded",
                 "mail box full", "mailfolder is full", "mail quota", "quota violation", "account is full",
                 "is over its quota", "over its quota", "out of storage", "storage quota", "mailbox would exceed",
                 "inbox is full", "maildir over quota", "exceeds size limit of the mailbox", "quota full",
@@ -101,7 +145,7 @@ enum ReasonClassifier {
         ),
         (
             .exceedlimit,
-            ["message exceeds local size limit", "too many recipients", "recipient limit", "exceeds limit"]
+            ["message exceeds local size limit", "recipient limit", "exceeds limit"]
         ),
         (
             .hasmoved,
@@ -127,9 +171,9 @@ enum ReasonClassifier {
                 "recipient unknown", "no mailbox here", "does not exist", "address unknown", "unknown address",
                 "invalid recipient", "recipient not found", "recipient address rejected: user unknown",
                 "user doesn't exist", "user does not exist", "no such recipient", "not a valid mailbox",
-                "unknown local part", "unknown mailbox", "unrouteable address", "unroutable address",
+                "unknown local part", "unknown mailbox",
                 "no such account", "account does not exist", "invalid mailbox", "mailbox unknown",
-                "not our customer", "user doesn't have a", "address rejected", "no such address",
+                "user doesn't have a", "address rejected", "no such address",
                 "recipient rejected", "bad recipient", "invalid address", "addressee unknown",
                 "no valid recipients", "unknown or illegal alias", "is not a known user", "no account by that name",
                 "this user doesn't have", "the email account that you tried to reach does not exist",
@@ -138,7 +182,7 @@ enum ReasonClassifier {
                 "user_unknown", "no such local user", "not a known user", "could not be found",
                 "recipient address unknown", "user missing home directory", "doesn't have an account",
                 "no such person", "invalid user", "address not present", "unknown account", "badrcptto",
-                "was not found", "mailbox is unavailable", "user reject", "deleted", "does not have an account",
+                "was not found", "mailbox is unavailable", "user reject", "does not have an account",
                 "not exist", "invalid final delivery", "check if address is correct", "no longer valid",
             ]
         ),
@@ -172,7 +216,7 @@ enum ReasonClassifier {
         (
             .expired,
             [
-                "delivery time expired", "retry time", "message expired", "queue too long", "too long in queue",
+                "delivery time expired", "retry time", "message expired",
                 "could not be delivered within", "giving up", "retry timeout exceeded", "has been delayed",
                 "delivery expired", "timed out while", "message timed out", "exceeded the maximum time",
                 "was not delivered within", "maximum time", "delivery attempts will continue",
@@ -209,7 +253,7 @@ enum ReasonClassifier {
         (
             .spamdetected,
             [
-                "spam", "junk mail", "bulk mail", "unsolicited", "content rejected", "message content rejected",
+                "spam", "junk mail", "bulk mail", "unsolicited",
                 "looks like spam", "scored as", "classified as", "appears to be unsolicited",
             ]
         ),
@@ -254,7 +298,10 @@ enum ReasonClassifier {
         ),
         (
             .systemfull,
-            ["system full", "insufficient system storage", "mail system full", "no space left", "disk full"]
+            [
+                "system full", "insufficient system storage", "mail system full", "no space left", "disk full",
+                "insufficient disk space",
+            ]
         ),
         (
             .notaccept,
@@ -275,6 +322,7 @@ enum ReasonClassifier {
                 "try again later", "not available",
             ]
         ),
+        (.expired, ["queue too long", "too long in queue", "in the queue too long"]),
         (.contenterror, ["content", "invalid message", "malformed", "mime", "8-bit", "8bit", "header"]),
         (.syntaxerror, ["syntax error", "command unrecognized", "unrecognized command", "bad command"]),
     ]
