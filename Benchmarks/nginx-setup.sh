@@ -9,6 +9,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 swift build -c release --product ricochet >/dev/null 2>&1
 bin=$(swift build -c release --show-bin-path)/ricochet
+export RICOCHET_SMTP=off  # the benchmarks do not use the SMTP receiver
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx workers may run as another user and serve files from it
 trap 'kill $(jobs -p) 2>/dev/null || true; for pid in "$work"/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done; rm -rf "$work"' EXIT

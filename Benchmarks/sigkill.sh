@@ -7,6 +7,7 @@
 #
 #   Benchmarks/sigkill.sh [KILLS] [SECONDS_BETWEEN_KILLS]
 set -euo pipefail
+export RICOCHET_SMTP=off  # the benchmarks do not use the SMTP receiver
 cd "$(dirname "$0")/.."
 kills=${1:-5}
 between=${2:-2}

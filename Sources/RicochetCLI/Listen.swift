@@ -61,7 +61,7 @@ struct Listen: AsyncParsableCommand {
         if let port {
             configuration.port = port
         } else {
-            let address = try ListenAddress(http ?? "127.0.0.1:9000")
+            let address = try ListenAddress(http ?? "127.0.0.1:9000", option: "--http")
             configuration.host = address.host
             configuration.port = address.port
         }

@@ -10,7 +10,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Every option can also be given in the environment: RICOCHET_HTTP, RICOCHET_PUBLIC_URL,
             RICOCHET_DATABASE, RICOCHET_ALLOW_PRIVATE_NETWORKS=1, RICOCHET_BOUNCE_DOMAIN,
-            RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL, RICOCHET_RETENTION_DAYS.
+            RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL, RICOCHET_RETENTION_DAYS,
+            RICOCHET_SMTP.
             """
     )
 
@@ -51,12 +52,19 @@ struct Serve: AsyncParsableCommand {
         help: "Days delivery attempts and finished deliveries are kept (default 30).")
     var retentionDays: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Address of the SMTP receiver that takes bounces for the return paths, or 'off' (default 127.0.0.1:2525).",
+            valueName: "host:port"))
+    var smtp: String?
+
     @OptionGroup var database: DatabaseOption
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var configuration = AppConfiguration()
-        let address = try ListenAddress(http ?? environment["RICOCHET_HTTP"] ?? "127.0.0.1:8080")
+        let address = try ListenAddress(http ?? environment["RICOCHET_HTTP"] ?? "127.0.0.1:8080", option: "--http")
         configuration.host = address.host
         configuration.port = address.port
         if let publicURL = publicURL ?? environment["RICOCHET_PUBLIC_URL"] {
@@ -99,6 +107,12 @@ struct Serve: AsyncParsableCommand {
             configuration.retentionDays = days
         }
 
+        let smtpAddress = smtp ?? environment["RICOCHET_SMTP"] ?? "127.0.0.1:2525"
+        if smtpAddress.lowercased() != "off" {
+            let listen = try ListenAddress(smtpAddress, option: "--smtp")
+            configuration.smtp = .init(host: listen.host, port: listen.port)
+        }
+
         let app = try await buildApplication(configuration) { ready in
             Banner.print(ready)
         }
@@ -117,11 +131,11 @@ struct ListenAddress {
     let host: String
     let port: Int
 
-    init(_ string: String) throws {
+    init(_ string: String, option: String) throws {
         guard let colon = string.lastIndex(of: ":"), let port = Int(string[string.index(after: colon)...]),
             (0...65535).contains(port)
         else {
-            throw ValidationError("--http: '\(string)' is not HOST:PORT")
+            throw ValidationError("\(option): '\(string)' is not HOST:PORT")
         }
         var host = String(string[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }

@@ -21,6 +21,18 @@ public struct AppConfiguration: Sendable {
     public var trustedProxies: [String]
     /// Days that delivery attempts and finished deliveries are kept.
     public var retentionDays: Double = 30
+    /// Where the SMTP receiver of the return paths listens; nil: it does not.
+    public var smtp: SMTPAddress?
+
+    public struct SMTPAddress: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
 
     public init(
         host: String = "127.0.0.1",

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import RicochetCore
 import RicochetDelivery
+import RicochetMail
 import RicochetStore
 
 /// What the server knows once it listens, for the start-up banner.
@@ -70,7 +71,39 @@ public func buildApplication(
     if let egressGuard { app.addServices(egressGuard) }
     app.addServices(ShutdownHook { try? await client.shutdown() })
     app.addServices(dispatcher)
+    if let address = configuration.smtp {
+        let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
+        app.addServices(
+            returnPathReceiver(
+                at: address, domain: configuration.bounceDomain ?? publicURL.host, secret: secret, store: store,
+                logger: logger))
+    }
     return app
+}
+
+/// The SMTP receiver: takes mail for this installation's return paths
+/// (`bounces+TOKEN@DOMAIN`, token checked) and stores each message before
+/// answering 250.
+func returnPathReceiver(
+    at address: AppConfiguration.SMTPAddress, domain: String, secret: [UInt8], store: some InboundMailStore,
+    logger: Logger
+) -> SMTPServer {
+    let codec = ReturnPathCodec(secret: secret)
+    let suffix = "@" + domain.lowercased()
+    let session = SMTPSession.Configuration(hostname: domain) { recipient in
+        let lowered = recipient.lowercased()
+        return lowered.hasPrefix("bounces+") && lowered.hasSuffix(suffix)
+            && BounceMatch.returnPath(lowered, codec: codec) != nil
+    }
+    return SMTPServer(
+        configuration: .init(host: address.host, port: address.port, session: session), logger: logger
+    ) { envelope, peer in
+        let mail = InboundMail(
+            id: "inb_" + RandomToken.base32(length: 20), receivedAt: Date(), peer: peer, helo: envelope.helo,
+            mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, data: envelope.data)
+        try await store.storeInbound(mail)
+        return mail.id
+    }
 }
 
 /// On an empty database, creates the first account so that a newcomer gets a

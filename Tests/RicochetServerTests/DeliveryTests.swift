@@ -374,9 +374,13 @@ struct DeliveryTests {
                 }
                 let ids = await elements().compactMap { $0["event"] as? String }
                 #expect(Set(ids).count == 12, "each element carries its own event id")
-                let log = try await api.call(
-                    .get, "/api/v1/loops/\(loop["id"]!)/deliveries?status=succeeded", key: tenants.alice)
-                #expect((log.json["deliveries"] as? [Any])?.count == 12)
+                // Answers are written down just behind the requests: the log catches up.
+                let succeeded = "/api/v1/loops/\(loop["id"]!)/deliveries?status=succeeded"
+                #expect(
+                    try await Self.eventually {
+                        (try await api.call(.get, succeeded, key: tenants.alice).json["deliveries"] as? [Any])?.count
+                            == 12
+                    })
                 let form = try await api.call(
                     .post, "/api/v1/loops", key: tenants.alice,
                     body:

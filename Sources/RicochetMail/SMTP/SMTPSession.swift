@@ -92,7 +92,8 @@ public struct SMTPSession: Sendable {
             }
             // Dot-stuffing (RFC 5321 4.5.2): a leading dot was doubled.
             let text = line.first == UInt8(ascii: ".") ? line.dropFirst() : line
-            let newSize = size + text.count + 2
+            // A line cut short by the handler makes the message too big to take.
+            let newSize = size + text.count + 2 + (truncated ? configuration.maximumMessageBytes : 0)
             if newSize <= configuration.maximumMessageBytes {
                 envelope.data += text
                 envelope.data += [13, 10]

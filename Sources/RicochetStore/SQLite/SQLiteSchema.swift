@@ -219,6 +219,24 @@ enum SQLiteSchema {
         ],
         // 7: the optional Ed25519 key of a loop's v1a signatures.
         ["ALTER TABLE loops ADD COLUMN ed25519_key BLOB"],
+        // 8: mail received on the return paths, as it came, before anything is made of it.
+        [
+            """
+            CREATE TABLE inbound_mail (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                received_at INTEGER NOT NULL,
+                peer TEXT,
+                helo TEXT NOT NULL,
+                mail_from TEXT NOT NULL,
+                rcpt_to TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                data BLOB NOT NULL,
+                processed_at INTEGER
+            ) STRICT
+            """,
+            "CREATE INDEX inbound_mail_unprocessed ON inbound_mail(seq) WHERE processed_at IS NULL",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -1,0 +1,102 @@
+import Logging
+import NIOCore
+import RicochetMail
+
+/// Runs one ``SMTPSession`` on a connection: lines in, replies out. While a
+/// message is being stored, later (pipelined) lines wait their turn; the
+/// reply to each line goes out in order.
+final class SMTPConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = SMTPLine
+    typealias OutboundOut = ByteBuffer
+
+    /// Stores a received message durably and returns its id.
+    typealias Intake = @Sendable (SMTPEnvelope, _ peer: String?) async throws -> String
+
+    private var session: SMTPSession
+    private let intake: Intake
+    private let logger: Logger
+    private var storing = false
+    private var held: [SMTPLine] = []
+
+    /// Lines held while a message is stored; a client sending more is closed.
+    static let maximumHeldLines = 1000
+
+    init(session: SMTPSession, intake: @escaping Intake, logger: Logger) {
+        self.session = session
+        self.intake = intake
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        perform(session.greeting(), context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let line = unwrapInboundIn(data)
+        if storing {
+            held.append(line)
+            if held.count > Self.maximumHeldLines { context.close(promise: nil) }
+            return
+        }
+        perform(session.receive(line.bytes[...], truncated: line.truncated), context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, !storing {
+            write(SMTPReply(421, "4.4.2", "Idle for too long, closing connection"), context: context)
+            context.flush()
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.debug("SMTP connection failed", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func perform(_ actions: [SMTPSession.Action], context: ChannelHandlerContext) {
+        for action in actions {
+            switch action {
+            case .reply(let reply):
+                write(reply, context: context)
+            case .deliver(let envelope):
+                storing = true
+                let intake = self.intake
+                let peer = context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }
+                context.eventLoop.makeFutureWithTask { try await intake(envelope, peer) }
+                    .hop(to: context.eventLoop)
+                    .assumeIsolated()
+                    .whenComplete { result in
+                        if case .failure(let error) = result {
+                            self.logger.error("storing received mail failed", metadata: ["error": "\(error)"])
+                        }
+                        self.stored((try? result.get()), context: context)
+                    }
+            case .startTLS:
+                // Not offered without a certificate; nothing to start.
+                break
+            case .close:
+                context.flush()
+                context.close(promise: nil)
+                return
+            }
+        }
+        context.flush()
+    }
+
+    private func stored(_ id: String?, context: ChannelHandlerContext) {
+        storing = false
+        perform(session.delivered(id), context: context)
+        while !storing, !held.isEmpty, context.channel.isActive {
+            let line = held.removeFirst()
+            perform(session.receive(line.bytes[...], truncated: line.truncated), context: context)
+        }
+    }
+
+    private func write(_ reply: SMTPReply, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(ByteBuffer(string: reply.wire)), promise: nil)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import RicochetCore
+import SQLiteNIO
+
+extension SQLiteStore {
+    public func storeInbound(_ mail: InboundMail) async throws {
+        try await database.writeStatement(
+            """
+            INSERT INTO inbound_mail (id, received_at, peer, helo, mail_from, rcpt_to, size, data)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(mail.id), .int64(mail.receivedAt.milliseconds), mail.peer.map(SQLiteData.text) ?? .null,
+                .text(mail.helo), .text(mail.mailFrom),
+                .text(JSONPayloadEncoder.encode(.list(mail.rcptTo.map(PayloadValue.string)))),
+                .integer(mail.data.count), .blob(ByteBuffer(bytes: mail.data)),
+            ])
+    }
+
+    public func unprocessedInbound(limit: Int) async throws -> [InboundMail] {
+        try await database.read(
+            """
+            SELECT id, received_at, peer, helo, mail_from, rcpt_to, data FROM inbound_mail
+            WHERE processed_at IS NULL ORDER BY seq LIMIT ?
+            """,
+            [.int64(Int64(limit))]
+        ).map { row in
+            guard case .list(let recipients) = try JSONPayloadDecoder.decode(try row.text("rcpt_to")) else {
+                throw StoreError.corrupt("inbound mail: rcpt_to")
+            }
+            return InboundMail(
+                id: try row.text("id"), receivedAt: Date(milliseconds: try row.int64("received_at")),
+                peer: row.column("peer")?.string, helo: try row.text("helo"), mailFrom: try row.text("mail_from"),
+                rcptTo: recipients.compactMap { if case .string(let address) = $0 { address } else { nil } },
+                data: row.column("data")?.blob.map { Array($0.readableBytesView) } ?? [])
+        }
+    }
+}
