@@ -73,10 +73,13 @@ public func buildApplication(
     app.addServices(dispatcher)
     if let address = configuration.smtp {
         let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
+        let processor = InboundProcessor(
+            store: store, recorder: recorder, codec: ReturnPathCodec(secret: secret), logger: logger)
+        app.addServices(processor)
         app.addServices(
             returnPathReceiver(
                 at: address, domain: configuration.bounceDomain ?? publicURL.host, secret: secret, store: store,
-                logger: logger))
+                logger: logger, stored: { processor.stored() }))
     }
     return app
 }
@@ -86,7 +89,7 @@ public func buildApplication(
 /// answering 250.
 func returnPathReceiver(
     at address: AppConfiguration.SMTPAddress, domain: String, secret: [UInt8], store: some InboundMailStore,
-    logger: Logger
+    logger: Logger, stored: @escaping @Sendable () -> Void
 ) -> SMTPServer {
     let codec = ReturnPathCodec(secret: secret)
     let suffix = "@" + domain.lowercased()
@@ -102,6 +105,7 @@ func returnPathReceiver(
             id: "inb_" + RandomToken.base32(length: 20), receivedAt: Date(), peer: peer, helo: envelope.helo,
             mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, data: envelope.data)
         try await store.storeInbound(mail)
+        stored()
         return mail.id
     }
 }

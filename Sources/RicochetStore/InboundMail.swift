@@ -30,4 +30,6 @@ public protocol InboundMailStore: Sendable {
     func storeInbound(_ mail: InboundMail) async throws
     /// Mail not yet made into events, oldest first.
     func unprocessedInbound(limit: Int) async throws -> [InboundMail]
+    /// Marks mail as made into events (or as about no message of ours).
+    func markInboundProcessed(_ ids: [String], now: Date) async throws
 }

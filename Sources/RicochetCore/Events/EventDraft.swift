@@ -3,12 +3,14 @@
 public enum EventDraft: Sendable {
     case tracking(TrackingHit)
     case report(MTAReport)
+    case returned(ReturnedMail)
 
     /// The message the event is about; its account owns the event.
     public var message: MessageID {
         switch self {
         case .tracking(let hit): hit.message
         case .report(let report): report.message
+        case .returned(let mail): mail.message
         }
     }
 
@@ -18,6 +20,7 @@ public enum EventDraft: Sendable {
         switch self {
         case .tracking(let hit): .tracking(hit, of: message, profile: profile, subprofile: subprofile)
         case .report(let report): .report(report, of: message, profile: profile, subprofile: subprofile)
+        case .returned(let mail): .returned(mail, of: message, profile: profile, subprofile: subprofile)
         }
     }
 }

@@ -35,4 +35,14 @@ extension SQLiteStore {
                 data: row.column("data")?.blob.map { Array($0.readableBytesView) } ?? [])
         }
     }
+
+    public func markInboundProcessed(_ ids: [String], now: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await database.writeStatement(
+            """
+            UPDATE inbound_mail SET processed_at = ?
+            WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
+            """,
+            [.int64(now.milliseconds)] + ids.map(SQLiteData.text))
+    }
 }

@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import RicochetCore
+import RicochetMail
+import RicochetStore
+import ServiceLifecycle
+
+/// Makes events of the mail the SMTP receiver stored: parses each, finds
+/// the message it is about, and records its `bounce`, `failure` and `abuse`
+/// events through the one recording step (so loops get them). Woken by
+/// every stored mail; at start it takes up whatever an earlier run left.
+///
+/// A crash between recording the events and marking the mail done records
+/// them again at the next start (at-least-once, like every delivery).
+final class InboundProcessor<S: Store>: Service, Sendable {
+    private let store: S
+    private let recorder: EventRecorder<S>
+    private let codec: ReturnPathCodec
+    private let logger: Logger
+    private let wake: AsyncStream<Void>
+    private let waker: AsyncStream<Void>.Continuation
+
+    static var batch: Int { 100 }
+
+    init(store: S, recorder: EventRecorder<S>, codec: ReturnPathCodec, logger: Logger) {
+        self.store = store
+        self.recorder = recorder
+        self.codec = codec
+        self.logger = logger
+        (wake, waker) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// A mail was stored: process it soon.
+    func stored() {
+        waker.yield()
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            waker.yield()
+            for await _ in wake {
+                await processAll()
+            }
+        } onGracefulShutdown: {
+            self.waker.finish()
+        }
+    }
+
+    private func processAll() async {
+        while true {
+            do {
+                let mails = try await store.unprocessedInbound(limit: Self.batch)
+                guard !mails.isEmpty else { return }
+                var drafts: [EventDraft] = []
+                for mail in mails {
+                    let report = BounceAnalyzer.analyze(mail.data)
+                    guard
+                        let message = ReturnedMailEvents.message(rcptTo: mail.rcptTo, report: report, codec: codec)
+                    else {
+                        logger.notice("returned mail about no message of ours", metadata: ["mail": "\(mail.id)"])
+                        continue
+                    }
+                    drafts += ReturnedMailEvents.drafts(
+                        for: report, message: message, mailFrom: mail.mailFrom, rcptTo: mail.rcptTo,
+                        data: mail.data, at: mail.receivedAt)
+                }
+                if !drafts.isEmpty { _ = try await recorder.record(drafts) }
+                try await store.markInboundProcessed(mails.map(\.id), now: Date())
+                if mails.count < Self.batch { return }
+            } catch {
+                logger.error("making events of returned mail failed; trying again", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
