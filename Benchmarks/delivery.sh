@@ -88,28 +88,25 @@ PY
 wrk_rate=$(wrk -t2 -c$concurrency -d10s -s "$work/post.lua" "http://127.0.0.1:$nginx_port/hook" | awk '/Requests\/sec/ {print $2}')
 echo "wrk POST to nginx:              $wrk_rate requests/s"
 
+drain_rate() {  # drain_rate DB: deliveries/s while a server empties DB's queue
+  "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$1" \
+    --log-level warning >"$1.out" 2>&1 &
+  local server=$! start end
+  start=$(date +%s.%N)
+  while [ "$(queued "$1")" -gt 0 ]; do sleep 0.2; done
+  end=$(date +%s.%N)
+  kill -TERM $server; wait $server
+  python3 -c "print(f'{$events / ($end - $start):.0f}')"
+}
+
 echo "queued for the throughput run:  $(prepare "$work/throughput.db" "$events")"
-"$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$work/throughput.db" \
-  --log-level warning >"$work/throughput.out" 2>&1 &
-server=$!
-start=$(date +%s.%N)
-while [ "$(queued "$work/throughput.db")" -gt 0 ]; do sleep 0.2; done
-end=$(date +%s.%N)
-kill -TERM $server; wait $server
-rate=$(python3 -c "print(f'{$events / ($end - $start):.0f}')")
-echo "Ricochet deliveries:            $rate deliveries/s ($events in $(python3 -c "print(f'{$end - $start:.1f}')") s)"
+rate=$(drain_rate "$work/throughput.db")
+echo "Ricochet deliveries:            $rate deliveries/s ($events deliveries)"
 echo "ratio Ricochet / wrk:           $(python3 -c "print(f'{$rate / $wrk_rate:.3f}')")x"
 
 # (a') the same with batching on (100 events a request, at most 50 ms of waiting).
 echo "queued for the batched run:     $(prepare "$work/batched.db" "$events" '{"max_events": 100, "max_wait_ms": 50}')"
-"$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$work/batched.db" \
-  --log-level warning >"$work/batched.out" 2>&1 &
-server=$!
-start=$(date +%s.%N)
-while [ "$(queued "$work/batched.db")" -gt 0 ]; do sleep 0.2; done
-end=$(date +%s.%N)
-kill -TERM $server; wait $server
-batched=$(python3 -c "print(f'{$events / ($end - $start):.0f}')")
+batched=$(drain_rate "$work/batched.db")
 echo "Ricochet deliveries, batched:   $batched deliveries/s in requests of up to 100"
 echo "ratio batched Ricochet / wrk:   $(python3 -c "print(f'{$batched / $wrk_rate:.3f}')")x"
 
