@@ -82,13 +82,13 @@ public enum BounceAnalyzer {
         }
         var seen: Set<String> = []
         // A final recipient that is no address ("@relay"): the one the explanation names.
-        let named = NonStandardBounce.named(in: explanation, header: message.header, original: original)
+        var named: [String]?
         for index in fields.recipients.indices {
-            if let address = fields.recipients[index].address, MailAddress.first(in: address) != address,
-                let replacement = named.first
-            {
-                fields.recipients[index].finalRecipient = replacement
+            guard let address = fields.recipients[index].address, MailAddress.first(in: address) != address else {
+                continue
             }
+            named = named ?? NonStandardBounce.named(in: explanation, header: message.header, original: original)
+            if let replacement = named?.first { fields.recipients[index].finalRecipient = replacement }
         }
         let candidates = Set(fields.recipients.compactMap(\.address))
         let blocks = Dictionary(
@@ -127,17 +127,5 @@ public enum BounceAnalyzer {
         let collapsed = text.collapsingWhitespace()
         guard collapsed.count > maximumDiagnosticLength else { return collapsed }
         return String(collapsed.prefix(maximumDiagnosticLength))
-    }
-}
-
-extension LowercasedText {
-    /// The byte offset where `phrase` (lowercase) first occurs.
-    func range(of phrase: String) -> Int? {
-        let needle = Array(phrase.utf8)
-        guard !needle.isEmpty, needle.count <= bytes.count else { return nil }
-        for index in 0...(bytes.count - needle.count) where bytes[index] == needle[0] {
-            if bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
-        }
-        return nil
     }
 }

@@ -198,7 +198,7 @@ enum ReasonClassifier {
             [
                 "host unknown", "unknown host", "host not found", "domain not found", "no such domain",
                 "domain is not reachable", "could not find a gateway",
-                "domain does not exist", "name or service not known", "unrouteable mail domain",
+                "name or service not known", "unrouteable mail domain",
                 "unknown domain", "domain is not", "hostname lookup failed", "mx record", "no mx",
                 "host or domain name not found", "illegal host/domain", "host does not exist",
                 "domain name not found", "nxdomain", "unknown mail domain", "invalid domain",
@@ -225,10 +225,6 @@ enum ReasonClassifier {
                 "did not accept our requests to connect", "failing for a long time", "host not reachable",
 
             ]
-        ),
-        (
-            .toomanyconn,
-            ["too many connections", "too many concurrent", "connection rate limit", "too many sessions"]
         ),
         (
             .networkerror,
@@ -267,32 +263,32 @@ enum ReasonClassifier {
         (
             .blocked,
             [
-                "blocked", "blacklist", "black list", "blocklist", "block list", "denylist", "rbl",
-                "spamhaus", "spamcop", "listed in", "reputation", "poor reputation", "rejected due to ip",
+                "blocked",
+                "listed in", "reputation", "poor reputation", "rejected due to ip",
                 "client host rejected", "access denied", "reverse dns", "rdns", "ptr record", "not allowed to send",
                 "connection rejected", "refused to talk", "your ip", "ip address", "banned", "sender ip",
-                "too many errors", "service unavailable", "dynamic ip", "dnsbl",
+                "too many errors", "service unavailable", "dynamic ip",
             ]
         ),
         (
             .securityerror,
             [
                 "authentication", "spf", "dkim", "unauthenticated", "not authorized", "tls required",
-                "encryption required", "must use tls", "security", "sender verify", "sender address rejected",
+                "encryption required", "must use tls", "security", "sender verify",
                 "forged", "spoof", "authorization",
             ]
         ),
         (
             .rejected,
             [
-                "sender rejected", "rejected", "domain of sender", "sender denied", "refused", "denied",
-                "not accepted", "invalid sender", "sender address", "bad sender", "mail from",
+                "rejected", "refused", "denied",
+                "not accepted", "sender address", "mail from",
             ]
         ),
         (
             .filtered,
             [
-                "filtered", "filter", "content filter", "header error", "mail for this user is not accepted",
+                "filtered", "filter", "content filter", "mail for this user is not accepted",
                 "recipient's mailbox", "undeliverable",
             ]
         ),
@@ -306,19 +302,19 @@ enum ReasonClassifier {
         (
             .notaccept,
             [
-                "does not accept mail", "not accepting mail", "null mx", "accepts no mail", "no mail accepted",
+                "not accepting mail", "accepts no mail", "no mail accepted",
                 "does not receive mail",
             ]
         ),
         (
             .mailererror,
-            ["mailer error", "command failed", "exit code", "procmail", "unknown mailer error", "pipe to"]
+            ["command failed"]
         ),
         (
             .systemerror,
             [
                 "system error", "internal error", "server error", "local error", "configuration error",
-                "temporary local problem", "system config error", "unable to process", "out of memory",
+                "temporary local problem", "unable to process", "out of memory",
                 "try again later", "not available",
             ]
         ),

@@ -5,9 +5,10 @@ import RicochetCore
 /// instead of a MIME report.
 enum SESNotification {
     static func report(explanation: BounceText, original: MessageHeader?) -> BounceReport? {
+        guard explanation.text.contains("notificationType") else { return nil }
         // Long lines arrive broken as "!", a line end and a space; undo that.
         let text = explanation.text.replacing("!\n ", with: "").replacing("\n", with: "")
-        guard text.contains("notificationType"), let start = text.firstIndex(of: "{"),
+        guard let start = text.firstIndex(of: "{"),
             let end = text.lastIndex(of: "}"), start < end,
             case .object(var root)? = try? JSONPayloadDecoder.decode(String(text[start...end]))
         else { return nil }

@@ -9,19 +9,17 @@ struct LowercasedText {
 
     /// Whether `phrase` (given in lowercase) occurs.
     func contains(_ phrase: String) -> Bool {
+        phrase.isEmpty || range(of: phrase) != nil
+    }
+
+    /// The byte offset where `phrase` (lowercase) first occurs.
+    func range(of phrase: String) -> Int? {
         let needle = Array(phrase.utf8)
-        guard let first = needle.first, needle.count <= bytes.count else { return needle.isEmpty }
-        var index = 0
-        let last = bytes.count - needle.count
-        while index <= last {
-            if bytes[index] == first {
-                var matched = 1
-                while matched < needle.count, bytes[index + matched] == needle[matched] { matched += 1 }
-                if matched == needle.count { return true }
-            }
-            index += 1
+        guard !needle.isEmpty, needle.count <= bytes.count else { return nil }
+        for index in 0...(bytes.count - needle.count) where bytes[index] == needle[0] {
+            if bytes[index..<(index + needle.count)].elementsEqual(needle) { return index }
         }
-        return false
+        return nil
     }
 
     func containsAny(_ phrases: [String]) -> Bool {
