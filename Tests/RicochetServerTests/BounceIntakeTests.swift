@@ -51,7 +51,7 @@ struct BounceIntakeTests {
                         try? JSONSerialization.jsonObject(with: Data($0.body)) as? [String: Any]
                     }
                 }
-                #expect(try await DeliveryTests.eventually { await posts().count == 2 })
+                #expect(try await DeliveryTests.eventually(30) { await posts().count == 2 })
                 let byType = Dictionary(
                     await posts().map { ($0["type"] as? String ?? "", $0) }, uniquingKeysWith: { first, _ in first })
                 let bounce = try #require(byType["bounce"])
