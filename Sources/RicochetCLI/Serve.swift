@@ -59,6 +59,17 @@ struct Serve: AsyncParsableCommand {
             valueName: "host:port"))
     var smtp: String?
 
+    @Option(
+        name: .customLong("smtp-tls-cert"),
+        help: ArgumentHelp(
+            "PEM certificate chain the SMTP receiver offers with STARTTLS (with --smtp-tls-key).", valueName: "file"))
+    var smtpCertificate: String?
+
+    @Option(
+        name: .customLong("smtp-tls-key"),
+        help: ArgumentHelp("PEM private key of --smtp-tls-cert.", valueName: "file"))
+    var smtpKey: String?
+
     @OptionGroup var database: DatabaseOption
 
     func run() async throws {
@@ -111,6 +122,16 @@ struct Serve: AsyncParsableCommand {
         if smtpAddress.lowercased() != "off" {
             let listen = try ListenAddress(smtpAddress, option: "--smtp")
             configuration.smtp = .init(host: listen.host, port: listen.port)
+        }
+        switch (
+            smtpCertificate ?? environment["RICOCHET_SMTP_TLS_CERT"], smtpKey ?? environment["RICOCHET_SMTP_TLS_KEY"]
+        ) {
+        case (nil, nil):
+            break
+        case (let chain?, let key?):
+            configuration.smtpCertificate = SMTPCertificate(chainPath: chain, keyPath: key)
+        default:
+            throw ValidationError("--smtp-tls-cert and --smtp-tls-key go together")
         }
 
         let app = try await buildApplication(configuration) { ready in

@@ -23,6 +23,8 @@ public struct AppConfiguration: Sendable {
     public var retentionDays: Double = 30
     /// Where the SMTP receiver of the return paths listens; nil: it does not.
     public var smtp: SMTPAddress?
+    /// With a certificate, the SMTP receiver offers STARTTLS.
+    public var smtpCertificate: SMTPCertificate?
 
     public struct SMTPAddress: Sendable, Equatable {
         public var host: String

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOSSL
 import RicochetCore
 import RicochetDelivery
 import RicochetMail
@@ -23,6 +24,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "ricochet")
     logger.logLevel = configuration.logLevel
+    let smtpTLS = try configuration.smtpCertificate?.makeContext()
 
     let store: SQLiteStore
     switch configuration.database {
@@ -78,18 +80,18 @@ public func buildApplication(
         app.addServices(processor)
         app.addServices(
             returnPathReceiver(
-                at: address, domain: configuration.bounceDomain ?? publicURL.host, secret: secret, store: store,
-                logger: logger, stored: { processor.stored() }))
+                at: address, domain: configuration.bounceDomain ?? publicURL.host, tls: smtpTLS, secret: secret,
+                store: store, logger: logger, stored: { processor.stored() }))
     }
     return app
 }
 
 /// The SMTP receiver: takes mail for this installation's return paths
 /// (`bounces+TOKEN@DOMAIN`, token checked) and stores each message before
-/// answering 250.
+/// answering 250; STARTTLS with a TLS context.
 func returnPathReceiver(
-    at address: AppConfiguration.SMTPAddress, domain: String, secret: [UInt8], store: some InboundMailStore,
-    logger: Logger, stored: @escaping @Sendable () -> Void
+    at address: AppConfiguration.SMTPAddress, domain: String, tls: NIOSSLContext?, secret: [UInt8],
+    store: some InboundMailStore, logger: Logger, stored: @escaping @Sendable () -> Void
 ) -> SMTPServer {
     let codec = ReturnPathCodec(secret: secret)
     let suffix = "@" + domain.lowercased()
@@ -98,9 +100,9 @@ func returnPathReceiver(
         return lowered.hasPrefix("bounces+") && lowered.hasSuffix(suffix)
             && BounceMatch.returnPath(lowered, codec: codec) != nil
     }
-    return SMTPServer(
-        configuration: .init(host: address.host, port: address.port, session: session), logger: logger
-    ) { envelope, peer in
+    var configuration = SMTPServer.Configuration(host: address.host, port: address.port, session: session)
+    configuration.tls = tls
+    return SMTPServer(configuration: configuration, logger: logger) { envelope, peer in
         let mail = InboundMail(
             id: "inb_" + RandomToken.base32(length: 20), receivedAt: Date(), peer: peer, helo: envelope.helo,
             mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, data: envelope.data)

@@ -1,10 +1,16 @@
 import Logging
 import NIOCore
+import NIOSSL
+import NIOTLS
 import RicochetMail
 
 /// Runs one ``SMTPSession`` on a connection: lines in, replies out. While a
 /// message is being stored, later (pipelined) lines wait their turn; the
 /// reply to each line goes out in order.
+///
+/// STARTTLS puts TLS under the line decoder. Whatever the client sent in
+/// the clear after the command is thrown away, not read as if it had come
+/// encrypted (RFC 3207 §6, command injection).
 final class SMTPConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = SMTPLine
     typealias OutboundOut = ByteBuffer
@@ -12,17 +18,36 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     /// Stores a received message durably and returns its id.
     typealias Intake = @Sendable (SMTPEnvelope, _ peer: String?) async throws -> String
 
+    /// How the connection's line decoder is made, and its name in the pipeline.
+    struct Lines: Sendable {
+        static let handlerName = "smtp-lines"
+        /// The decoder under TLS (the first may still be leaving the pipeline).
+        static let secureHandlerName = "smtp-lines-tls"
+        let maximumLength: Int
+
+        func makeDecoder() -> ByteToMessageHandler<SMTPLineDecoder> {
+            ByteToMessageHandler(SMTPLineDecoder(maximumLength: maximumLength))
+        }
+    }
+
     private var session: SMTPSession
+    private let lines: Lines
+    private let tls: NIOSSLContext?
     private let intake: Intake
     private let logger: Logger
     private var storing = false
     private var held: [SMTPLine] = []
+    /// STARTTLS answered, handshake not finished: lines are the clear text
+    /// sent after the command, and are dropped.
+    private var awaitingHandshake = false
 
     /// Lines held while a message is stored; a client sending more is closed.
     static let maximumHeldLines = 1000
 
-    init(session: SMTPSession, intake: @escaping Intake, logger: Logger) {
+    init(session: SMTPSession, lines: Lines, tls: NIOSSLContext?, intake: @escaping Intake, logger: Logger) {
         self.session = session
+        self.lines = lines
+        self.tls = tls
         self.intake = intake
         self.logger = logger
     }
@@ -34,6 +59,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
+        if awaitingHandshake { return }
         if storing {
             held.append(line)
             if held.count > Self.maximumHeldLines { context.close(promise: nil) }
@@ -48,6 +74,10 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             context.flush()
             context.close(promise: nil)
             return
+        }
+        if case .handshakeCompleted = event as? TLSUserEvent, awaitingHandshake {
+            awaitingHandshake = false
+            session.tlsStarted()
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -76,8 +106,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                         self.stored((try? result.get()), context: context)
                     }
             case .startTLS:
-                // Not offered without a certificate; nothing to start.
-                break
+                context.flush()
+                startTLS(context: context)
+                return
             case .close:
                 context.flush()
                 context.close(promise: nil)
@@ -85,6 +116,26 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             }
         }
         context.flush()
+    }
+
+    /// The 220 is out: TLS goes first in the pipeline, and a fresh line
+    /// decoder replaces the one that may hold clear text sent after STARTTLS.
+    private func startTLS(context: ChannelHandlerContext) {
+        guard let tls else {
+            context.close(promise: nil)
+            return
+        }
+        awaitingHandshake = true
+        held.removeAll()
+        let operations = context.pipeline.syncOperations
+        do {
+            try operations.addHandler(NIOSSLServerHandler(context: tls), position: .first)
+            operations.removeHandler(name: Lines.handlerName, promise: nil)
+            try operations.addHandler(lines.makeDecoder(), name: Lines.secureHandlerName, position: .before(self))
+        } catch {
+            logger.error("starting TLS failed", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
     }
 
     private func stored(_ id: String?, context: ChannelHandlerContext) {

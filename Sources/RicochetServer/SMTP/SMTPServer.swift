@@ -1,13 +1,15 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import RicochetMail
 import ServiceLifecycle
 import Synchronization
 
 /// The SMTP listener of the return paths: one ``SMTPSession`` per
 /// connection, at most `maximumConnections` at once (the next is answered
-/// 421 and closed), each closed after `idleTimeout` without a line.
+/// 421 and closed), each closed after `idleTimeout` without a line;
+/// STARTTLS when a TLS context is configured.
 public final class SMTPServer: Service, Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -17,6 +19,8 @@ public final class SMTPServer: Service, Sendable {
         public var idleTimeout = TimeAmount.minutes(5)
         /// Longest line kept (message text included); longer ones are cut and refused.
         public var maximumLineLength = 64 * 1024
+        /// With a certificate, STARTTLS is offered.
+        public var tls: NIOSSLContext?
 
         public init(host: String, port: Int, session: SMTPSession.Configuration) {
             self.host = host
@@ -58,14 +62,17 @@ public final class SMTPServer: Service, Sendable {
                     return channel.writeAndFlush(ByteBuffer(string: reply.wire)).flatMap { channel.close() }
                 }
                 channel.closeFuture.whenComplete { _ in self.connections.withLock { $0 -= 1 } }
+                var session = configuration.session
+                session.startTLSAvailable = configuration.tls != nil
+                let lines = SMTPConnectionHandler.Lines(maximumLength: configuration.maximumLineLength)
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(readTimeout: configuration.idleTimeout),
-                        ByteToMessageHandler(SMTPLineDecoder(maximumLength: configuration.maximumLineLength)),
+                    let operations = channel.pipeline.syncOperations
+                    try operations.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
+                    try operations.addHandler(lines.makeDecoder(), name: SMTPConnectionHandler.Lines.handlerName)
+                    try operations.addHandler(
                         SMTPConnectionHandler(
-                            session: SMTPSession(configuration: configuration.session), intake: intake,
-                            logger: logger),
-                    ])
+                            session: SMTPSession(configuration: session), lines: lines, tls: configuration.tls,
+                            intake: intake, logger: logger))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
