@@ -87,8 +87,11 @@ public func buildApplication(
 }
 
 /// The SMTP receiver: takes mail for this installation's return paths
-/// (`bounces+TOKEN@DOMAIN`, token checked) and stores each message before
-/// answering 250; STARTTLS with a TLS context.
+/// (`bounces+TOKEN@DOMAIN`, token checked) and for the plain
+/// `bounces@DOMAIN`, the address to register with mailbox providers'
+/// complaint feedback loops (their reports name the message by the headers
+/// of the copy they enclose). Stores each message before answering 250;
+/// STARTTLS with a TLS context.
 func returnPathReceiver(
     at address: AppConfiguration.SMTPAddress, domain: String, tls: NIOSSLContext?, secret: [UInt8],
     store: some InboundMailStore, logger: Logger, stored: @escaping @Sendable () -> Void
@@ -97,8 +100,9 @@ func returnPathReceiver(
     let suffix = "@" + domain.lowercased()
     let session = SMTPSession.Configuration(hostname: domain) { recipient in
         let lowered = recipient.lowercased()
-        return lowered.hasPrefix("bounces+") && lowered.hasSuffix(suffix)
-            && BounceMatch.returnPath(lowered, codec: codec) != nil
+        return lowered == "bounces" + suffix
+            || (lowered.hasPrefix("bounces+") && lowered.hasSuffix(suffix)
+                && BounceMatch.returnPath(lowered, codec: codec) != nil)
     }
     var configuration = SMTPServer.Configuration(host: address.host, port: address.port, session: session)
     configuration.tls = tls

@@ -43,6 +43,8 @@ public protocol MessageStore: Sendable {
     /// carry no account; the message says whose it is).
     func messages(_ ids: [MessageID]) async throws -> [MessageID: Message]
     func message(_ id: MessageID, of account: Account.ID) async throws -> Message?
+    /// The latest message sent with this `Message-ID`, whatever its account.
+    func message(withHeader header: MessageIDHeader) async throws -> Message?
 }
 
 /// Recorded events: written once, read by the event log and statistics.

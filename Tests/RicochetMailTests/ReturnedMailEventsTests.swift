@@ -20,17 +20,27 @@ struct ReturnedMailEventsTests {
         }
     }
 
-    @Test("the return path names the message first, the returned copy's header second")
+    @Test("the return path names the message first, the returned copy's X-Ricochet-Message, then its Message-ID")
     func matching() {
         let report = BounceReport(
             kind: .dsn, recipients: [],
-            original: MessageHeader(fields: [.init(name: "X-Ricochet-Message", value: other.description)]))
+            original: MessageHeader(fields: [
+                .init(name: "X-Ricochet-Message", value: other.description),
+                .init(name: "Message-ID", value: " (comment)\r\n <a.b@mail.example>"),
+            ]))
         let returnPath = codec.address(for: message, local: "bounces", domain: "b.example")
-        #expect(ReturnedMailEvents.message(rcptTo: [returnPath], report: report, codec: codec) == message)
-        #expect(ReturnedMailEvents.message(rcptTo: ["bounces+forged@b.example"], report: report, codec: codec) == other)
+        let header = MessageIDHeader("a.b@mail.example")!
         #expect(
-            ReturnedMailEvents.message(rcptTo: [], report: BounceReport(kind: .bounce, recipients: []), codec: codec)
-                == nil)
+            BounceMatch.references(rcptTo: [returnPath], report: report, codec: codec) == [
+                .returnPath(message), .header(other), .messageID(header),
+            ])
+        #expect(
+            BounceMatch.references(
+                rcptTo: ["bounces+forged@b.example", "bounces@b.example"], report: report, codec: codec)
+                == [.header(other), .messageID(header)])
+        #expect(
+            BounceMatch.references(rcptTo: [], report: BounceReport(kind: .bounce, recipients: []), codec: codec)
+                .isEmpty)
     }
 
     @Test(

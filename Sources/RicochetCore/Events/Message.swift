@@ -13,10 +13,12 @@ public struct Message: Sendable, Equatable {
     public let profileID: String?
     /// The subprofile the message is about, if any (an order, a device, …).
     public let subprofileID: String?
+    /// The `Message-ID` it is sent with.
+    public let messageIDHeader: MessageIDHeader?
 
     public init(
         id: MessageID, accountID: Account.ID, recipient: String, tags: [String], links: [TrackedLink], createdAt: Date,
-        profileID: String? = nil, subprofileID: String? = nil
+        profileID: String? = nil, subprofileID: String? = nil, messageIDHeader: MessageIDHeader? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -26,5 +28,6 @@ public struct Message: Sendable, Equatable {
         self.createdAt = createdAt
         self.profileID = profileID
         self.subprofileID = subprofileID
+        self.messageIDHeader = messageIDHeader
     }
 }

@@ -6,13 +6,6 @@ import RicochetCore
 /// (state `bounce`) for each recipient a report says failed. Delayed-only
 /// reports and auto-replies fail nobody.
 public enum ReturnedMailEvents {
-    /// The message the mail is about: the return-path token it was sent to
-    /// first, then the returned copy's `X-Ricochet-Message` header.
-    public static func message(rcptTo: [String], report: BounceReport, codec: ReturnPathCodec) -> MessageID? {
-        rcptTo.lazy.compactMap { BounceMatch.returnPath($0, codec: codec) }.first
-            ?? BounceMatch.messageHeader(in: report)
-    }
-
     public static func drafts(
         for report: BounceReport, message: MessageID, mailFrom: String, rcptTo: [String], data: [UInt8], at: Date
     ) -> [EventDraft] {

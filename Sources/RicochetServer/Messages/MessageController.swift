@@ -108,6 +108,7 @@ struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore
         let html = try MessageInput.part(input.html, name: "html", at: path)
         let text = try MessageInput.part(input.text, name: "text", at: path)
         let id = MessageID.generate()
+        let header = try MessageInput.messageID(input.messageID, at: path) ?? .assigned(to: id, domain: bounceDomain)
         var links: [TrackedLink] = []
         let instrumentedHTML = html.map { html in
             let result = HTMLInstrumenter.instrument(html, pixelURL: urls.pixel(for: id)) { urls.url(for: $0, of: id) }
@@ -121,7 +122,8 @@ struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore
         }
         let message = Message(
             id: id, accountID: account.id, recipient: recipient, tags: tags, links: links, createdAt: Date(),
-            profileID: input.profile ?? input.subprofile.flatMap { owners[$0] }, subprofileID: input.subprofile)
+            profileID: input.profile ?? input.subprofile.flatMap { owners[$0] }, subprofileID: input.subprofile,
+            messageIDHeader: header)
         return (
             message,
             MessageView(message, html: instrumentedHTML, text: instrumentedText, returnPath: returnPath(for: id))

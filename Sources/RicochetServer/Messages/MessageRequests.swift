@@ -2,7 +2,7 @@ import RicochetCore
 
 /// One message in `POST /api/v1/messages` or in a batch.
 struct NewMessageRequest: StrictJSONBody {
-    static let fields: Set<String> = ["recipient", "profile", "subprofile", "tags", "html", "text"]
+    static let fields: Set<String> = ["recipient", "profile", "subprofile", "tags", "html", "text", "message_id"]
 
     let recipient: String
     /// The recipient's profile (`prf_...`), whose data enriches the events.
@@ -12,6 +12,13 @@ struct NewMessageRequest: StrictJSONBody {
     let tags: [String]?
     let html: String?
     let text: String?
+    /// The `Message-ID` the sender will send it with; by default one is assigned.
+    let messageID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case recipient, profile, subprofile, tags, html, text
+        case messageID = "message_id"
+    }
 }
 
 /// `POST /api/v1/messages/batch`.
@@ -58,6 +65,17 @@ enum MessageInput {
         var unique: [String] = []
         for tag in tags where !unique.contains(tag) { unique.append(tag) }
         return unique
+    }
+
+    static func messageID(_ text: String?, at path: String) throws -> MessageIDHeader? {
+        guard let text else { return nil }
+        guard let header = MessageIDHeader(text) else {
+            throw APIError.badRequest(
+                "\(path)message_id '\(text.prefix(100))' is not a Message-ID (<left@right>, printable ASCII, "
+                    + "at most \(MessageIDHeader.maximumLength) characters)",
+                code: "invalid_message_id")
+        }
+        return header
     }
 
     static func part(_ text: String?, name: String, at path: String) throws -> String? {

@@ -36,7 +36,9 @@ struct MessageView: ResponseEncodable {
         self.html = html
         self.text = text
         self.returnPath = returnPath
-        headers = ["X-Ricochet-Message": message.id.description]
+        var headers = ["X-Ricochet-Message": message.id.description]
+        headers["Message-ID"] = message.messageIDHeader?.description
+        self.headers = headers
         links = message.links.map {
             Link(index: $0.index, kind: $0.kind == .click ? "click" : "image", url: $0.url, tags: $0.tags)
         }

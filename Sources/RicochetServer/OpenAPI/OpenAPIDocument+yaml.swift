@@ -1228,6 +1228,10 @@ components:
           items: { type: string, minLength: 1, maxLength: 100 }
         html: { type: string, description: "Every http(s) link and image is tracked; a pixel is added. data-ricochet-tags and data-ricochet-track=off per link." }
         text: { type: string, description: Every http(s) URL is tracked. }
+        message_id:
+          type: string
+          maxLength: 252
+          description: "The Message-ID header the message will be sent with (<left@right> or left@right). Returned mail that quotes it finds the message when its return-path token is gone. By default one is assigned: <msg_...@bounce-domain>, in headers."
     Message:
       type: object
       required: [id, recipient, tags, return_path, headers, links]
@@ -1242,6 +1246,7 @@ components:
         return_path: { type: string, description: "The envelope sender to use: bounces+TOKEN@bounce-domain." }
         headers:
           type: object
+          description: "Headers to send the message with: X-Ricochet-Message, and Message-ID (the one given, or the one assigned)."
           additionalProperties: { type: string }
         links:
           type: array

@@ -46,6 +46,22 @@ final class InboundProcessor<S: Store>: Service, Sendable {
         }
     }
 
+    /// The first reference that names a message of ours: a return-path
+    /// token always does; a header only when the message it names is stored.
+    private func resolve(_ references: [BounceMatch.Reference]) async throws -> MessageID? {
+        for reference in references {
+            switch reference {
+            case .returnPath(let id):
+                return id
+            case .header(let id):
+                if try await !store.messages([id]).isEmpty { return id }
+            case .messageID(let header):
+                if let message = try await store.message(withHeader: header) { return message.id }
+            }
+        }
+        return nil
+    }
+
     private func processAll() async {
         while true {
             do {
@@ -54,9 +70,8 @@ final class InboundProcessor<S: Store>: Service, Sendable {
                 var drafts: [EventDraft] = []
                 for mail in mails {
                     let report = BounceAnalyzer.analyze(mail.data)
-                    guard
-                        let message = ReturnedMailEvents.message(rcptTo: mail.rcptTo, report: report, codec: codec)
-                    else {
+                    let references = BounceMatch.references(rcptTo: mail.rcptTo, report: report, codec: codec)
+                    guard let message = try await resolve(references) else {
                         logger.notice("returned mail about no message of ours", metadata: ["mail": "\(mail.id)"])
                         continue
                     }

@@ -237,6 +237,11 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX inbound_mail_unprocessed ON inbound_mail(seq) WHERE processed_at IS NULL",
         ],
+        // 9: the Message-ID each message is sent with, by which returned mail finds it.
+        [
+            "ALTER TABLE messages ADD COLUMN message_id_header TEXT",
+            "CREATE INDEX messages_message_id_header ON messages(message_id_header) WHERE message_id_header IS NOT NULL",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -11,14 +11,17 @@ extension SQLiteStore {
                 .text(JSONPayloadEncoder.encode(.list(message.links.map(Self.payload(for:))))),
                 .int64(message.createdAt.milliseconds), message.profileID.map(SQLiteData.text) ?? .null,
                 message.subprofileID.map(SQLiteData.text) ?? .null,
+                message.messageIDHeader.map { SQLiteData.text($0.value) } ?? .null,
             ]
         }
         try await database.write { connection in
             for binds in rows {
                 _ = try await connection.query(
                     """
-                    INSERT INTO messages (id, account_id, recipient, tags, links, created_at, profile_id, subprofile_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO messages (
+                        id, account_id, recipient, tags, links, created_at, profile_id, subprofile_id,
+                        message_id_header)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     binds)
             }
@@ -49,7 +52,18 @@ extension SQLiteStore {
         ).first.map(Self.message(from:))
     }
 
-    static let messageColumns = "id, account_id, recipient, tags, links, created_at, profile_id, subprofile_id"
+    public func message(withHeader header: MessageIDHeader) async throws -> Message? {
+        try await database.read(
+            """
+            SELECT \(Self.messageColumns) FROM messages WHERE message_id_header = ?
+            ORDER BY created_at DESC LIMIT 1
+            """,
+            [.text(header.value)]
+        ).first.map(Self.message(from:))
+    }
+
+    static let messageColumns =
+        "id, account_id, recipient, tags, links, created_at, profile_id, subprofile_id, message_id_header"
 
     static func payload(for link: TrackedLink) -> PayloadValue {
         [
@@ -78,7 +92,8 @@ extension SQLiteStore {
         return Message(
             id: id, accountID: try row.text("account_id"), recipient: try row.text("recipient"), tags: tags,
             links: links, createdAt: Date(milliseconds: try row.int64("created_at")),
-            profileID: row.column("profile_id")?.string, subprofileID: row.column("subprofile_id")?.string)
+            profileID: row.column("profile_id")?.string, subprofileID: row.column("subprofile_id")?.string,
+            messageIDHeader: row.column("message_id_header")?.string.flatMap { MessageIDHeader($0) })
     }
 
     static func strings(_ value: PayloadValue) throws -> [String] {
