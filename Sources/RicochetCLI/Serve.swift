@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("retention-days"),
-        help: "Days delivery attempts and finished deliveries are kept (default 30).")
+        help: "Days delivery attempts, finished deliveries and processed returned mail are kept (default 30).")
     var retentionDays: String?
 
     @Option(

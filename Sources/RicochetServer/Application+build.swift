@@ -76,7 +76,8 @@ public func buildApplication(
     if let address = configuration.smtp {
         let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
         let processor = InboundProcessor(
-            store: store, recorder: recorder, codec: ReturnPathCodec(secret: secret), logger: logger)
+            store: store, recorder: recorder, codec: ReturnPathCodec(secret: secret),
+            retention: configuration.retentionDays * 86400, logger: logger)
         app.addServices(processor)
         app.addServices(
             returnPathReceiver(

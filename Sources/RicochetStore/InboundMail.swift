@@ -30,6 +30,8 @@ public protocol InboundMailStore: Sendable {
     func storeInbound(_ mail: InboundMail) async throws
     /// Mail not yet made into events, oldest first.
     func unprocessedInbound(limit: Int) async throws -> [InboundMail]
+    /// Removes mail made into events before `cutoff`; returns how many.
+    func pruneInbound(processedBefore cutoff: Date) async throws -> Int
     /// Marks mail as made into events (or as about no message of ours).
     func markInboundProcessed(_ ids: [String], now: Date) async throws
 }

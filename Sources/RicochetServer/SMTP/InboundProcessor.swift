@@ -11,21 +11,26 @@ import ServiceLifecycle
 /// every stored mail; at start it takes up whatever an earlier run left.
 ///
 /// A crash between recording the events and marking the mail done records
-/// them again at the next start (at-least-once, like every delivery).
+/// them again at the next start (at-least-once, like every delivery). Mail
+/// made into events is removed after `retention` (the `bounce` event keeps
+/// its text).
 final class InboundProcessor<S: Store>: Service, Sendable {
     private let store: S
     private let recorder: EventRecorder<S>
     private let codec: ReturnPathCodec
     private let logger: Logger
+    private let retention: TimeInterval
     private let wake: AsyncStream<Void>
     private let waker: AsyncStream<Void>.Continuation
 
     static var batch: Int { 100 }
+    static var pruneInterval: Duration { .seconds(3600) }
 
-    init(store: S, recorder: EventRecorder<S>, codec: ReturnPathCodec, logger: Logger) {
+    init(store: S, recorder: EventRecorder<S>, codec: ReturnPathCodec, retention: TimeInterval, logger: Logger) {
         self.store = store
         self.recorder = recorder
         self.codec = codec
+        self.retention = retention
         self.logger = logger
         (wake, waker) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
@@ -37,12 +42,28 @@ final class InboundProcessor<S: Store>: Service, Sendable {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            waker.yield()
-            for await _ in wake {
-                await processAll()
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.pruneRegularly() }
+                waker.yield()
+                for await _ in wake {
+                    await processAll()
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             self.waker.finish()
+        }
+    }
+
+    private func pruneRegularly() async {
+        while !Task.isCancelled {
+            do {
+                let removed = try await store.pruneInbound(processedBefore: Date().addingTimeInterval(-retention))
+                if removed > 0 { logger.info("old returned mail removed", metadata: ["count": "\(removed)"]) }
+            } catch {
+                logger.error("removing old returned mail failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: Self.pruneInterval)
         }
     }
 

@@ -36,6 +36,23 @@ extension SQLiteStore {
         }
     }
 
+    /// In chunks, so that other writes go on between them.
+    public func pruneInbound(processedBefore cutoff: Date) async throws -> Int {
+        var removed = 0
+        while true {
+            let chunk = try await database.writeStatement(
+                """
+                DELETE FROM inbound_mail WHERE seq IN (
+                    SELECT seq FROM inbound_mail WHERE processed_at < ? LIMIT \(Self.pruneChunk))
+                RETURNING seq
+                """,
+                [.int64(cutoff.milliseconds)]
+            ).count
+            removed += chunk
+            if chunk < Self.pruneChunk { return removed }
+        }
+    }
+
     public func markInboundProcessed(_ ids: [String], now: Date) async throws {
         guard !ids.isEmpty else { return }
         try await database.writeStatement(
