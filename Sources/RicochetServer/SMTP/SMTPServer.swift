@@ -7,7 +7,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// The SMTP listener of the return paths: one ``SMTPSession`` per
-/// connection, at most `maximumConnections` at once (the next is answered
+/// connection, at most `maximumConnections` at once and
+/// `maximumConnectionsPerAddress` from one IP address (the next is answered
 /// 421 and closed), each closed after `idleTimeout` without a line;
 /// STARTTLS when a TLS context is configured.
 public final class SMTPServer: Service, Sendable {
@@ -16,6 +17,8 @@ public final class SMTPServer: Service, Sendable {
         public var port: Int
         public var session: SMTPSession.Configuration
         public var maximumConnections = 1000
+        /// From one IP address at once (mail servers open a few; a flood is refused).
+        public var maximumConnectionsPerAddress = 64
         public var idleTimeout = TimeAmount.minutes(5)
         /// Longest line kept (message text included); longer ones are cut and refused.
         public var maximumLineLength = 64 * 1024
@@ -33,7 +36,33 @@ public final class SMTPServer: Service, Sendable {
     private let intake: SMTPConnectionHandler.Intake
     private let logger: Logger
     private let onBound: @Sendable (Int) async -> Void
-    private let connections = Mutex(0)
+    private let connections = Mutex(ConnectionCount())
+
+    /// Open connections, in all and per client address.
+    struct ConnectionCount {
+        var total = 0
+        var perAddress: [String: Int] = [:]
+
+        /// Counts one more from `address`, unless a limit is reached: the
+        /// reply that says which one.
+        mutating func admit(_ address: String, configuration: Configuration) -> SMTPReply? {
+            guard total < configuration.maximumConnections else {
+                return SMTPReply(421, "4.3.2", "Too many connections, try again later")
+            }
+            guard perAddress[address, default: 0] < configuration.maximumConnectionsPerAddress else {
+                return SMTPReply(421, "4.7.0", "Too many connections from your address, try again later")
+            }
+            total += 1
+            perAddress[address, default: 0] += 1
+            return nil
+        }
+
+        mutating func leave(_ address: String) {
+            total -= 1
+            perAddress[address, default: 1] -= 1
+            if perAddress[address] == 0 { perAddress[address] = nil }
+        }
+    }
 
     public init(
         configuration: Configuration, logger: Logger,
@@ -52,16 +81,13 @@ public final class SMTPServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] channel in
-                let admitted = connections.withLock { count in
-                    guard count < configuration.maximumConnections else { return false }
-                    count += 1
-                    return true
+                let address = channel.remoteAddress?.ipAddress ?? "?"
+                if let refusal = connections.withLock({ $0.admit(address, configuration: configuration) }) {
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(RefuseConnection(reply: refusal))
+                    }
                 }
-                guard admitted else {
-                    let reply = SMTPReply(421, "4.3.2", "Too many connections, try again later")
-                    return channel.writeAndFlush(ByteBuffer(string: reply.wire)).flatMap { channel.close() }
-                }
-                channel.closeFuture.whenComplete { _ in self.connections.withLock { $0 -= 1 } }
+                channel.closeFuture.whenComplete { _ in self.connections.withLock { $0.leave(address) } }
                 var session = configuration.session
                 session.startTLSAvailable = configuration.tls != nil
                 let lines = SMTPConnectionHandler.Lines(maximumLength: configuration.maximumLineLength)
@@ -84,4 +110,24 @@ public final class SMTPServer: Service, Sendable {
         try? await gracefulShutdown()
         try? await channel.close()
     }
+}
+
+/// Answers a connection over the limits with its reply, then closes it.
+private final class RefuseConnection: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let reply: SMTPReply
+
+    init(reply: SMTPReply) {
+        self.reply = reply
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply.wire))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }
