@@ -196,6 +196,22 @@ struct ReportTests {
         #expect(reason("Host or domain name not found") == .hostunknown)
         #expect(reason("no words we know", status: "5.7.26") == .policyviolation)
         #expect(reason("") == .undefined)
+        // A multi-line reply's repeated codes do not split its phrases.
+        #expect(
+            reason("550-5.7.1 [192.0.2.1] Messages with multiple 550-5.7.1 addresses in From: header are not accepted.")
+                == .policyviolation)
+        #expect(ReplyText.joined("550-5.7.1 one 550-5.7.1 two 550 5.7.1 three") == "550-5.7.1 one two three")
+        #expect(
+            ReplyText.joined("550 5.1.1 user unknown, 550 5.1.1 again") == "550 5.1.1 user unknown, 550 5.1.1 again")
+        // The cause named, not its consequence or the words around it.
+        #expect(reason("550 5.4.312 Message expired, DNS query failed") == .networkerror)
+        #expect(reason("The domain example.org doesn't receive email according to the administrator") == .notaccept)
+        #expect(reason("550 5.7.1 Message content rejected, UBE, id=0-1-2") == .spamdetected)
+        #expect(reason("550 Virus Detected; Content Rejected") == .virusdetected)
+        #expect(reason("550 5.7.606 Access denied, banned sending IP [192.0.2.1]; the message expired") == .blocked)
+        #expect(reason("rejected due to spam classification. Set up SPF records for your domain") == .spamdetected)
+        #expect(reason("550 5.7.1 Recipient address rejected: User x@example.org temporary locked") == .suspend)
+        #expect(reason("504 Command parameter not implemented") == .syntaxerror)
         #expect(BounceReason.userunknown.isHard(status: "5.1.1", code: 550))
         #expect(!BounceReason.mailboxfull.isHard(status: "5.2.2", code: 552))
     }

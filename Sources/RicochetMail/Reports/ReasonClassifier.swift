@@ -10,7 +10,7 @@ enum ReasonClassifier {
         -> BounceReason
     {
         if action == "delivered" || action == "relayed" || action == "expanded" { return .delivered }
-        let text = LowercasedText(diagnostic)
+        let text = LowercasedText(ReplyText.joined(diagnostic))
         let command = SMTPCommand.named(in: text) ?? SMTPCommand.named(in: LowercasedText(context))
         var reason = phrases.first { text.containsAny($0.1) }?.0
         if reason == nil, let status { reason = byStatus(status) }
@@ -81,11 +81,21 @@ enum ReasonClassifier {
                 "local configuration error", "system config error",
             ]
         ),
+        // A null MX (RFC 7505) is looked up fine and says "no mail here".
+        (
+            .notaccept,
+            [
+                "no mx record found", "indicated no smtp service", "null mx", "does not accept mail",
+                "doesn't receive email", "does not receive email",
+            ]
+        ),
         (
             .networkerror,
-            ["dns type 'mx' lookup", "host name lookup failure", "wasn't able to establish an smtp connection"]
+            [
+                "dns type 'mx' lookup", "host name lookup failure", "wasn't able to establish an smtp connection",
+                "dns query failed",
+            ]
         ),
-        (.notaccept, ["no mx record found", "indicated no smtp service", "null mx", "does not accept mail"]),
         (
             .toomanyconn,
             [
@@ -97,16 +107,24 @@ enum ReasonClassifier {
             .policyviolation,
             ["multiple addresses in from", "content presents a potential", "header error"]
         ),
+        // amavisd-new: "Message content rejected, UBE" (unsolicited bulk email).
+        (.spamdetected, ["content rejected, ube", "spam classification", "blacklisted url"]),
+        (.virusdetected, ["virus detected", "virus found"]),
+        (.securityerror, ["sender is unauthenticated"]),
+        (.syntaxerror, ["parameter not implemented", "parameter not recognized"]),
         (.contenterror, ["message content rejected", "content rejected"]),
+        // The sending host itself refused: its IP, its name, its SPF
+        // authorisation or its reputation — whatever else the text mentions.
         (
             .blocked,
             [
                 "mismatches client ip", "invalid ip for sending", "unexpected volume or user complaints",
-                "my name was rejected",
+                "my name was rejected", "has an spf record", "bad spf", "reputation of the sending", "low reputation",
+                "banned sending ip", "client host blocked", "ptr record", "not accepting connections",
             ]
         ),
         (.hasmoved, ["not our customer"]),
-        (.suspend, ["disabled recipient"]),
+        (.suspend, ["disabled recipient", "temporary locked", "temporarily locked", "account is blocked"]),
         (.hostunknown, ["domain does not exist", "couldn't find a mail exchanger", "unrouteable", "unroutable"]),
         (.rejected, ["sender was rejected"]),
         (.userunknown, ["couldn't be found"]),
@@ -184,6 +202,7 @@ enum ReasonClassifier {
                 "no such person", "invalid user", "address not present", "unknown account", "badrcptto",
                 "was not found", "mailbox is unavailable", "user reject", "does not have an account",
                 "not exist", "invalid final delivery", "check if address is correct", "no longer valid",
+                "illegal user",
             ]
         ),
         (
@@ -210,7 +229,7 @@ enum ReasonClassifier {
                 "relay access denied", "relaying denied", "relay not permitted", "not permitted to relay",
                 "relaying not allowed", "we do not relay", "unable to relay", "relay denied", "no relaying",
                 "relay not allowed", "relaying mail to", "not allowed to relay", "is not a gateway",
-                "must be authenticated", "relay prohibited",
+                "must be authenticated", "relay prohibited", "not configured to relay",
             ]
         ),
         (
