@@ -9,7 +9,9 @@ enum ReasonClassifier {
     static func classify(diagnostic: String, context: String = "", status: String?, code: Int?, action: String)
         -> BounceReason
     {
-        if action == "delivered" || action == "relayed" || action == "expanded" { return .delivered }
+        if action == "delivered" || action == "relayed" || action == "expanded" || status?.hasPrefix("2.") == true {
+            return .delivered
+        }
         let text = LowercasedText(ReplyText.joined(diagnostic))
         let command = SMTPCommand.named(in: text) ?? SMTPCommand.named(in: LowercasedText(context))
         var reason = phrases.first { text.containsAny($0.1) }?.0
