@@ -168,7 +168,7 @@ func buildRouter<S: Store>(
     ).addRoutes(to: router)
 
     let api = router.group("api/v1").add(middleware: APIKeyAuthenticator(accounts: store))
-    LoopController(
+    let loopService = LoopService(
         loops: store,
         validator: LoopValidator(client: client, timeout: configuration.validationTimeout),
         tester: TestCall(client: client, timeout: configuration.testTimeout),
@@ -179,7 +179,8 @@ func buildRouter<S: Store>(
                 secrets: try await store.secrets(of: loop.id, at: Date()), key: key, ed25519Key: loop.ed25519Key)
         },
         userAgent: "Ricochet/\(Ricochet.version)"
-    ).addRoutes(to: api)
+    )
+    LoopController(service: loopService).addRoutes(to: api)
     DeliveryController(store: store, deliveriesQueued: { dispatcher.deliveriesQueued() }).addRoutes(to: api)
     MessageController(
         messages: store, urls: TrackingURLs(base: publicURL.string, codec: codec),

@@ -11,13 +11,6 @@ extension LoopController {
     @Sendable func test(_ request: Request, context: APIRequestContext) async throws -> TestResultView {
         let (input, fields) = try await request.decodeJSONObject(as: TestLoopRequest.self, context: context)
         let loop = try await loop(for: context)
-        guard loop.status == .validated else {
-            throw APIError(
-                .conflict, code: "loop_not_validated",
-                message:
-                    "loop \(loop.id) is not validated; nothing is sent to a URL before its owner is proven (POST /api/v1/loops/\(loop.id)/validate)"
-            )
-        }
         let body: String
         let contentType: String
         // The data as written, keys in the user's order (the decoded struct has lost it).
@@ -40,14 +33,7 @@ extension LoopController {
         case (.some, .some):
             throw APIError.badRequest("send either data or body, not both", code: "invalid_field")
         }
-        let signing = try await signing(loop)
-        do throws(OutboundError) {
-            let response = try await tester.send(
-                Array(body.utf8), contentType: contentType, to: loop, signing: signing, userAgent: userAgent)
-            return TestResultView(response)
-        } catch {
-            throw error.apiError
-        }
+        return TestResultView(try await service.test(loop, body: body, contentType: contentType))
     }
 
     static func checkedContentType(_ value: String) throws -> String {
@@ -65,13 +51,12 @@ extension LoopController {
 
     /// "Check now": a harmless `type=test` call to every validated loop at once.
     @Sendable func checkAll(_ request: Request, context: APIRequestContext) async throws -> CheckView {
-        let account = try context.requireAccount()
-        let all = try await loops.loops(of: account.id)
+        let all = try await service.all(of: context.requireAccount())
         let validated = all.filter { $0.status == .validated }
-        let tester = self.tester
-        let userAgent = self.userAgent
+        let tester = service.tester
+        let userAgent = service.userAgent
         var signings: [LoopSigning] = []
-        for loop in validated { signings.append(try await signing(loop)) }
+        for loop in validated { signings.append(try await service.signing(loop)) }
         let results = await withTaskGroup(of: (Int, CheckResultView).self) { group in
             var next = 0
             var results: [CheckResultView?] = Array(repeating: nil, count: validated.count)

@@ -8,8 +8,8 @@ extension LoopController {
     /// Fetches the validation file; 200 with the validated loop, or 422 with
     /// what was tried at each location and what came back.
     @Sendable func validate(_ request: Request, context: APIRequestContext) async throws -> LoopView {
-        let loop = try await loop(for: context)
-        let report = await validator.validate(loop)
+        let account = try context.requireAccount()
+        let (report, loop) = try await service.validate(try context.parameters.require("id"), of: account)
         guard report.succeeded else {
             throw APIError(
                 .unprocessableContent,
@@ -19,18 +19,8 @@ extension LoopController {
                 details: ["attempts": .list(report.attempts.map(\.payload))]
             )
         }
-        let validated = try await modify(context: context) { current in
-            // Only the proof for this URL and this file counts: if the loop
-            // changed while the file was fetched, the proof is for something else.
-            guard current.url == loop.url, current.validationFile == loop.validationFile else {
-                throw APIError(
-                    .conflict, code: "conflict",
-                    message: "the loop's URL changed while it was being validated; validate again")
-            }
-            current.markValidated(at: Date())
-        }
         context.logger.info("loop validated", metadata: ["loop": "\(loop.id)"])
-        return LoopView(validated)
+        return LoopView(loop)
     }
 }
 
