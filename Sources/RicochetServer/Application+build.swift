@@ -153,7 +153,6 @@ func buildRouter<S: Store>(
         _ = try await store.hasAccounts()
         return HealthView(status: "ok", version: Ricochet.version)
     }
-    router.get("/") { _, _ in HomePage.response() }
     router.get("api/v1/openapi.yaml") { _, _ in OpenAPIDocument.response() }
     router.get(".well-known/ricochet-keys") { _, _ in
         var headers = HTTPFields()
@@ -181,6 +180,13 @@ func buildRouter<S: Store>(
         userAgent: "Ricochet/\(Ricochet.version)"
     )
     LoopController(service: loopService).addRoutes(to: api)
+
+    let page = DashboardPage(library: DashboardAssets.library)
+    let sessions = DashboardSessions(store: store, secureCookies: publicURL.string.hasPrefix("https:"))
+    DashboardAssets.addRoutes(to: router)
+    let signedIn = router.group().add(middleware: DashboardAuthenticator(sessions: sessions, page: page))
+    SignInController(accounts: store, sessions: sessions, page: page).addRoutes(to: router, signedIn: signedIn)
+    LoopPages(service: loopService, page: page).addRoutes(to: signedIn)
     DeliveryController(store: store, deliveriesQueued: { dispatcher.deliveriesQueued() }).addRoutes(to: api)
     MessageController(
         messages: store, urls: TrackingURLs(base: publicURL.string, codec: codec),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RicochetCore
+import RicochetStore
 
 /// The request context of every route: who is calling, once authenticated.
 public struct APIRequestContext: RequestContext {
@@ -9,10 +10,16 @@ public struct APIRequestContext: RequestContext {
     public var account: Account?
     /// The IP address of the peer that sent the request.
     public let peerAddress: String?
+    /// Set by the dashboard's authenticator for its pages.
+    var dashboard: DashboardSession?
+    /// A dashboard form, read and checked by the authenticator.
+    var form: FormBody?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         account = nil
+        dashboard = nil
+        form = nil
         peerAddress = source.channel.remoteAddress?.ipAddress
     }
 

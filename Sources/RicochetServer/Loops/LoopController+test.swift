@@ -4,7 +4,6 @@ import RicochetCore
 import RicochetDelivery
 
 extension LoopController {
-    static var maximumContentTypeLength: Int { 200 }
     static var checkConcurrency: Int { 16 }
 
     /// Sends the caller's data to the loop right away and shows the answer.
@@ -27,26 +26,13 @@ extension LoopController {
             contentType = LoopSigning.contentType(loop.format)
         case (nil, .some(let raw)):
             body = raw
-            contentType = try input.contentType.map(Self.checkedContentType) ?? LoopSigning.contentType(loop.format)
+            contentType = try input.contentType.map(LoopInput.contentType) ?? LoopSigning.contentType(loop.format)
         case (nil, nil):
             throw APIError.badRequest("send either data (an object) or body (a string)", code: "invalid_field")
         case (.some, .some):
             throw APIError.badRequest("send either data or body, not both", code: "invalid_field")
         }
         return TestResultView(try await service.test(loop, body: body, contentType: contentType))
-    }
-
-    static func checkedContentType(_ value: String) throws -> String {
-        let valid =
-            !value.isEmpty && value.count <= maximumContentTypeLength
-            && value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
-            && value.contains("/")
-        guard valid else {
-            throw APIError.badRequest(
-                "content_type must be a media type such as text/plain (printable ASCII, at most \(maximumContentTypeLength) characters)",
-                code: "invalid_field")
-        }
-        return value
     }
 
     /// "Check now": a harmless `type=test` call to every validated loop at once.

@@ -69,8 +69,25 @@ struct TestLoopRequest: StrictJSONBody {
     }
 }
 
-/// The checks shared by create and patch, each answering 400 with what is wrong.
+/// The checks of what users say about a loop (API and dashboard), each
+/// answering 400 with what is wrong.
 enum LoopInput {
+    static var maximumContentTypeLength: Int { 200 }
+
+    /// The content type of a raw test body.
+    static func contentType(_ value: String) throws -> String {
+        let valid =
+            !value.isEmpty && value.count <= maximumContentTypeLength
+            && value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
+            && value.contains("/")
+        guard valid else {
+            throw APIError.badRequest(
+                "content_type must be a media type such as text/plain (printable ASCII, at most \(maximumContentTypeLength) characters)",
+                code: "invalid_field")
+        }
+        return value
+    }
+
     static func url(_ string: String) throws -> LoopURL {
         do {
             return try LoopURL(string)

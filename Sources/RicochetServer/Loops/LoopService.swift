@@ -120,7 +120,7 @@ struct LoopService<Loops: LoopStore>: Sendable {
             throw APIError(
                 .conflict, code: "loop_not_validated",
                 message:
-                    "loop \(loop.id) is not validated; nothing is sent to a URL before its owner is proven (POST /api/v1/loops/\(loop.id)/validate)"
+                    "loop \(loop.id) is not validated; nothing is sent to a URL before its owner is proven: validate it first"
             )
         }
         let signing = try await signing(loop)

@@ -37,13 +37,13 @@ paths:
   /:
     get:
       operationId: home
-      summary: A short page saying what runs here.
+      summary: The dashboard's front door. Redirects to the feedback loops when the browser is signed in, else to the sign-in page. The dashboard's pages (/sign-in, /loops, ...) are for browsers and not part of this API.
       security: []
       responses:
-        "200":
-          description: HTML page.
-          content:
-            text/html:
+        "303":
+          description: To /loops or /sign-in.
+          headers:
+            Location:
               schema: { type: string }
   /t/o/{token}:
     parameters:

@@ -242,6 +242,19 @@ enum SQLiteSchema {
             "ALTER TABLE messages ADD COLUMN message_id_header TEXT",
             "CREATE INDEX messages_message_id_header ON messages(message_id_header) WHERE message_id_header IS NOT NULL",
         ],
+        // 10: signed-in dashboard browsers, by the hash of their cookie's token.
+        [
+            """
+            CREATE TABLE dashboard_sessions (
+                token_hash TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                csrf_token TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions(expires_at)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -1,0 +1,220 @@
+"""The dashboard in a real browser (headless Chromium driven by Selenium).
+
+    python3 Tests/Browser/dashboard_test.py RICOCHET_BINARY SCREENSHOT_DIR
+
+Starts Ricochet on a new database and a small receiver on loopback, then
+walks the dashboard as a user does: sign in with the printed key, create a
+loop that points at the receiver, download its validation file, place it,
+validate, send a test call and read the receiver's answer, sign out. Each
+page is saved as a PNG in SCREENSHOT_DIR. Prints one line per check and
+exits non-zero if any failed.
+"""
+import http.server, os, re, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+binary, shots = sys.argv[1], sys.argv[2]
+os.makedirs(shots, exist_ok=True)
+work = tempfile.mkdtemp(prefix="ricochet-browser-")
+downloads = os.path.join(work, "downloads")
+webroot = os.path.join(work, "www")
+os.makedirs(downloads)
+os.makedirs(os.path.join(webroot, "hooks"))
+failures = 0
+
+
+def check(name, ok, detail=""):
+    global failures
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else "  " + detail))
+    if not ok:
+        failures += 1
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# The receiver: serves the web root (where the validation file goes) and
+# answers every POST with 200 and a body that names what it got.
+received = []
+
+
+class Receiver(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=webroot, **kwargs)
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        received.append((self.path, dict(self.headers), body))
+        answer = ("thanks, got %d bytes" % len(body)).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("X-Receiver", "browser-test")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+receiver_port = free_port()
+receiver = http.server.ThreadingHTTPServer(("127.0.0.1", receiver_port), Receiver)
+threading.Thread(target=receiver.serve_forever, daemon=True).start()
+
+port = free_port()
+server = subprocess.Popen(
+    [binary, "serve", "--http", "127.0.0.1:%d" % port, "--smtp", "off", "--allow-private-networks",
+     "--database", "sqlite:" + os.path.join(work, "ricochet.db")],
+    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+base = "http://127.0.0.1:%d" % port
+key = None
+started = time.time()
+while key is None and time.time() - started < 30:
+    line = server.stdout.readline()
+    match = re.search(r"rk_[A-Za-z0-9]{32}", line)
+    if match:
+        key = match.group(0)
+threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+for _ in range(100):
+    try:
+        urllib.request.urlopen(base + "/healthz")
+        break
+    except Exception:
+        time.sleep(0.1)
+
+options = webdriver.ChromeOptions()
+options.add_argument("--headless=new")
+options.add_argument("--no-sandbox")
+options.add_argument("--disable-dev-shm-usage")
+options.add_argument("--window-size=1280,900")
+options.add_experimental_option("prefs", {"download.default_directory": downloads,
+                                          "download.prompt_for_download": False})
+if shutil.which("chromium"):
+    options.binary_location = shutil.which("chromium")
+service = webdriver.ChromeService(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+browser = webdriver.Chrome(options=options, service=service)
+wait = WebDriverWait(browser, 20)
+
+
+def shot(name):
+    """The whole page, not only the window: the window grows to the page's height for the picture."""
+    width, height = browser.get_window_size()["width"], browser.get_window_size()["height"]
+    page_height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(width, max(height, page_height + 140))
+    browser.save_screenshot(os.path.join(shots, name + ".png"))
+    browser.set_window_size(width, height)
+
+
+def text():
+    return browser.find_element(By.TAG_NAME, "body").text
+
+
+try:
+    check("the first start printed a key", key is not None)
+
+    browser.get(base + "/")
+    check("a browser that is not signed in is sent to the sign-in page", browser.current_url.endswith("/sign-in"))
+    browser.find_element(By.ID, "key").send_keys("rk_" + "x" * 32)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    check("a wrong key is refused in words, next to the field", "not an API key of this installation" in text())
+    shot("01-sign-in-refused")
+    browser.find_element(By.ID, "key").send_keys(key)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait.until(lambda b: b.current_url.endswith("/loops"))
+    check("signing in opens the feedback loops", "No feedback loops yet" in text())
+    cookie = browser.get_cookie("ricochet_session")
+    check("the session cookie is HttpOnly and SameSite=Lax",
+          cookie is not None and cookie.get("httpOnly") and cookie.get("sameSite") == "Lax", str(cookie))
+    shot("02-loops-empty")
+
+    browser.find_element(By.LINK_TEXT, "New loop").click()
+    browser.find_element(By.ID, "url").send_keys("ftp://nowhere")
+    browser.execute_script("document.getElementById('url').type = 'text'")  # let the server judge it
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    check("a bad URL is refused in words next to the field",
+          len(browser.find_elements(By.ID, "url-error")) == 1, text()[:300])
+    url_field = browser.find_element(By.ID, "url")
+    url_field.clear()
+    url_field.send_keys("http://127.0.0.1:%d/hooks/receive.php" % receiver_port)
+    for box in browser.find_elements(By.CSS_SELECTOR, "input[name=events]"):
+        if box.get_attribute("value") in ("open", "click") and not box.is_selected():
+            box.click()
+    browser.find_element(By.ID, "description").send_keys("Browser test")
+    shot("03-new-loop")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    secret = browser.find_element(By.ID, "secret-value").text
+    check("the new loop's signing secret is shown once", secret.startswith("whsec_"), secret)
+    check("the loop starts unvalidated", "unvalidated" in text())
+    shot("04-loop-created")
+    loop_url = browser.current_url
+
+    link = browser.find_element(By.PARTIAL_LINK_TEXT, "Download")
+    filename = link.text.replace("Download ", "").strip()
+    link.click()
+    path = os.path.join(downloads, filename)
+    for _ in range(100):
+        if os.path.exists(path):
+            break
+        time.sleep(0.1)
+    check("the validation file downloads under its own name", os.path.exists(path), filename)
+
+    browser.find_element(By.XPATH, "//button[text()='Validate now']").click()
+    result = browser.find_element(By.ID, "validation-result").text
+    check("validating before the file is placed says, per location, what was found",
+          "Not validated" in result and "404" in result, result)
+    shot("05-validation-failed")
+    shutil.copy(path, os.path.join(webroot, "hooks", filename))
+    browser.find_element(By.XPATH, "//button[text()='Validate now']").click()
+    check("with the file placed, the loop is validated",
+          "Validated." in browser.find_element(By.ID, "validation-result").text)
+    check("the loop's status says validated", "validated" in browser.find_element(By.CSS_SELECTOR, ".status").text)
+
+    rows = browser.find_elements(By.CSS_SELECTOR, "#test-rows tbody tr")
+    browser.find_element(By.XPATH, "//button[text()='Add a row']").click()
+    check("“Add a row” adds a row", len(browser.find_elements(By.CSS_SELECTOR, "#test-rows tbody tr")) == len(rows) + 1)
+    keys = browser.find_elements(By.NAME, "key")
+    values = browser.find_elements(By.NAME, "value")
+    keys[-1].send_keys("recipient")
+    values[-1].send_keys("jane@example.com")
+    browser.find_element(By.XPATH, "//button[text()='Send now']").click()
+    answer = browser.find_element(By.ID, "test-result").text
+    check("the test tool shows the receiver's status, headers and body",
+          "HTTP 200" in answer and "X-Receiver: browser-test" in answer and "thanks, got" in answer, answer)
+    posted = [r for r in received if r[0] == "/hooks/receive.php"]
+    check("the receiver got the variables, form-encoded and signed",
+          posted and "recipient=jane%40example.com" in posted[-1][2] and "type=test" in posted[-1][2]
+          and "webhook-signature" in {name.lower() for name in posted[-1][1]}, str(posted[-1:]))
+    shot("06-test-tool")
+
+    browser.get(base + "/loops")
+    check("the list shows the loop as validated", "validated" in text() and "receive.php" in text())
+    shot("07-loops")
+
+    browser.set_window_size(390, 844)
+    browser.get(loop_url)
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    check("a loop's page fits a phone-width screen", width <= 390, str(width))
+    shot("08-phone")
+    browser.set_window_size(1280, 900)
+
+    browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    check("signing out returns to the sign-in page", browser.current_url.endswith("/sign-in"))
+    browser.get(base + "/loops")
+    check("after signing out the pages ask to sign in again", "/sign-in" in browser.current_url)
+except Exception as error:
+    check("the walk through the dashboard ran to its end", False, repr(error))
+    shot("99-failure")
+finally:
+    browser.quit()
+    server.terminate()
+    server.wait(timeout=20)
+    receiver.shutdown()
+    shutil.rmtree(work, ignore_errors=True)
+
+print("%s browser checks failed" % failures if failures else "all browser checks passed")
+sys.exit(1 if failures else 0)

@@ -1,0 +1,137 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import RicochetCore
+import RicochetStore
+import Testing
+
+@testable import RicochetServer
+
+@Suite("Dashboard sessions and forms")
+struct DashboardTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test("the server carries the repository's templates, stylesheet and script (scripts/embed-dashboard)")
+    func embedded() throws {
+        let folder = Self.repository.appendingPathComponent("Dashboard")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("templates").path)
+            .filter { $0.hasSuffix(".mustache") }
+        #expect(Set(files.map { String($0.dropLast(".mustache".count)) }) == Set(DashboardAssets.templates.keys))
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent("templates/" + file), encoding: .utf8)
+            #expect(DashboardAssets.templates[String(file.dropLast(".mustache".count))] == text, "\(file)")
+        }
+        #expect(
+            DashboardAssets.stylesheet
+                == (try String(contentsOf: folder.appendingPathComponent("dashboard.css"), encoding: .utf8)))
+        #expect(
+            DashboardAssets.script
+                == (try String(contentsOf: folder.appendingPathComponent("dashboard.js"), encoding: .utf8)))
+        _ = DashboardAssets.library
+    }
+
+    @Test("after signing in, only a path of this site: never another site")
+    func nextPage() {
+        #expect(SignInController<SQLiteStoreStandIn>.safeNext("/loops/loop_x") == "/loops/loop_x")
+        for hostile in ["//evil.example/", "https://evil.example/", "/\\evil.example", "loops", nil, "/a\nb"] {
+            #expect(SignInController<SQLiteStoreStandIn>.safeNext(hostile) == "/loops", "\(hostile ?? "nil")")
+        }
+    }
+
+    @Test("signing in needs the form's own cookie and a key; the session cookie is HttpOnly, SameSite=Lax")
+    func signIn() async throws {
+        try await Harness.run { api, tenants in
+            let page = try await api.call(.get, "/loops/new", key: nil)
+            #expect(page.status == .seeOther && page.headers[.location] == "/sign-in?next=%2Floops%2Fnew")
+            let form = try await api.call(.get, "/sign-in", key: nil)
+            let formCookie = try #require(Self.cookie(form.headers, "ricochet_sign_in"))
+            let token = try #require(Self.field("csrf", in: form.body))
+            // Without the form's cookie (a form posted from another site): refused, no session.
+            let forged = try await api.form("/sign-in", "csrf=\(token)&key=\(tenants.alice)")
+            #expect(Self.cookie(forged.headers, "ricochet_session") == nil)
+            #expect(forged.body.contains("expired"))
+            let wrong = try await api.form(
+                "/sign-in", "csrf=\(token)&key=rk_nope", cookie: "ricochet_sign_in=\(formCookie)")
+            #expect(wrong.status == .unauthorized && Self.cookie(wrong.headers, "ricochet_session") == nil)
+            let signedIn = try await api.form(
+                "/sign-in", "csrf=\(token)&key=\(tenants.alice)&next=%2Floops%2Fnew",
+                cookie: "ricochet_sign_in=\(formCookie)")
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/loops/new")
+            let setCookie = signedIn.headers[values: .setCookie].first { $0.hasPrefix("ricochet_session=") } ?? ""
+            #expect(
+                setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Path=/"))
+            #expect(!setCookie.contains("Secure"), "plain http here; Secure only behind https")
+        }
+    }
+
+    @Test("a form without the session's token changes nothing (403); another account's loop is not found")
+    func forms() async throws {
+        try await Harness.run { api, tenants in
+            let alice = try await api.signIn(tenants.alice)
+            let list = try await api.call(.get, "/loops", key: nil, headers: [.cookie: alice.cookie])
+            #expect(list.status == .ok && list.body.contains("No feedback loops yet"))
+            #expect(list.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+            let forged = try await api.form(
+                "/loops", "csrf=wrong&url=https%3A%2F%2Fexample.com%2Fhook&events=open", cookie: alice.cookie)
+            #expect(forged.status == .forbidden)
+            let created = try await api.form(
+                "/loops", "csrf=\(alice.csrf)&url=https%3A%2F%2Fexample.com%2Fhook&events=open&format=json",
+                cookie: alice.cookie)
+            #expect(created.status == .created && created.body.contains("whsec_"))
+            let bad = try await api.form(
+                "/loops", "csrf=\(alice.csrf)&url=ftp%3A%2F%2Fx&events=open", cookie: alice.cookie)
+            #expect(bad.status == .badRequest && bad.body.contains("id=\"url-error\""))
+            let loops = try await api.call(.get, "/api/v1/loops", key: tenants.alice).json["loops"] as? [[String: Any]]
+            #expect(loops?.count == 1, "the forged form created nothing")
+            let id = try #require(loops?.first?["id"] as? String)
+            let bob = try await api.signIn(tenants.bob)
+            let other = try await api.call(.get, "/loops/\(id)", key: nil, headers: [.cookie: bob.cookie])
+            #expect(other.status == .notFound && other.body.contains("Not found"))
+            let out = try await api.form("/sign-out", "csrf=\(alice.csrf)", cookie: alice.cookie)
+            #expect(out.status == .seeOther && out.headers[.location] == "/sign-in")
+            let after = try await api.call(.get, "/loops", key: nil, headers: [.cookie: alice.cookie])
+            #expect(after.status == .seeOther, "the session ended on the server, not only in the browser")
+        }
+    }
+
+    static func cookie(_ headers: HTTPFields, _ name: String) -> String? {
+        headers[values: .setCookie].first { $0.hasPrefix(name + "=") }
+            .map { String($0.dropFirst(name.count + 1).prefix { $0 != ";" }) }
+            .flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func field(_ name: String, in html: String) -> String? {
+        guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+}
+
+/// Names a store type for the static helpers that do not touch one.
+typealias SQLiteStoreStandIn = RicochetStore.SQLiteStore
+
+extension API {
+    /// Posts a form as a browser does.
+    func form(_ path: String, _ body: String, cookie: String? = nil) async throws -> Answer {
+        var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+        if let cookie { headers[.cookie] = cookie }
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(string: body)) {
+            Answer(
+                status: $0.status, headers: $0.headers, body: String(buffer: $0.body),
+                bytes: Array($0.body.readableBytesView))
+        }
+    }
+
+    /// Signs in with `key` through the form; returns the session cookie and the session's form token.
+    func signIn(_ key: String) async throws -> (cookie: String, csrf: String) {
+        let form = try await call(.get, "/sign-in", key: nil)
+        let formCookie = try #require(DashboardTests.cookie(form.headers, "ricochet_sign_in"))
+        let token = try #require(DashboardTests.field("csrf", in: form.body))
+        let answer = try await self.form(
+            "/sign-in", "csrf=\(token)&key=\(key)", cookie: "ricochet_sign_in=\(formCookie)")
+        let session = try #require(DashboardTests.cookie(answer.headers, "ricochet_session"))
+        let page = try await call(.get, "/loops", key: nil, headers: [.cookie: "ricochet_session=\(session)"])
+        return ("ricochet_session=\(session)", try #require(DashboardTests.field("csrf", in: page.body)))
+    }
+}
