@@ -70,6 +70,9 @@ public struct DeliveryAttempt: Sendable, Equatable {
     public let responseHeaders: [HeaderField]
     /// The first 16 KiB of the answer.
     public let responseBody: [UInt8]
+    /// The request's header fields as sent (signatures included); empty for
+    /// attempts recorded before they were kept.
+    public let requestHeaders: [HeaderField]
 
     public struct HeaderField: Sendable, Equatable {
         public let name: String
@@ -85,7 +88,7 @@ public struct DeliveryAttempt: Sendable, Equatable {
 
     public init(
         startedAt: Date, durationMilliseconds: Int, status: Int?, errorClass: String?, error: String?,
-        responseHeaders: [HeaderField], responseBody: [UInt8]
+        responseHeaders: [HeaderField], responseBody: [UInt8], requestHeaders: [HeaderField] = []
     ) {
         self.startedAt = startedAt
         self.durationMilliseconds = durationMilliseconds
@@ -94,6 +97,7 @@ public struct DeliveryAttempt: Sendable, Equatable {
         self.error = error
         self.responseHeaders = responseHeaders
         self.responseBody = responseBody
+        self.requestHeaders = requestHeaders
     }
 }
 

@@ -91,6 +91,13 @@ struct DeliveryTests {
                 #expect(attempts.count == 1)
                 #expect(attempts.first?["status"] as? Int == 200)
                 #expect(attempts.first?["response_body"] as? String == "thanks")
+                let sent = (attempts.first?["request_headers"] as? [[String]] ?? []).reduce(into: [String: String]()) {
+                    $0[$1[0].lowercased()] = $1[1]
+                }
+                #expect(
+                    sent["webhook-signature"] == post.headers[HTTPField.Name("webhook-signature")!]
+                        && sent["signature"] == post.headers[HTTPField.Name("Signature")!] && sent["signature"] != nil,
+                    "the log shows the request's headers as they were sent, signatures included")
                 #expect(
                     try await api.call(.get, "/api/v1/deliveries/\(deliveryID)", key: tenants.bob).status
                         == .notFound)

@@ -37,6 +37,7 @@ extension Dispatcher {
                 now: started, userAgent: userAgent)
         }
         let headers = (try? await signers.runIfActive(sign)) ?? sign()
+        let sent = headers.map { DeliveryAttempt.HeaderField(name: $0.name, value: $0.value) }
         do throws(OutboundError) {
             let request = OutboundRequest(
                 method: .post, url: loop.url.absoluteString, headers: headers,
@@ -51,12 +52,13 @@ extension Dispatcher {
                 errorClass: verdict.succeeded ? nil : "http",
                 error: verdict.succeeded ? nil : "the receiver answered \(response.status)",
                 responseHeaders: response.headers.map { .init(name: $0.name, value: $0.value) },
-                responseBody: response.body)
+                responseBody: response.body, requestHeaders: sent)
         } catch {
             verdict = AttemptVerdict.of(status: nil, retryAfterHeader: nil, errorKind: error.kind, now: Date())
             attempt = DeliveryAttempt(
                 startedAt: started, durationMilliseconds: error.durationMilliseconds, status: nil,
-                errorClass: error.kind.rawValue, error: error.message, responseHeaders: [], responseBody: [])
+                errorClass: error.kind.rawValue, error: error.message, responseHeaders: [], responseBody: [],
+                requestHeaders: sent)
         }
         let disable = disableReason(verdict, loop: loop, now: Date())
         let results = zip(deliveries, bodies).map { delivery, body in

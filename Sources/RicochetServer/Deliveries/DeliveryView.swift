@@ -13,9 +13,11 @@ struct DeliveryView: ResponseEncodable {
         let error: String?
         let responseHeaders: [[String]]
         let responseBody: String
+        let requestHeaders: [[String]]
 
         enum CodingKeys: String, CodingKey {
             case status, error
+            case requestHeaders = "request_headers"
             case startedAt = "started_at"
             case durationMs = "duration_ms"
             case errorClass = "error_class"
@@ -74,7 +76,8 @@ struct DeliveryView: ResponseEncodable {
                 startedAt: attempt.startedAt, durationMs: attempt.durationMilliseconds, status: attempt.status,
                 errorClass: attempt.errorClass, error: attempt.error,
                 responseHeaders: attempt.responseHeaders.map { [$0.name, $0.value] },
-                responseBody: String(decoding: attempt.responseBody, as: UTF8.self))
+                responseBody: String(decoding: attempt.responseBody, as: UTF8.self),
+                requestHeaders: attempt.requestHeaders.map { [$0.name, $0.value] })
         }
     }
 }

@@ -1199,8 +1199,16 @@ components:
           description: Every attempt, oldest first (on a delivery's own page).
           items:
             type: object
-            required: [started_at, duration_ms, response_headers, response_body]
+            required: [started_at, duration_ms, response_headers, response_body, request_headers]
             properties:
+              request_headers:
+                description: The request's header fields as sent, signatures included (Host and Content-Length are added by the HTTP client).
+                type: array
+                items:
+                  type: array
+                  items: { type: string }
+                  minItems: 2
+                  maxItems: 2
               started_at: { type: string, format: date-time }
               duration_ms: { type: integer }
               status: { type: integer }

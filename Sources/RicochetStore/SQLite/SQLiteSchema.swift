@@ -255,6 +255,8 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions(expires_at)",
         ],
+        // 11: the request each attempt sent, headers and signatures as they were.
+        ["ALTER TABLE delivery_attempts ADD COLUMN request_headers TEXT"],
     ]
 
     static var latestVersion: Int { migrations.count }

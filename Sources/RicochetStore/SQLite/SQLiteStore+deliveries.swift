@@ -94,8 +94,8 @@ extension SQLiteStore {
                     """
                     INSERT INTO delivery_attempts (
                         delivery_id, started_at, duration_ms, status, error_class, error, response_headers,
-                        response_body)
-                    VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
+                        response_body, request_headers)
+                    VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
                     """,
                     chunk.flatMap(Self.attemptRow))
             }
@@ -147,12 +147,15 @@ extension SQLiteStore {
 
     private static func attemptRow(_ result: DeliveryResult) -> [SQLiteData] {
         let attempt = result.attempt
-        let headers = JSONPayloadEncoder.encode(
-            .list(attempt.responseHeaders.map { .list([.string($0.name), .string($0.value)]) }))
+        func encoded(_ fields: [DeliveryAttempt.HeaderField]) -> String {
+            JSONPayloadEncoder.encode(.list(fields.map { .list([.string($0.name), .string($0.value)]) }))
+        }
+        let headers = encoded(attempt.responseHeaders)
         return [
             .text(result.delivery.id), .int64(attempt.startedAt.milliseconds), .integer(attempt.durationMilliseconds),
             attempt.status.map { .integer($0) } ?? .null, attempt.errorClass.map(SQLiteData.text) ?? .null,
             attempt.error.map(SQLiteData.text) ?? .null, .text(headers), .blob(ByteBuffer(bytes: attempt.responseBody)),
+            .text(encoded(attempt.requestHeaders)),
         ]
     }
 
@@ -196,7 +199,8 @@ extension SQLiteStore {
         else { return nil }
         let attempts = try await database.read(
             """
-            SELECT started_at, duration_ms, status, error_class, error, response_headers, response_body
+            SELECT started_at, duration_ms, status, error_class, error, response_headers, response_body,
+                request_headers
             FROM delivery_attempts WHERE delivery_id = ? ORDER BY id
             """,
             [.text(id)]
@@ -233,22 +237,25 @@ extension SQLiteStore {
     }
 
     static func attempt(from row: SQLiteRow) throws -> DeliveryAttempt {
-        var headers: [DeliveryAttempt.HeaderField] = []
-        if case .list(let pairs) = try JSONPayloadDecoder.decode(row.text("response_headers")) {
-            for pair in pairs {
-                if case .list(let parts) = pair, parts.count == 2, case .string(let name) = parts[0],
+        func fields(_ column: String) throws -> [DeliveryAttempt.HeaderField] {
+            guard let text = row.column(column)?.string,
+                case .list(let pairs) = try JSONPayloadDecoder.decode(text)
+            else { return [] }
+            return pairs.compactMap { pair in
+                guard case .list(let parts) = pair, parts.count == 2, case .string(let name) = parts[0],
                     case .string(let value) = parts[1]
-                {
-                    headers.append(.init(name: name, value: value))
-                }
+                else { return nil }
+                return .init(name: name, value: value)
             }
         }
+        let headers = try fields("response_headers")
         return DeliveryAttempt(
             startedAt: Date(milliseconds: try row.int64("started_at")),
             durationMilliseconds: Int(try row.int64("duration_ms")),
             status: row.optionalInt64("status").map { Int($0) }, errorClass: row.column("error_class")?.string,
             error: row.column("error")?.string, responseHeaders: headers,
-            responseBody: row.column("response_body")?.blob.map { Array($0.readableBytesView) } ?? [])
+            responseBody: row.column("response_body")?.blob.map { Array($0.readableBytesView) } ?? [],
+            requestHeaders: try fields("request_headers"))
     }
 
     public func recover(loop: FeedbackLoop.ID, account: Account.ID, since: Date, now: Date) async throws -> Int {
