@@ -187,6 +187,10 @@ func buildRouter<S: Store>(
     let signedIn = router.group().add(middleware: DashboardAuthenticator(sessions: sessions, page: page))
     SignInController(accounts: store, sessions: sessions, page: page).addRoutes(to: router, signedIn: signedIn)
     LoopPages(service: loopService, page: page).addRoutes(to: signedIn)
+    DeliveryPages(
+        store: store, loops: loopService, page: page, deliveriesQueued: { dispatcher.deliveriesQueued() }
+    ).addRoutes(to: signedIn)
+    StatisticsPages(store: store, page: page).addRoutes(to: signedIn)
     DeliveryController(store: store, deliveriesQueued: { dispatcher.deliveriesQueued() }).addRoutes(to: api)
     MessageController(
         messages: store, urls: TrackingURLs(base: publicURL.string, codec: codec),

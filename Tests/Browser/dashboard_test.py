@@ -9,7 +9,7 @@ validate, send a test call and read the receiver's answer, sign out. Each
 page is saved as a PNG in SCREENSHOT_DIR. Prints one line per check and
 exits non-zero if any failed.
 """
-import http.server, os, re, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
+import http.server, json, os, re, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -110,6 +110,25 @@ def shot(name):
     browser.set_window_size(width, height)
 
 
+def find(by, value):
+    """The element, once the page that has it has loaded."""
+    return wait.until(lambda b: b.find_element(by, value))
+
+
+def click_and_wait(element):
+    """Clicks something that loads a new page, and waits until it has."""
+    element.click()
+    wait.until(lambda b: element_is_stale(element))
+
+
+def element_is_stale(element):
+    try:
+        element.is_enabled()
+        return False
+    except Exception:
+        return True
+
+
 def text():
     return browser.find_element(By.TAG_NAME, "body").text
 
@@ -120,7 +139,7 @@ try:
     browser.get(base + "/")
     check("a browser that is not signed in is sent to the sign-in page", browser.current_url.endswith("/sign-in"))
     browser.find_element(By.ID, "key").send_keys("rk_" + "x" * 32)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    click_and_wait(browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
     check("a wrong key is refused in words, next to the field", "not an API key of this installation" in text())
     shot("01-sign-in-refused")
     browser.find_element(By.ID, "key").send_keys(key)
@@ -132,10 +151,10 @@ try:
           cookie is not None and cookie.get("httpOnly") and cookie.get("sameSite") == "Lax", str(cookie))
     shot("02-loops-empty")
 
-    browser.find_element(By.LINK_TEXT, "New loop").click()
+    click_and_wait(browser.find_element(By.LINK_TEXT, "New loop"))
     browser.find_element(By.ID, "url").send_keys("ftp://nowhere")
     browser.execute_script("document.getElementById('url').type = 'text'")  # let the server judge it
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    click_and_wait(browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
     check("a bad URL is refused in words next to the field",
           len(browser.find_elements(By.ID, "url-error")) == 1, text()[:300])
     url_field = browser.find_element(By.ID, "url")
@@ -146,12 +165,12 @@ try:
             box.click()
     browser.find_element(By.ID, "description").send_keys("Browser test")
     shot("03-new-loop")
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    secret = browser.find_element(By.ID, "secret-value").text
+    click_and_wait(browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
+    secret = find(By.ID, "secret-value").text
     check("the new loop's signing secret is shown once", secret.startswith("whsec_"), secret)
     check("the loop starts unvalidated", "unvalidated" in text())
     shot("04-loop-created")
-    loop_url = browser.current_url
+    loop_url = browser.find_element(By.LINK_TEXT, "Delivery log").get_attribute("href").rsplit("/", 1)[0]
 
     link = browser.find_element(By.PARTIAL_LINK_TEXT, "Download")
     filename = link.text.replace("Download ", "").strip()
@@ -163,26 +182,25 @@ try:
         time.sleep(0.1)
     check("the validation file downloads under its own name", os.path.exists(path), filename)
 
-    browser.find_element(By.XPATH, "//button[text()='Validate now']").click()
-    result = browser.find_element(By.ID, "validation-result").text
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Validate now']"))
+    result = find(By.ID, "validation-result").text
     check("validating before the file is placed says, per location, what was found",
           "Not validated" in result and "404" in result, result)
     shot("05-validation-failed")
     shutil.copy(path, os.path.join(webroot, "hooks", filename))
-    browser.find_element(By.XPATH, "//button[text()='Validate now']").click()
-    check("with the file placed, the loop is validated",
-          "Validated." in browser.find_element(By.ID, "validation-result").text)
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Validate now']"))
+    check("with the file placed, the loop is validated", "Validated." in find(By.ID, "validation-result").text)
     check("the loop's status says validated", "validated" in browser.find_element(By.CSS_SELECTOR, ".status").text)
 
     rows = browser.find_elements(By.CSS_SELECTOR, "#test-rows tbody tr")
-    browser.find_element(By.XPATH, "//button[text()='Add a row']").click()
+    browser.find_element(By.XPATH, "//button[text()='Add a row']").click()  # done in the page by its script
     check("“Add a row” adds a row", len(browser.find_elements(By.CSS_SELECTOR, "#test-rows tbody tr")) == len(rows) + 1)
     keys = browser.find_elements(By.NAME, "key")
     values = browser.find_elements(By.NAME, "value")
     keys[-1].send_keys("recipient")
     values[-1].send_keys("jane@example.com")
-    browser.find_element(By.XPATH, "//button[text()='Send now']").click()
-    answer = browser.find_element(By.ID, "test-result").text
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Send now']"))
+    answer = find(By.ID, "test-result").text
     check("the test tool shows the receiver's status, headers and body",
           "HTTP 200" in answer and "X-Receiver: browser-test" in answer and "thanks, got" in answer, answer)
     posted = [r for r in received if r[0] == "/hooks/receive.php"]
@@ -195,14 +213,52 @@ try:
     check("the list shows the loop as validated", "validated" in text() and "receive.php" in text())
     shot("07-loops")
 
+    # An open: a message registered through the API, its tracked image fetched by the browser.
+    message = json.load(urllib.request.urlopen(urllib.request.Request(
+        base + "/api/v1/messages", method="POST",
+        data=json.dumps({"recipient": "jane@example.com", "tags": ["june"],
+                         "html": "<p>Hi <a href='https://shop.example/'>shop</a></p>"}).encode(),
+        headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})))
+    pixel = re.search(r'src="([^"]*/t/o/[^"]*)"', message["html"]).group(1)
+    browser.get(pixel)
+    for _ in range(100):
+        if any("type=open" in r[2] for r in received):
+            break
+        time.sleep(0.1)
+    check("the open reached the receiver", any("type=open" in r[2] for r in received))
+    browser.get(loop_url)
+    click_and_wait(browser.find_element(By.LINK_TEXT, "Delivery log"))
+    for _ in range(50):
+        if "succeeded" in text():
+            break
+        time.sleep(0.2)
+        browser.refresh()
+    check("the delivery log lists the open as succeeded", "open" in text() and "succeeded" in text(), text()[:400])
+    shot("08-delivery-log")
+    click_and_wait(browser.find_element(By.CSS_SELECTOR, "table tbody tr td a"))
+    request_text = browser.find_element(By.ID, "request-heading").find_element(By.XPATH, "..").text
+    check("a delivery's page shows the exact request, signatures included",
+          "webhook-signature" in request_text.lower() and "recipient=jane%40example.com" in request_text, request_text)
+    check("and the receiver's answer", "HTTP 200" in text() and "thanks, got" in text())
+    shot("09-delivery")
+
+    click_and_wait(browser.find_element(By.LINK_TEXT, "Statistics"))
+    opens = find(By.ID, "total-open").text
+    check("the statistics count the open", opens == "1", opens)
+    check("the charts are SVG drawn by the server", len(browser.find_elements(By.CSS_SELECTOR, "svg.chart")) == 6)
+    shot("10-statistics")
+    browser.find_element(By.ID, "tag").send_keys("july")
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Show']"))
+    check("filtering by another tag counts nothing", find(By.ID, "total-open").text == "0")
+
     browser.set_window_size(390, 844)
     browser.get(loop_url)
     width = browser.execute_script("return document.documentElement.scrollWidth")
     check("a loop's page fits a phone-width screen", width <= 390, str(width))
-    shot("08-phone")
+    shot("11-phone")
     browser.set_window_size(1280, 900)
 
-    browser.find_element(By.XPATH, "//button[text()='Sign out']").click()
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Sign out']"))
     check("signing out returns to the sign-in page", browser.current_url.endswith("/sign-in"))
     browser.get(base + "/loops")
     check("after signing out the pages ask to sign in again", "/sign-in" in browser.current_url)

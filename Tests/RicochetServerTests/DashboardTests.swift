@@ -96,6 +96,39 @@ struct DashboardTests {
         }
     }
 
+    @Test("a chart is SVG of numbers and escaped labels: bars for totals, their machine part, a line for uniques")
+    func chart() {
+        let chart = StatisticsChart(
+            title: "open <&>",
+            points: [
+                .init(label: "<b>", counts: .init(total: 4, unique: 2, machine: 1)),
+                .init(label: "x", counts: .init(total: 0, unique: 0, machine: 0)),
+            ])
+        let svg = chart.svg
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>"))
+        #expect(svg.contains("&lt;b&gt;") && !svg.contains("<b>") && svg.contains("open &lt;&amp;&gt;: 4 in all"))
+        #expect(svg.components(separatedBy: "class=\"human\"").count - 1 == 1, "no bar for an empty period")
+        #expect(svg.components(separatedBy: "class=\"machine\"").count - 1 == 1)
+        #expect(svg.contains("<polyline class=\"unique\""))
+    }
+
+    @Test("the statistics page and its CSV need a session; a bad range is said in words")
+    func statistics() async throws {
+        try await Harness.run { api, tenants in
+            #expect(try await api.call(.get, "/statistics.csv", key: nil).status == .seeOther)
+            let alice = try await api.signIn(tenants.alice)
+            let csv = try await api.call(
+                .get, "/statistics.csv?interval=day", key: nil, headers: [.cookie: alice.cookie])
+            #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let lines = csv.body.split(separator: "\r\n")
+            #expect(lines.first == "period_start,type,total,unique,human,machine")
+            #expect(lines.count == 1 + 30 * 6, "30 days by default, six types each")
+            let bad = try await api.call(
+                .get, "/statistics?from=2026-05-02&to=2026-05-01", key: nil, headers: [.cookie: alice.cookie])
+            #expect(bad.status == .badRequest && bad.body.contains("The start must not come after the end."))
+        }
+    }
+
     static func cookie(_ headers: HTTPFields, _ name: String) -> String? {
         headers[values: .setCookie].first { $0.hasPrefix(name + "=") }
             .map { String($0.dropFirst(name.count + 1).prefix { $0 != ";" }) }

@@ -61,3 +61,9 @@ struct DashboardPage: Sendable {
         return headers
     }
 }
+
+/// A template's values without the absent ones: an absent value is no key
+/// at all, which a section reads as false.
+func present(_ values: [String: Any?]) -> [String: Any] {
+    values.compactMapValues { $0 }
+}

@@ -68,10 +68,10 @@ struct LoopPages<Loops: LoopStore>: Sendable {
         let validation: [String: Any] = [
             "succeeded": report.succeeded,
             "attempts": report.attempts.map { attempt in
-                [
+                present([
                     "url": attempt.url, "matched": attempt.matched, "explanation": attempt.explanation,
-                    "status": attempt.status.map(String.init) as Any,
-                ] as [String: Any]
+                    "status": attempt.status.map(String.init),
+                ])
             },
         ]
         return loopPage(loop, session: session, extra: ["validation": validation])

@@ -1202,7 +1202,7 @@ components:
             required: [started_at, duration_ms, response_headers, response_body, request_headers]
             properties:
               request_headers:
-                description: The request's header fields as sent, signatures included (Host and Content-Length are added by the HTTP client).
+                description: The request's header fields as sent, signatures included (Content-Length is added by the HTTP client).
                 type: array
                 items:
                   type: array
