@@ -191,6 +191,7 @@ func buildRouter<S: Store>(
         store: store, loops: loopService, page: page, deliveriesQueued: { dispatcher.deliveriesQueued() }
     ).addRoutes(to: signedIn)
     StatisticsPages(store: store, page: page).addRoutes(to: signedIn)
+    EventPages(store: store, page: page).addRoutes(to: signedIn)
     DeliveryController(store: store, deliveriesQueued: { dispatcher.deliveriesQueued() }).addRoutes(to: api)
     MessageController(
         messages: store, urls: TrackingURLs(base: publicURL.string, codec: codec),

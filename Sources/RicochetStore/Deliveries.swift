@@ -198,6 +198,8 @@ public protocol DeliveryStore: Sendable {
     /// Queues a delivery that is not under way to go out at `now`; false when
     /// there is none such (absent, another account's, or being sent).
     func retry(_ id: String, account: Account.ID, now: Date) async throws -> Bool
+    /// Attempts since `since` and deliveries waiting now, per loop.
+    func activity(of loops: [FeedbackLoop.ID], since: Date) async throws -> [FeedbackLoop.ID: LoopActivity]
     /// Queues again the loop's failed deliveries made since `since`; returns how many.
     func recover(loop: FeedbackLoop.ID, account: Account.ID, since: Date, now: Date) async throws -> Int
     /// Queues a new delivery to the loop for each of its account's events of
@@ -206,4 +208,19 @@ public protocol DeliveryStore: Sendable {
     func replay(loop: FeedbackLoop.ID, account: Account.ID, since: Date, until: Date, now: Date) async throws -> Int
     /// Removes attempts, and finished deliveries with their bodies, older than `cutoff`.
     func prune(before cutoff: Date) async throws -> Int
+}
+
+/// How a loop has been doing lately, for the list of loops.
+public struct LoopActivity: Sendable, Equatable {
+    /// Attempts started since the time asked for, and how many got a 2xx.
+    public var attempts = 0
+    public var succeeded = 0
+    /// Deliveries waiting now (queued or being sent).
+    public var waiting = 0
+
+    public init(attempts: Int = 0, succeeded: Int = 0, waiting: Int = 0) {
+        self.attempts = attempts
+        self.succeeded = succeeded
+        self.waiting = waiting
+    }
 }

@@ -251,12 +251,53 @@ try:
     click_and_wait(browser.find_element(By.XPATH, "//button[text()='Show']"))
     check("filtering by another tag counts nothing", find(By.ID, "total-open").text == "0")
 
+    click_and_wait(browser.find_element(By.LINK_TEXT, "Events"))
+    check("the events page shows the open with its variables",
+          "open" in text() and "jane@example.com" in text(), text()[:300])
+    browser.find_element(By.TAG_NAME, "summary").click()
+    check("an event's variables are shown as sent", '"recipient": "jane@example.com"' in text())
+    shot("12-events")
+
+    click_and_wait(browser.find_element(By.LINK_TEXT, "Feedback loops"))
+    check("the list shows the last hour's success rate", "100% of" in text(), text()[:400])
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Check now']"))
+    check("“Check now” calls every validated loop and shows each answer",
+          "HTTP 200" in browser.find_element(By.CSS_SELECTOR, "td.check").text)
+    shot("13-check-now")
+
+    browser.get(loop_url + "/edit")
+    browser.find_element(By.CSS_SELECTOR, "input[name=batch]").click()
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Save']"))
+    check("batching a form loop is refused in words next to the limits",
+          "format" in find(By.ID, "delivery-error").text.lower(), text()[:300])
+    browser.find_element(By.XPATH, "//input[@value='json']").click()
+    description = browser.find_element(By.ID, "description")
+    description.clear()
+    description.send_keys("Edited in the browser")
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Save']"))
+    check("edits are saved", "Saved." in text() and "Edited in the browser" in text() and "json" in text())
+
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Rotate the secret']"))
+    new_secret = find(By.ID, "secret-value").text
+    check("rotating shows the new secret once and until when the old one signs",
+          new_secret.startswith("whsec_") and new_secret != secret and "keeps signing too until" in text())
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Disable']"))
+    check("a loop can be disabled", "Enable again" in text())
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Enable again']"))
+    check("and enabled again", "events are sent again" in text())
+
     browser.set_window_size(390, 844)
     browser.get(loop_url)
     width = browser.execute_script("return document.documentElement.scrollWidth")
     check("a loop's page fits a phone-width screen", width <= 390, str(width))
     shot("11-phone")
     browser.set_window_size(1280, 900)
+
+    browser.set_window_size(1280, 900)
+    browser.get(loop_url)
+    browser.find_element(By.CSS_SELECTOR, "input[name=confirm]").click()
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Delete loop']"))
+    check("a confirmed delete removes the loop", "No feedback loops yet" in text())
 
     click_and_wait(browser.find_element(By.XPATH, "//button[text()='Sign out']"))
     check("signing out returns to the sign-in page", browser.current_url.endswith("/sign-in"))

@@ -96,6 +96,31 @@ Attempts: {{delivery.attempts}}{{#delivery.next}} · Next retry: {{delivery.next
 </section>
 
 """#,
+        "events": #"""
+<h1>Events</h1>
+<p class="hint">The latest events of your account, newest first, with the variables every loop that asked for them received.</p>
+<form method="get" action="/events" class="filters">
+  <label for="type">Type</label>
+  <select id="type" name="type">
+    {{#types}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/types}}
+  </select>
+  <label for="tag">Tag</label><input id="tag" name="tag" value="{{tag}}" placeholder="any">
+  <button type="submit" class="secondary">Show</button>
+</form>
+{{^hasEvents}}<p>No events{{#filtered}} of this kind{{/filtered}} yet.</p>{{/hasEvents}}
+{{#hasEvents}}
+<ol class="events">
+{{#events}}
+  <li class="panel event">
+    <p><span class="status">{{type}}</span> <strong>{{recipient}}</strong> · {{time}}{{#machine}} · <span class="hint">machine ({{machine}})</span>{{/machine}}{{#tags}} · tags: {{tags}}{{/tags}}</p>
+    <details><summary>Variables</summary><pre>{{variables}}</pre></details>
+  </li>
+{{/events}}
+</ol>
+{{#more}}<p><a href="/events?{{more}}">Older events</a></p>{{/more}}
+{{/hasEvents}}
+
+"""#,
         "layout": #"""
 <!doctype html>
 <html lang="en">
@@ -111,6 +136,7 @@ Attempts: {{delivery.attempts}}{{#delivery.next}} · Next retry: {{delivery.next
   {{#account}}
   <nav aria-label="Main">
     <a href="/loops"{{#navLoops}} aria-current="page"{{/navLoops}}>Feedback loops</a>
+    <a href="/events"{{#navEvents}} aria-current="page"{{/navEvents}}>Events</a>
     <a href="/statistics"{{#navStatistics}} aria-current="page"{{/navStatistics}}>Statistics</a>
   </nav>
   <form class="sign-out" method="post" action="/sign-out">
@@ -130,15 +156,17 @@ Attempts: {{delivery.attempts}}{{#delivery.next}} · Next retry: {{delivery.next
 </html>
 
 """#,
-        "loop-new": #"""
-<h1>New feedback loop</h1>
+        "loop-form": #"""
+{{#editing}}<p class="crumbs"><a href="/loops">Feedback loops</a> › <a href="/loops/{{id}}">{{currentURL}}</a> ›</p>{{/editing}}
+<h1>{{heading}}</h1>
 {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
-<form method="post" action="/loops" class="stack">
+<form method="post" action="{{action}}" class="stack">
   <input type="hidden" name="csrf" value="{{csrf}}">
   <label for="url">URL that receives the events</label>
   <input id="url" name="url" type="url" required value="{{url}}" placeholder="https://www.example.com/hooks/receive.php"
     {{#urlError}}aria-invalid="true" aria-describedby="url-error"{{/urlError}}>
   {{#urlError}}<p class="error" id="url-error">{{urlError}}</p>{{/urlError}}
+  {{#editing}}<p class="hint">A new URL must be validated again before anything is sent to it.</p>{{/editing}}
   <fieldset {{#eventsError}}aria-describedby="events-error"{{/eventsError}}>
     <legend>Events</legend>
     <div class="choices">
@@ -157,7 +185,21 @@ Attempts: {{delivery.attempts}}{{#delivery.next}} · Next retry: {{delivery.next
   <input id="description" name="description" type="text" maxlength="500" value="{{description}}"
     {{#descriptionError}}aria-invalid="true" aria-describedby="description-error"{{/descriptionError}}>
   {{#descriptionError}}<p class="error" id="description-error">{{descriptionError}}</p>{{/descriptionError}}
-  <button type="submit">Create loop</button>
+  <fieldset {{#deliveryError}}aria-describedby="delivery-error"{{/deliveryError}}>
+    <legend>Limits, so a small server keeps up</legend>
+    <div class="grid">
+      <label for="concurrency">Requests at once <input id="concurrency" name="concurrency" type="number" min="1" max="64" value="{{concurrency}}"></label>
+      <label for="rate">Requests per second <span class="hint">(empty: no limit)</span> <input id="rate" name="rate_limit" type="number" min="0.1" max="10000" step="any" value="{{rateLimit}}"></label>
+      <label for="timeout">Timeout in seconds <input id="timeout" name="timeout_seconds" type="number" min="1" max="60" step="any" value="{{timeout}}"></label>
+    </div>
+    <label class="choice"><input type="checkbox" name="batch" value="on"{{#batch}} checked{{/batch}}> Batch events into one JSON array per request (JSON format only)</label>
+    <div class="grid">
+      <label for="batch-events">Events per batch, at most <input id="batch-events" name="batch_max_events" type="number" min="1" max="1000" value="{{batchEvents}}"></label>
+      <label for="batch-wait">Wait for more, milliseconds <input id="batch-wait" name="batch_max_wait_ms" type="number" min="0" max="60000" value="{{batchWait}}"></label>
+    </div>
+    {{#deliveryError}}<p class="error" id="delivery-error">{{deliveryError}}</p>{{/deliveryError}}
+  </fieldset>
+  <button type="submit">{{submit}}</button>
 </form>
 
 """#,
@@ -167,12 +209,24 @@ Attempts: {{delivery.attempts}}{{#delivery.next}} · Next retry: {{delivery.next
 <p>Events: <strong>{{loop.events}}</strong> · Format: <strong>{{loop.format}}</strong> ·
 Status: <span class="status status-{{loop.status}}">{{loop.status}}</span></p>
 {{#loop.description}}<p class="hint">{{loop.description}}</p>{{/loop.description}}
-<p class="actions"><a class="button secondary" href="/loops/{{loop.id}}/deliveries">Delivery log</a></p>
+<p class="actions"><a class="button secondary" href="/loops/{{loop.id}}/deliveries">Delivery log</a>
+  <a class="button secondary" href="/loops/{{loop.id}}/edit">Edit</a></p>
+{{#isDisabled}}
+<section class="panel danger" aria-labelledby="disabled-heading">
+  <h2 id="disabled-heading">Disabled</h2>
+  <p>Since {{disabledState.since}}: {{disabledState.reason}}. Nothing is sent until the loop is enabled again.</p>
+  <form method="post" action="/loops/{{loop.id}}/enable">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <button type="submit">Enable again</button>
+  </form>
+</section>
+{{/isDisabled}}
 
 {{#secret}}
 <section class="panel secret" aria-labelledby="secret-heading">
   <h2 id="secret-heading">Signing secret</h2>
-  <p>Shown this once: keep it with the script that receives the calls, which uses it to check their signatures.</p>
+  <p>Shown this once: keep it with the script that receives the calls, which uses it to check their signatures.
+  {{#previousUntil}}The previous secret keeps signing too until {{previousUntil}}, so the receiver can switch in the meantime.{{/previousUntil}}</p>
   <p class="copy"><code id="secret-value">{{secret}}</code>
     <button type="button" class="js-only" data-copy="secret-value">Copy</button></p>
 </section>
@@ -251,12 +305,49 @@ Status: <span class="status status-{{loop.status}}">{{loop.status}}</span></p>
   {{/test.result}}
 </section>
 
+<section class="panel" aria-labelledby="manage-heading">
+  <h2 id="manage-heading">Manage</h2>
+  <h3>Signing secret</h3>
+  <form method="post" action="/loops/{{loop.id}}/rotate-secret#secret-heading" class="inline-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label for="grace">Keep signing with the old secret too for</label>
+    <input id="grace" name="grace_hours" type="number" min="0" max="720" step="any" value="24"
+      {{#rotateError}}aria-invalid="true" aria-describedby="rotate-error"{{/rotateError}}>
+    <span>hours</span>
+    <button type="submit" class="secondary">Rotate the secret</button>
+  </form>
+  {{#rotateError}}<p class="error" id="rotate-error">{{rotateError}}</p>{{/rotateError}}
+  {{#enabled}}
+  <h3>Pause</h3>
+  <form method="post" action="/loops/{{loop.id}}/disable" class="inline-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <span>Stop sending to this loop until it is enabled again. Events of the meantime are not queued for it; replay them from the delivery log afterwards.</span>
+    <button type="submit" class="secondary">Disable</button>
+  </form>
+  {{/enabled}}
+  <h3>Delete</h3>
+  <form method="post" action="/loops/{{loop.id}}/delete" class="inline-form">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label class="choice"><input type="checkbox" name="confirm" value="yes" required
+      {{#deleteError}}aria-invalid="true" aria-describedby="delete-error"{{/deleteError}}> Delete this loop, its secrets and its delivery log</label>
+    <button type="submit" class="danger">Delete loop</button>
+  </form>
+  {{#deleteError}}<p class="error" id="delete-error">{{deleteError}}</p>{{/deleteError}}
+</section>
+
 """#,
         "loops": #"""
 <div class="heading">
   <h1>Feedback loops</h1>
-  <a class="button" href="/loops/new">New loop</a>
+  <div class="actions">
+    {{#hasLoops}}<form method="post" action="/loops/check">
+      <input type="hidden" name="csrf" value="{{csrf}}">
+      <button type="submit" class="secondary">Check now</button>
+    </form>{{/hasLoops}}
+    <a class="button" href="/loops/new">New loop</a>
+  </div>
 </div>
+{{#checked}}<p class="hint">“Check now” sent a harmless <code>type=test</code> call to every validated loop; each answer is in the last column.</p>{{/checked}}
 {{^hasLoops}}
 <p>No feedback loops yet. A loop sends the events you choose to a URL of yours, as they happen.
 <a href="/loops/new">Create the first one</a>.</p>
@@ -265,7 +356,7 @@ Status: <span class="status status-{{loop.status}}">{{loop.status}}</span></p>
 <div class="table-wrap">
 <table>
   <caption class="visually-hidden">Your feedback loops</caption>
-  <thead><tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col">Format</th><th scope="col">Status</th></tr></thead>
+  <thead><tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col">Format</th><th scope="col">Status</th><th scope="col">Last hour</th><th scope="col">Waiting</th>{{#checked}}<th scope="col">Check</th>{{/checked}}</tr></thead>
   <tbody>
   {{#loops}}
   <tr>
@@ -273,6 +364,9 @@ Status: <span class="status status-{{loop.status}}">{{loop.status}}</span></p>
     <td>{{events}}</td>
     <td>{{format}}</td>
     <td><span class="status status-{{status}}">{{status}}</span></td>
+    <td>{{lastHour}}</td>
+    <td>{{waiting}}</td>
+    {{#checked}}<td class="check">{{check}}</td>{{/checked}}
   </tr>
   {{/loops}}
   </tbody>
@@ -443,6 +537,14 @@ select { font: inherit; padding: 0.4rem; border: 1px solid var(--line); border-r
 .legend .key.human { background: var(--accent); }
 .legend .key.machine { background: #a9bce8; }
 .legend .key.unique { background: var(--ok); height: 0.2rem; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(12rem, 100%), 1fr)); gap: 0.5rem 1rem; margin: 0.25rem 0 0.5rem; }
+.grid label { font-weight: 400; display: flex; flex-direction: column; gap: 0.2rem; }
+.danger { border-color: var(--bad); }
+button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
+.events { list-style: none; padding: 0; }
+.event { margin: 0.5rem 0; padding: 0.6rem 1rem; }
+.event p { margin: 0 0 0.25rem; }
+summary { cursor: pointer; color: var(--accent); }
 
 """#
     static let script = #"""

@@ -39,11 +39,12 @@ struct DashboardAuthenticator<Sessions: DashboardSessionStore>: RouterMiddleware
             return try await next(request, context)
         } catch let error as APIError {
             return page.message(
-                error.status == .notFound ? "Not found" : "That did not work", Self.sentence(error.message),
+                error.status == .notFound ? "Not found" : "That did not work", DashboardPage.sentence(error.message),
                 session: session, status: error.status)
         } catch let error as HTTPError {
             return page.message(
-                error.status.reasonPhrase, Self.sentence(error.body ?? error.status.reasonPhrase), session: session,
+                error.status.reasonPhrase, DashboardPage.sentence(error.body ?? error.status.reasonPhrase),
+                session: session,
                 status: error.status)
         } catch {
             context.logger.error("dashboard page failed", metadata: ["error": "\(error)"])
@@ -53,10 +54,4 @@ struct DashboardAuthenticator<Sessions: DashboardSessionStore>: RouterMiddleware
         }
     }
 
-    /// An API message as a sentence: capitalised, ending in a full stop.
-    static func sentence(_ text: String) -> String {
-        guard let first = text.first else { return text }
-        let capitalised = first.uppercased() + text.dropFirst()
-        return capitalised.hasSuffix(".") ? capitalised : capitalised + "."
-    }
 }

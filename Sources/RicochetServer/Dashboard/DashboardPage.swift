@@ -44,6 +44,13 @@ struct DashboardPage: Sendable {
             status: status)
     }
 
+    /// An API message as a sentence: capitalised, ending in a full stop.
+    static func sentence(_ text: String) -> String {
+        guard let first = text.first else { return text }
+        let capitalised = first.uppercased() + text.dropFirst()
+        return capitalised.hasSuffix(".") ? capitalised : capitalised + "."
+    }
+
     /// 303 to `location`: after a form, the browser fetches the page anew.
     static func redirect(to location: String) -> Response {
         var headers = Self.headers

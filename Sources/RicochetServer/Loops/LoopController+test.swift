@@ -37,51 +37,21 @@ extension LoopController {
 
     /// "Check now": a harmless `type=test` call to every validated loop at once.
     @Sendable func checkAll(_ request: Request, context: APIRequestContext) async throws -> CheckView {
-        let all = try await service.all(of: context.requireAccount())
-        let validated = all.filter { $0.status == .validated }
-        let tester = service.tester
-        let userAgent = service.userAgent
-        var signings: [LoopSigning] = []
-        for loop in validated { signings.append(try await service.signing(loop)) }
-        let results = await withTaskGroup(of: (Int, CheckResultView).self) { group in
-            var next = 0
-            var results: [CheckResultView?] = Array(repeating: nil, count: validated.count)
-            func start() {
-                guard next < validated.count else { return }
-                let index = next
-                let loop = validated[index]
-                let signing = signings[index]
-                next += 1
-                group.addTask {
-                    let payload = loop.format.encode(TestCall.checkPayload(now: Date()))
-                    do throws(OutboundError) {
-                        let response = try await tester.send(
-                            Array(payload.utf8), contentType: LoopSigning.contentType(loop.format), to: loop,
-                            signing: signing, userAgent: userAgent)
-                        return (
-                            index,
-                            CheckResultView(
-                                loop: loop.id, url: loop.url.absoluteString, status: response.status,
-                                durationMs: response.durationMilliseconds, error: nil)
-                        )
-                    } catch {
-                        return (
-                            index,
-                            CheckResultView(
-                                loop: loop.id, url: loop.url.absoluteString, status: nil,
-                                durationMs: error.durationMilliseconds,
-                                error: .init(kind: error.kind.rawValue, message: error.message))
-                        )
-                    }
+        let check = try await service.checkAll(of: context.requireAccount())
+        return CheckView(
+            results: check.results.map { loop, outcome in
+                switch outcome {
+                case .success(let response):
+                    CheckResultView(
+                        loop: loop.id, url: loop.url.absoluteString, status: response.status,
+                        durationMs: response.durationMilliseconds, error: nil)
+                case .failure(let error):
+                    CheckResultView(
+                        loop: loop.id, url: loop.url.absoluteString, status: nil,
+                        durationMs: error.durationMilliseconds,
+                        error: .init(kind: error.kind.rawValue, message: error.message))
                 }
-            }
-            for _ in 0..<Self.checkConcurrency { start() }
-            for await (index, result) in group {
-                results[index] = result
-                start()
-            }
-            return results.compactMap { $0 }
-        }
-        return CheckView(results: results, skipped: all.filter { $0.status != .validated }.map(\.id))
+            },
+            skipped: check.skipped.map(\.id))
     }
 }

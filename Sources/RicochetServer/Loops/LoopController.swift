@@ -29,7 +29,7 @@ struct LoopController<Loops: LoopStore>: Sendable {
     @Sendable func create(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<LoopView> {
         let account = try context.requireAccount()
         let input = try await request.decodeJSON(as: CreateLoopRequest.self, context: context)
-        let draft = LoopService<Loops>.Draft(
+        let draft = LoopDraft(
             url: try LoopInput.url(input.url),
             events: try LoopInput.events(input.events),
             format: try input.format.map(LoopInput.format) ?? .form,

@@ -4,6 +4,16 @@ import RicochetCore
 import RicochetDelivery
 import RicochetStore
 
+/// A loop, checked, as a user describes it.
+struct LoopDraft: Sendable {
+    var url: LoopURL
+    var events: Set<EventType>
+    var format: PayloadFormat = .form
+    var description = ""
+    var delivery = DeliverySettings()
+    var ed25519 = false
+}
+
 /// What can be done with an account's feedback loops, whoever asks: the API
 /// and the dashboard both go through here. Errors are ``APIError``s, whose
 /// message says in words what is wrong.
@@ -17,16 +27,6 @@ struct LoopService<Loops: LoopStore>: Sendable {
     let signing: @Sendable (FeedbackLoop) async throws -> LoopSigning
     let userAgent: String
 
-    /// A new loop, checked, as a user describes it.
-    struct Draft: Sendable {
-        var url: LoopURL
-        var events: Set<EventType>
-        var format: PayloadFormat = .form
-        var description = ""
-        var delivery = DeliverySettings()
-        var ed25519 = false
-    }
-
     func all(of account: Account) async throws -> [FeedbackLoop] {
         try await loops.loops(of: account.id)
     }
@@ -38,7 +38,7 @@ struct LoopService<Loops: LoopStore>: Sendable {
     }
 
     /// Registers the loop; its signing secret is returned this once.
-    func create(_ draft: Draft, for account: Account) async throws -> (FeedbackLoop, WebhookSecret) {
+    func create(_ draft: LoopDraft, for account: Account) async throws -> (FeedbackLoop, WebhookSecret) {
         var loop = FeedbackLoop.register(
             accountID: account.id, url: draft.url, events: draft.events, format: draft.format,
             description: draft.description, delivery: draft.delivery, now: Date())
@@ -130,6 +130,53 @@ struct LoopService<Loops: LoopStore>: Sendable {
         } catch {
             throw error.apiError
         }
+    }
+
+    static var checkConcurrency: Int { 16 }
+
+    /// "Check now": a harmless `type=test` call to every validated loop at
+    /// once (16 at a time), each with what came back; the others are skipped.
+    func checkAll(of account: Account) async throws -> (
+        results: [(FeedbackLoop, Result<OutboundResponse, OutboundError>)], skipped: [FeedbackLoop]
+    ) {
+        let all = try await loops.loops(of: account.id)
+        let validated = all.filter { $0.status == .validated }
+        var signings: [LoopSigning] = []
+        for loop in validated { signings.append(try await signing(loop)) }
+        let tester = self.tester
+        let userAgent = self.userAgent
+        let outcomes = await withTaskGroup(of: (Int, Result<OutboundResponse, OutboundError>).self) { group in
+            var next = 0
+            var outcomes: [Result<OutboundResponse, OutboundError>?] = Array(repeating: nil, count: validated.count)
+            func start() {
+                guard next < validated.count else { return }
+                let index = next
+                let loop = validated[index]
+                let signing = signings[index]
+                next += 1
+                group.addTask {
+                    let payload = loop.format.encode(TestCall.checkPayload(now: Date()))
+                    do throws(OutboundError) {
+                        return (
+                            index,
+                            .success(
+                                try await tester.send(
+                                    Array(payload.utf8), contentType: LoopSigning.contentType(loop.format), to: loop,
+                                    signing: signing, userAgent: userAgent))
+                        )
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<Self.checkConcurrency { start() }
+            for await (index, outcome) in group {
+                outcomes[index] = outcome
+                start()
+            }
+            return outcomes.compactMap { $0 }
+        }
+        return (Array(zip(validated, outcomes)), all.filter { $0.status != .validated })
     }
 
     /// A batch is a JSON array: batching goes with the JSON format only.

@@ -257,6 +257,8 @@ enum SQLiteSchema {
         ],
         // 11: the request each attempt sent, headers and signatures as they were.
         ["ALTER TABLE delivery_attempts ADD COLUMN request_headers TEXT"],
+        // 12: recent attempts by time (the loops' last hour, pruning old ones).
+        ["CREATE INDEX delivery_attempts_started ON delivery_attempts(started_at)"],
     ]
 
     static var latestVersion: Int { migrations.count }

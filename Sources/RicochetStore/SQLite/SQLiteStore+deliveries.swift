@@ -208,6 +208,38 @@ extension SQLiteStore {
         return (try Self.deliveryRecord(from: row), attempts)
     }
 
+    public func activity(of loops: [FeedbackLoop.ID], since: Date) async throws -> [FeedbackLoop.ID: LoopActivity] {
+        guard !loops.isEmpty else { return [:] }
+        let placeholders = Array(repeating: "?", count: loops.count).joined(separator: ", ")
+        let ids = loops.map(SQLiteData.text)
+        var activity: [FeedbackLoop.ID: LoopActivity] = [:]
+        for row in try await database.read(
+            """
+            SELECT d.loop_id, COUNT(*) AS attempts,
+                SUM(CASE WHEN a.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS succeeded
+            FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+            WHERE a.started_at >= ? AND d.loop_id IN (\(placeholders))
+            GROUP BY d.loop_id
+            """,
+            [.int64(since.milliseconds)] + ids)
+        {
+            let loop = try row.text("loop_id")
+            activity[loop, default: .init()].attempts = Int(try row.int64("attempts"))
+            activity[loop, default: .init()].succeeded = Int(try row.int64("succeeded"))
+        }
+        for row in try await database.read(
+            """
+            SELECT loop_id, COUNT(*) AS waiting FROM deliveries
+            WHERE status IN ('queued', 'sending') AND loop_id IN (\(placeholders))
+            GROUP BY loop_id
+            """,
+            ids)
+        {
+            activity[try row.text("loop_id"), default: .init()].waiting = Int(try row.int64("waiting"))
+        }
+        return activity
+    }
+
     public func retry(_ id: String, account: Account.ID, now: Date) async throws -> Bool {
         try await !database.writeStatement(
             """
