@@ -7,7 +7,9 @@ public struct RicochetCommand: AsyncParsableCommand {
         commandName: "ricochet",
         abstract: "Self-hosted email feedback loops: captures what happens to sent email and POSTs it to your servers.",
         version: Ricochet.version,
-        subcommands: [Serve.self, Listen.self, AccountCommand.self, KeysCommand.self, BounceCommand.self]
+        subcommands: [
+            Serve.self, Listen.self, AccountCommand.self, UserCommand.self, KeysCommand.self, BounceCommand.self,
+        ]
     )
 
     public init() {}

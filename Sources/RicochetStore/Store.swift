@@ -8,6 +8,8 @@ public protocol AccountStore: Sendable {
     /// The account a key belongs to, looked up by the key's hash.
     func account(keyHash: String) async throws -> Account?
     func hasAccounts() async throws -> Bool
+    /// Every account, oldest first.
+    func accounts() async throws -> [Account]
 }
 
 /// Feedback loops. Every read and write is scoped to one account: a loop of
@@ -147,7 +149,7 @@ public struct StoredSigningKey: Sendable, Equatable {
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
     & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore & SigningKeyStore & InboundMailStore
-    & DashboardSessionStore
+    & DashboardSessionStore & DashboardUserStore
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

@@ -139,11 +139,21 @@ try:
     browser.get(base + "/")
     check("a browser that is not signed in is sent to the sign-in page", browser.current_url.endswith("/sign-in"))
     browser.find_element(By.ID, "key").send_keys("rk_" + "x" * 32)
-    click_and_wait(browser.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
-    check("a wrong key is refused in words, next to the field", "not an API key of this installation" in text())
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Sign in with the key']"))
+    check("a wrong key is refused in words", "not an API key of this installation" in text())
+    created = subprocess.run(
+        [binary, "user", "create", "--email", "ops@example.com", "--database",
+         "sqlite:" + os.path.join(work, "ricochet.db")],
+        input="correct horse battery staple\n", capture_output=True, text=True)
+    check("ricochet user create makes a dashboard user beside the running server",
+          created.returncode == 0, created.stdout + created.stderr)
+    find(By.ID, "email").send_keys("ops@example.com")
+    browser.find_element(By.ID, "password").send_keys("wrong horse battery staple")
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Sign in']"))
+    check("a wrong password is refused in words", "do not match" in find(By.ID, "sign-in-error").text)
     shot("01-sign-in-refused")
-    browser.find_element(By.ID, "key").send_keys(key)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    browser.find_element(By.ID, "password").send_keys("correct horse battery staple")
+    browser.find_element(By.XPATH, "//button[text()='Sign in']").click()
     wait.until(lambda b: b.current_url.endswith("/loops"))
     check("signing in opens the feedback loops", "No feedback loops yet" in text())
     cookie = browser.get_cookie("ricochet_session")

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import RicochetCore
 import RicochetStore
 import Testing
@@ -94,6 +95,52 @@ struct DashboardTests {
             let after = try await api.call(.get, "/loops", key: nil, headers: [.cookie: alice.cookie])
             #expect(after.status == .seeOther, "the session ended on the server, not only in the browser")
         }
+    }
+
+    @Test("a user of ricochet user create signs in with the password, not with another")
+    func password() async throws {
+        let path = try Harness.database()
+        try await Harness.run(database: path) { api, tenants in
+            let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
+            let account = try #require(try await store.accounts().first)
+            _ = try await store.createUser(
+                email: "ops@example.com", account: account.id,
+                passwordHash: try PasswordHash.make("correct horse battery staple"), now: Date())
+            await #expect(throws: StoreError.conflict) {
+                _ = try await store.createUser(
+                    email: "OPS@example.com", account: account.id, passwordHash: "x", now: Date())
+            }
+            await store.close()
+            func attempt(_ password: String) async throws -> API.Answer {
+                let form = try await api.call(.get, "/sign-in", key: nil)
+                let cookie = try #require(Self.cookie(form.headers, "ricochet_sign_in"))
+                let token = try #require(Self.field("csrf", in: form.body))
+                return try await api.form(
+                    "/sign-in", "csrf=\(token)&with=password&email=Ops%40example.com&password=\(password)",
+                    cookie: "ricochet_sign_in=\(cookie)")
+            }
+            let right = try await attempt("correct+horse+battery+staple")
+            #expect(right.status == .seeOther && Self.cookie(right.headers, "ricochet_session") != nil)
+            let wrong = try await attempt("wrong+horse+battery+staple")
+            #expect(wrong.status == .unauthorized && wrong.body.contains("do not match"))
+        }
+    }
+
+    @Test("ten wrong passwords for an address lock it for fifteen minutes; a right one clears the count")
+    func throttle() {
+        let throttle = SignInThrottle()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        for _ in 0..<SignInThrottle.maximumFailures {
+            #expect(throttle.allows("Ops@example.com", now: start))
+            throttle.failed("ops@example.com", now: start)
+        }
+        #expect(!throttle.allows("OPS@example.com", now: start.addingTimeInterval(60)))
+        #expect(throttle.allows("other@example.com", now: start.addingTimeInterval(60)))
+        #expect(throttle.allows("ops@example.com", now: start.addingTimeInterval(SignInThrottle.window + 1)))
+        throttle.failed("x@example.com", now: start)
+        throttle.succeeded("X@example.com")
+        for _ in 0..<SignInThrottle.maximumFailures - 1 { throttle.failed("x@example.com", now: start) }
+        #expect(throttle.allows("x@example.com", now: start), "the count started again after the success")
     }
 
     @Test("a chart is SVG of numbers and escaped labels: bars for totals, their machine part, a line for uniques")

@@ -386,15 +386,24 @@ Status: <span class="status status-{{loop.status}}">{{loop.status}}</span></p>
         "sign-in": #"""
 <section class="narrow">
 <h1>Sign in</h1>
+{{#error}}<p class="error" role="alert" id="sign-in-error">{{error}}</p>{{/error}}
 <form method="post" action="/sign-in" class="stack">
   <input type="hidden" name="csrf" value="{{csrf}}">
   <input type="hidden" name="next" value="{{next}}">
-  <label for="key">API key</label>
-  <input id="key" name="key" type="password" autocomplete="current-password" required
-    placeholder="rk_…" {{#error}}aria-invalid="true" aria-describedby="key-error"{{/error}} autofocus>
-  {{#error}}<p class="error" id="key-error">{{error}}</p>{{/error}}
+  <label for="email">Email address</label>
+  <input id="email" name="email" type="email" autocomplete="username" value="{{email}}">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password">
+  <p class="hint">Users are created with <code>ricochet user create</code>.</p>
+  <button type="submit" name="with" value="password">Sign in</button>
+</form>
+<form method="post" action="/sign-in" class="stack separated">
+  <input type="hidden" name="csrf" value="{{csrf}}">
+  <input type="hidden" name="next" value="{{next}}">
+  <label for="key">Or with an API key</label>
+  <input id="key" name="key" type="password" autocomplete="off" placeholder="rk_…">
   <p class="hint">The key printed at the first start, or by <code>ricochet account create</code>.</p>
-  <button type="submit">Sign in</button>
+  <button type="submit" name="with" value="key" class="secondary">Sign in with the key</button>
 </form>
 </section>
 
@@ -545,6 +554,7 @@ button.danger { background: var(--bad); border-color: var(--bad); color: #fff; }
 .event { margin: 0.5rem 0; padding: 0.6rem 1rem; }
 .event p { margin: 0 0 0.25rem; }
 summary { cursor: pointer; color: var(--accent); }
+.separated { border-top: 1px solid var(--line); margin-top: 1.5rem; padding-top: 1rem; }
 
 """#
     static let script = #"""

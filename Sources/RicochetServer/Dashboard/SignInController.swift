@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
+import NIOPosix
 import RicochetCore
 import RicochetStore
 
 /// The dashboard's front door: `/` sends a browser to its loops or to the
-/// sign-in form; signing in takes an API key, signing out ends the session.
-struct SignInController<S: AccountStore & DashboardSessionStore>: Sendable {
+/// sign-in form; signing in takes an email address and password (a user of
+/// `ricochet user create`) or an API key; signing out ends the session.
+struct SignInController<S: AccountStore & DashboardSessionStore & DashboardUserStore>: Sendable {
     /// Pairs the sign-in form with the browser that asked for it (the form's
     /// token must equal this cookie's), so no other site can sign a browser in.
     static var formCookieName: String { "ricochet_sign_in" }
@@ -13,6 +15,13 @@ struct SignInController<S: AccountStore & DashboardSessionStore>: Sendable {
     let accounts: S
     let sessions: DashboardSessions<S>
     let page: DashboardPage
+    let throttle = SignInThrottle()
+
+    /// Checked when the email address is unknown, so that an answer takes as
+    /// long as for a known one.
+    static var decoy: String {
+        "scrypt$15$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    }
 
     func addRoutes(to router: Router<APIRequestContext>, signedIn: RouterGroup<APIRequestContext>) {
         router.get("/", use: home)
@@ -39,13 +48,13 @@ struct SignInController<S: AccountStore & DashboardSessionStore>: Sendable {
         else {
             return formPage(next: next, error: "The sign-in form had expired; enter the key again.")
         }
-        let key = (form["key"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard key.hasPrefix(APIKey.prefix), key.count <= 128,
-            let account = try await accounts.account(keyHash: APIKey.hash(of: key))
-        else {
-            var response = formPage(
-                next: next, error: "That is not an API key of this installation. Keys start with \(APIKey.prefix).")
-            response.status = .unauthorized
+        let account: Account
+        switch try await authenticate(form) {
+        case .success(let found):
+            account = found
+        case .failure(let refusal):
+            var response = formPage(next: next, error: refusal.message, email: form["email"])
+            response.status = refusal.status
             return response
         }
         let (_, token) = try await sessions.start(for: account)
@@ -63,9 +72,51 @@ struct SignInController<S: AccountStore & DashboardSessionStore>: Sendable {
         return response
     }
 
-    private func formPage(next: String, error: String?) -> Response {
+    struct Refusal: Error {
+        let status: HTTPResponse.Status
+        let message: String
+    }
+
+    /// The account the form's key or email address and password belong to.
+    private func authenticate(_ form: FormBody) async throws -> Result<Account, Refusal> {
+        let key = (form["key"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if form["with"] == "key" || (!key.isEmpty && form["email"] == nil) {
+            guard key.hasPrefix(APIKey.prefix), key.count <= 128,
+                let account = try await accounts.account(keyHash: APIKey.hash(of: key))
+            else {
+                return .failure(
+                    Refusal(
+                        status: .unauthorized,
+                        message: "That is not an API key of this installation. Keys start with \(APIKey.prefix)."))
+            }
+            return .success(account)
+        }
+        let email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
+        let password = form["password"] ?? ""
+        guard !email.isEmpty, !password.isEmpty, email.count <= 254 else {
+            return .failure(Refusal(status: .badRequest, message: "Give your email address and password."))
+        }
+        guard throttle.allows(email) else {
+            return .failure(
+                Refusal(
+                    status: .tooManyRequests,
+                    message: "Too many wrong passwords for this address; try again in 15 minutes."))
+        }
+        let user = try await accounts.user(email: email)
+        let stored = user?.passwordHash ?? Self.decoy
+        // scrypt takes tens of milliseconds: off the event loop.
+        let matches = try await NIOThreadPool.singleton.runIfActive { PasswordHash.verify(password, against: stored) }
+        guard let user, matches else {
+            throttle.failed(email)
+            return .failure(Refusal(status: .unauthorized, message: "That email address and password do not match."))
+        }
+        throttle.succeeded(email)
+        return .success(user.account)
+    }
+
+    private func formPage(next: String, error: String?, email: String? = nil) -> Response {
         let token = RandomToken.base62(length: 32)
-        var data: [String: Any] = ["csrf": token, "next": next]
+        var data: [String: Any] = ["csrf": token, "next": next, "email": email ?? ""]
         if let error { data["error"] = error }
         var response = page.render("sign-in", title: "Sign in", data: data, session: nil)
         response.setCookie(

@@ -259,6 +259,18 @@ enum SQLiteSchema {
         ["ALTER TABLE delivery_attempts ADD COLUMN request_headers TEXT"],
         // 12: recent attempts by time (the loops' last hour, pruning old ones).
         ["CREATE INDEX delivery_attempts_started ON delivery_attempts(started_at)"],
+        // 13: dashboard users, who sign in with an email address and a password.
+        [
+            """
+            CREATE TABLE users (
+                id TEXT PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                password_hash TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            ) STRICT
+            """
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

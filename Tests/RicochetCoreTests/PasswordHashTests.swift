@@ -1,0 +1,29 @@
+import Testing
+
+@testable import RicochetCore
+
+@Suite("Password hashes")
+struct PasswordHashTests {
+    @Test("scrypt with a random salt: the password verifies, others and damaged hashes do not")
+    func roundTrip() throws {
+        let stored = try PasswordHash.make("correct horse battery staple")
+        #expect(stored.hasPrefix("scrypt$15$8$1$"))
+        #expect(try PasswordHash.make("correct horse battery staple") != stored, "a new salt every time")
+        #expect(PasswordHash.verify("correct horse battery staple", against: stored))
+        #expect(!PasswordHash.verify("correct horse battery stapl", against: stored))
+        #expect(
+            !PasswordHash.verify(
+                "correct horse battery staple", against: stored.replacingOccurrences(of: "$15$", with: "$14$")))
+        for damaged in ["", "scrypt", "scrypt$15$8$1$x$y", "bcrypt$15$8$1$AA==$AA==", "scrypt$40$8$1$AAAA$AAAA"] {
+            #expect(!PasswordHash.verify("anything at all", against: damaged), "\(damaged)")
+        }
+    }
+
+    @Test("too short and too long passwords are refused with a reason")
+    func limits() {
+        #expect(throws: PasswordHash.Problem.tooShort) { try PasswordHash.make("short") }
+        #expect(throws: PasswordHash.Problem.tooLong) {
+            try PasswordHash.make(String(repeating: "x", count: PasswordHash.maximumLength + 1))
+        }
+    }
+}
