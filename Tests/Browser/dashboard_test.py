@@ -13,6 +13,7 @@ import http.server, json, os, re, shutil, socket, subprocess, sys, tempfile, thr
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 binary, shots = sys.argv[1], sys.argv[2]
@@ -152,8 +153,8 @@ try:
     click_and_wait(browser.find_element(By.XPATH, "//button[text()='Sign in']"))
     check("a wrong password is refused in words", "do not match" in find(By.ID, "sign-in-error").text)
     shot("01-sign-in-refused")
-    browser.find_element(By.ID, "password").send_keys("correct horse battery staple")
-    browser.find_element(By.XPATH, "//button[text()='Sign in']").click()
+    # By keyboard alone: the password, then Enter.
+    browser.find_element(By.ID, "password").send_keys("correct horse battery staple" + Keys.ENTER)
     wait.until(lambda b: b.current_url.endswith("/loops"))
     check("signing in opens the feedback loops", "No feedback loops yet" in text())
     cookie = browser.get_cookie("ricochet_session")
@@ -218,6 +219,16 @@ try:
           posted and "recipient=jane%40example.com" in posted[-1][2] and "type=test" in posted[-1][2]
           and "webhook-signature" in {name.lower() for name in posted[-1][1]}, str(posted[-1:]))
     shot("06-test-tool")
+    rows_now = len(browser.find_elements(By.CSS_SELECTOR, "#test-rows tbody tr"))
+    browser.find_elements(By.XPATH, "//button[text()='Remove']")[-1].click()
+    check("“Remove” takes a row away", len(browser.find_elements(By.CSS_SELECTOR, "#test-rows tbody tr")) == rows_now - 1)
+    browser.find_element(By.XPATH, "//input[@name='mode' and @value='raw']").click()
+    browser.find_element(By.ID, "body").send_keys("plain words")
+    browser.find_element(By.ID, "content-type").send_keys("text/plain")
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Send now']"))
+    check("a raw body goes as written, with its content type",
+          "HTTP 200" in find(By.ID, "test-result").text and received[-1][2] == "plain words"
+          and received[-1][1].get("Content-Type") == "text/plain", str(received[-1:]))
 
     browser.get(base + "/loops")
     check("the list shows the loop as validated", "validated" in text() and "receive.php" in text())
@@ -251,6 +262,24 @@ try:
           "webhook-signature" in request_text.lower() and "recipient=jane%40example.com" in request_text, request_text)
     check("and the receiver's answer", "HTTP 200" in text() and "thanks, got" in text())
     shot("09-delivery")
+    delivery_url = browser.current_url
+    opens_before = sum("type=open" in r[2] for r in received)
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Send it again now']"))
+    for _ in range(50):
+        if sum("type=open" in r[2] for r in received) > opens_before:
+            break
+        time.sleep(0.1)
+    check("“Send it again now” sends the delivery again", sum("type=open" in r[2] for r in received) == opens_before + 1)
+    browser.get(loop_url + "/deliveries")
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Recover']"))
+    check("recovering failed deliveries says how many", "0 failed deliveries queued again." in text(), text()[:300])
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Replay']"))
+    check("replaying a window says how many events", "1 event queued to be sent again." in text(), text()[:300])
+    for _ in range(50):
+        if sum("type=open" in r[2] for r in received) > opens_before + 1:
+            break
+        time.sleep(0.1)
+    check("and sends them", sum("type=open" in r[2] for r in received) == opens_before + 2)
 
     click_and_wait(browser.find_element(By.LINK_TEXT, "Statistics"))
     opens = find(By.ID, "total-open").text
@@ -267,6 +296,10 @@ try:
     browser.find_element(By.TAG_NAME, "summary").click()
     check("an event's variables are shown as sent", '"recipient": "jane@example.com"' in text())
     shot("12-events")
+    select = browser.find_element(By.ID, "type")
+    select.find_element(By.XPATH, "option[@value='click']").click()
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Show']"))
+    check("the events filter by type", "No events of this kind" in text())
 
     click_and_wait(browser.find_element(By.LINK_TEXT, "Feedback loops"))
     check("the list shows the last hour's success rate", "100% of" in text(), text()[:400])
@@ -297,9 +330,11 @@ try:
     check("and enabled again", "events are sent again" in text())
 
     browser.set_window_size(390, 844)
-    browser.get(loop_url)
-    width = browser.execute_script("return document.documentElement.scrollWidth")
-    check("a loop's page fits a phone-width screen", width <= 390, str(width))
+    for path in ["/loops", loop_url, loop_url + "/edit", loop_url + "/deliveries", delivery_url, "/events",
+                 "/statistics"]:
+        browser.get(path if path.startswith("http") else base + path)
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        check("fits a phone-width screen: " + browser.title, width <= 390, str(width))
     shot("11-phone")
     browser.set_window_size(1280, 900)
 

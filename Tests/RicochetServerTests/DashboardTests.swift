@@ -143,6 +143,38 @@ struct DashboardTests {
         #expect(throttle.allows("x@example.com", now: start), "the count started again after the success")
     }
 
+    @Test("behind https the session cookie is Secure too")
+    func secureCookie() async throws {
+        try await Harness.run(configure: { $0.publicURL = try? PublicURL("https://feedback.example.com") }) {
+            api, tenants in
+            let form = try await api.call(.get, "/sign-in", key: nil)
+            let cookie = try #require(Self.cookie(form.headers, "ricochet_sign_in"))
+            #expect(form.headers[values: .setCookie].first?.contains("Secure") == true)
+            let token = try #require(Self.field("csrf", in: form.body))
+            let answer = try await api.form(
+                "/sign-in", "csrf=\(token)&key=\(tenants.alice)", cookie: "ricochet_sign_in=\(cookie)")
+            let session = answer.headers[values: .setCookie].first { $0.hasPrefix("ricochet_session=") } ?? ""
+            #expect(session.contains("Secure") && session.contains("HttpOnly") && session.contains("SameSite=Lax"))
+        }
+    }
+
+    @Test("a session ends when it expires: the store no longer knows it, and pruning removes it")
+    func expiry() async throws {
+        let path = try Harness.database()
+        _ = try await Harness.tenants(in: path)
+        let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
+        let account = try #require(try await store.accounts().first)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        try await store.insertSession(
+            DashboardSession(
+                tokenHash: "h", account: account, csrfToken: "c", createdAt: start,
+                expiresAt: start.addingTimeInterval(DashboardSessions<SQLiteStore>.lifetime)))
+        #expect(try await store.session(tokenHash: "h", now: start.addingTimeInterval(3600))?.account == account)
+        #expect(try await store.session(tokenHash: "h", now: start.addingTimeInterval(13 * 3600)) == nil)
+        #expect(try await store.pruneSessions(now: start.addingTimeInterval(13 * 3600)) == 1)
+        await store.close()
+    }
+
     @Test("a chart is SVG of numbers and escaped labels: bars for totals, their machine part, a line for uniques")
     func chart() {
         let chart = StatisticsChart(

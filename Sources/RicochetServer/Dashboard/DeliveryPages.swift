@@ -140,11 +140,10 @@ struct DeliveryPages<Store: DeliveryStore & LoopStore>: Sendable {
         }
         var data: [String: Any] = [
             "loop": LoopPages<Store>.summary(loop), "hasDeliveries": !shown.isEmpty, "filtered": status != nil,
-            "statuses": [("", "Every status")]
-                + DeliveryStatus.allCases.map { ($0.rawValue, $0.rawValue) }
-                .map { value, label in
-                    ["value": value, "label": label, "selected": value == (status?.rawValue ?? "")] as [String: Any]
-                },
+            "statuses": ([("", "Every status")] + DeliveryStatus.allCases.map { ($0.rawValue, $0.rawValue) }).map {
+                value, label in
+                ["value": value, "label": label, "selected": value == (status?.rawValue ?? "")] as [String: Any]
+            },
             "deliveries": shown.map { delivery in
                 [
                     "id": delivery.id, "created": DashboardTime.text(delivery.createdAt),
@@ -154,7 +153,8 @@ struct DeliveryPages<Store: DeliveryStore & LoopStore>: Sendable {
                     "next": delivery.dueAt.map(DashboardTime.text) ?? "",
                 ] as [String: Any]
             },
-            "dayAgo": DashboardTime.input(Date().addingTimeInterval(-86400)), "now": DashboardTime.input(Date()),
+            "dayAgo": DashboardTime.input(Date().addingTimeInterval(-86400)),
+            "now": DashboardTime.input(Date().addingTimeInterval(60)),
         ]
         if let more { data["more"] = more }
         if let error { data["error"] = error }
