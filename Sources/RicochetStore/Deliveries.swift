@@ -145,11 +145,13 @@ public struct DeliveryRecord: Sendable {
     public let updatedAt: Date
     public let lastStatus: Int?
     public let lastError: String?
+    /// How long the last attempt took, once there was one.
+    public let lastDurationMilliseconds: Int?
 
     public init(
         seq: Int64, id: String, loopID: FeedbackLoop.ID, eventID: String, eventType: EventType, webhookID: String,
         format: PayloadFormat, status: DeliveryStatus, attempts: Int, dueAt: Date?, body: [UInt8]?, createdAt: Date,
-        updatedAt: Date, lastStatus: Int?, lastError: String?
+        updatedAt: Date, lastStatus: Int?, lastError: String?, lastDurationMilliseconds: Int? = nil
     ) {
         self.seq = seq
         self.id = id
@@ -166,6 +168,7 @@ public struct DeliveryRecord: Sendable {
         self.updatedAt = updatedAt
         self.lastStatus = lastStatus
         self.lastError = lastError
+        self.lastDurationMilliseconds = lastDurationMilliseconds
     }
 }
 

@@ -255,6 +255,9 @@ try:
         time.sleep(0.2)
         browser.refresh()
     check("the delivery log lists the open as succeeded", "open" in text() and "succeeded" in text(), text()[:400])
+    row = browser.find_element(By.CSS_SELECTOR, "table tbody tr").text
+    check("each delivery shows its attempts, last answer and how long it took",
+          "HTTP 200" in row and re.search(r"\b\d+ ms\b", row) is not None, row)
     shot("08-delivery-log")
     click_and_wait(browser.find_element(By.CSS_SELECTOR, "table tbody tr td a"))
     request_text = browser.find_element(By.ID, "request-heading").find_element(By.XPATH, "..").text

@@ -17,7 +17,7 @@ extension DashboardAssets {
 <div class="table-wrap">
 <table>
   <caption class="visually-hidden">Deliveries, newest first</caption>
-  <thead><tr><th scope="col">Created</th><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Next retry</th></tr></thead>
+  <thead><tr><th scope="col">Created</th><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Took</th><th scope="col">Next retry</th></tr></thead>
   <tbody>
   {{#deliveries}}
   <tr>
@@ -26,6 +26,7 @@ extension DashboardAssets {
     <td><span class="status status-{{status}}">{{status}}</span></td>
     <td>{{attempts}}</td>
     <td>{{lastAnswer}}</td>
+    <td>{{duration}}</td>
     <td>{{next}}</td>
   </tr>
   {{/deliveries}}

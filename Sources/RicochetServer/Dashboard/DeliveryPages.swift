@@ -150,6 +150,7 @@ struct DeliveryPages<Store: DeliveryStore & LoopStore>: Sendable {
                     "type": delivery.eventType.rawValue, "status": delivery.status.rawValue,
                     "attempts": delivery.attempts,
                     "lastAnswer": delivery.lastStatus.map { "HTTP \($0)" } ?? delivery.lastError ?? "",
+                    "duration": delivery.lastDurationMilliseconds.map { "\($0) ms" } ?? "",
                     "next": delivery.dueAt.map(DashboardTime.text) ?? "",
                 ] as [String: Any]
             },

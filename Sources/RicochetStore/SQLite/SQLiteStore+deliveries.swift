@@ -161,7 +161,9 @@ extension SQLiteStore {
 
     private static let deliveryColumns = """
         d.seq, d.id, d.loop_id, e.id AS event_id, e.type AS event_type, d.webhook_id, d.format, d.status,
-        d.attempts, d.due_at, d.body, d.created_at, d.updated_at, d.last_status, d.last_error
+        d.attempts, d.due_at, d.body, d.created_at, d.updated_at, d.last_status, d.last_error,
+        (SELECT a.duration_ms FROM delivery_attempts a WHERE a.delivery_id = d.id ORDER BY a.id DESC LIMIT 1)
+            AS last_duration_ms
         """
 
     public func deliveries(
@@ -265,7 +267,8 @@ extension SQLiteStore {
             body: row.column("body")?.blob.map { Array($0.readableBytesView) },
             createdAt: Date(milliseconds: try row.int64("created_at")),
             updatedAt: Date(milliseconds: try row.int64("updated_at")),
-            lastStatus: row.optionalInt64("last_status").map { Int($0) }, lastError: row.column("last_error")?.string)
+            lastStatus: row.optionalInt64("last_status").map { Int($0) }, lastError: row.column("last_error")?.string,
+            lastDurationMilliseconds: row.optionalInt64("last_duration_ms").map { Int($0) })
     }
 
     static func attempt(from row: SQLiteRow) throws -> DeliveryAttempt {
