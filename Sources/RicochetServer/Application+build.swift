@@ -180,6 +180,7 @@ func buildRouter<S: Store>(
         userAgent: "Ricochet/\(Ricochet.version)"
     )
     LoopController(service: loopService).addRoutes(to: api)
+    let deliveryService = DeliveryService(store: store, deliveriesQueued: { dispatcher.deliveriesQueued() })
 
     let page = DashboardPage(library: DashboardAssets.library)
     let sessions = DashboardSessions(store: store, secureCookies: publicURL.string.hasPrefix("https:"))
@@ -187,12 +188,10 @@ func buildRouter<S: Store>(
     let signedIn = router.group().add(middleware: DashboardAuthenticator(sessions: sessions, page: page))
     SignInController(accounts: store, sessions: sessions, page: page).addRoutes(to: router, signedIn: signedIn)
     LoopPages(service: loopService, page: page).addRoutes(to: signedIn)
-    DeliveryPages(
-        store: store, loops: loopService, page: page, deliveriesQueued: { dispatcher.deliveriesQueued() }
-    ).addRoutes(to: signedIn)
+    DeliveryPages(store: store, loops: loopService, service: deliveryService, page: page).addRoutes(to: signedIn)
     StatisticsPages(store: store, page: page).addRoutes(to: signedIn)
     EventPages(store: store, page: page).addRoutes(to: signedIn)
-    DeliveryController(store: store, deliveriesQueued: { dispatcher.deliveriesQueued() }).addRoutes(to: api)
+    DeliveryController(store: store, service: deliveryService).addRoutes(to: api)
     MessageController(
         messages: store, urls: TrackingURLs(base: publicURL.string, codec: codec),
         returnPaths: ReturnPathCodec(secret: secret), bounceLocalPart: "bounces",

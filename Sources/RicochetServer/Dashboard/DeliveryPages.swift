@@ -9,9 +9,8 @@ import RicochetStore
 struct DeliveryPages<Store: DeliveryStore & LoopStore>: Sendable {
     let store: Store
     let loops: LoopService<Store>
+    let service: DeliveryService<Store>
     let page: DashboardPage
-    /// Wakes the dispatcher for deliveries made due now.
-    let deliveriesQueued: @Sendable () -> Void
 
     static var pageSize: Int { 50 }
 
@@ -65,15 +64,8 @@ struct DeliveryPages<Store: DeliveryStore & LoopStore>: Sendable {
     }
 
     @Sendable func retry(_ request: Request, context: APIRequestContext) async throws -> Response {
-        let session = try context.requireDashboard()
         let id = try context.parameters.require("id")
-        guard try await store.retry(id, account: session.account.id, now: Date()) else {
-            guard try await store.delivery(id, account: session.account.id) != nil else {
-                throw APIError.notFound("delivery \(id)")
-            }
-            throw APIError(.conflict, code: "in_progress", message: "the delivery is being sent right now")
-        }
-        deliveriesQueued()
+        _ = try await service.retry(id, account: try context.requireDashboard().account)
         return DashboardPage.redirect(to: "/deliveries/\(id)")
     }
 
@@ -82,7 +74,7 @@ struct DeliveryPages<Store: DeliveryStore & LoopStore>: Sendable {
             guard let since = form["since"].flatMap(DashboardTime.parse) else {
                 throw APIError.badRequest("Give the time from which failed deliveries are sent again.", code: "")
             }
-            let count = try await store.recover(loop: loop.id, account: account.id, since: since, now: Date())
+            let count = try await service.recover(loop: loop.id, account: account, since: since)
             return "\(count) failed \(count == 1 ? "delivery" : "deliveries") queued again."
         }
     }
@@ -94,11 +86,7 @@ struct DeliveryPages<Store: DeliveryStore & LoopStore>: Sendable {
             else {
                 throw APIError.badRequest("Give both ends of the window whose events are sent again.", code: "")
             }
-            guard since < until else {
-                throw APIError.badRequest("The window's start must come before its end.", code: "")
-            }
-            let count = try await store.replay(
-                loop: loop.id, account: account.id, since: since, until: until, now: Date())
+            let count = try await service.replay(loop: loop.id, account: account, since: since, until: until)
             return "\(count) \(count == 1 ? "event" : "events") queued to be sent again."
         }
     }
@@ -110,17 +98,11 @@ struct DeliveryPages<Store: DeliveryStore & LoopStore>: Sendable {
     ) async throws -> Response {
         let session = try context.requireDashboard()
         let loop = try await loops.loop(try context.parameters.require("id"), of: session.account)
-        guard loop.status == .validated else {
-            return try await logPage(
-                loop, request: nil, session: session,
-                error: "The loop is not validated; nothing is sent to a URL before its owner is proven.")
-        }
         do {
             let notice = try await action(loop, session.account, context.form ?? FormBody(""))
-            deliveriesQueued()
             return try await logPage(loop, request: nil, session: session, notice: notice)
         } catch let error as APIError {
-            return try await logPage(loop, request: nil, session: session, error: error.message)
+            return try await logPage(loop, request: nil, session: session, error: DashboardPage.sentence(error.message))
         }
     }
 

@@ -7,8 +7,7 @@ import RicochetStore
 /// and sending one again.
 struct DeliveryController<Deliveries: DeliveryStore & LoopStore>: Sendable {
     let store: Deliveries
-    /// Wakes the dispatcher for a delivery made due now.
-    let deliveriesQueued: @Sendable () -> Void
+    let service: DeliveryService<Deliveries>
 
     static var maximumLimit: Int { 1000 }
 
@@ -22,41 +21,21 @@ struct DeliveryController<Deliveries: DeliveryStore & LoopStore>: Sendable {
 
     /// Queues again the loop's failed deliveries made since `since`.
     @Sendable func recover(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<QueuedView> {
-        let account = try context.requireAccount()
-        let loop = try await deliverableLoop(context)
         let input = try await request.decodeJSON(as: RecoverRequest.self, context: context)
-        let count = try await store.recover(
-            loop: loop.id, account: account.id, since: input.since.date, now: Date())
-        context.logger.info("deliveries recovered", metadata: ["loop": "\(loop.id)", "count": "\(count)"])
+        let loop = try context.parameters.require("id")
+        let count = try await service.recover(loop: loop, account: context.requireAccount(), since: input.since.date)
+        context.logger.info("deliveries recovered", metadata: ["loop": "\(loop)", "count": "\(count)"])
         return EditedResponse(status: .accepted, response: QueuedView(queued: count))
     }
 
     /// Sends the loop's events of a window again, each with its webhook-id.
     @Sendable func replay(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<QueuedView> {
-        let account = try context.requireAccount()
-        let loop = try await deliverableLoop(context)
         let input = try await request.decodeJSON(as: ReplayRequest.self, context: context)
-        let until = input.until?.date ?? Date()
-        guard input.since.date < until else {
-            throw APIError.badRequest("since must be before until", code: "invalid_field")
-        }
-        let count = try await store.replay(
-            loop: loop.id, account: account.id, since: input.since.date, until: until, now: Date())
-        context.logger.info("events replayed", metadata: ["loop": "\(loop.id)", "count": "\(count)"])
+        let loop = try context.parameters.require("id")
+        let count = try await service.replay(
+            loop: loop, account: context.requireAccount(), since: input.since.date, until: input.until?.date ?? Date())
+        context.logger.info("events replayed", metadata: ["loop": "\(loop)", "count": "\(count)"])
         return EditedResponse(status: .accepted, response: QueuedView(queued: count))
-    }
-
-    /// The caller's loop of the path, which must be validated: nothing goes to an unproven URL.
-    private func deliverableLoop(_ context: APIRequestContext) async throws -> FeedbackLoop {
-        let account = try context.requireAccount()
-        let id = try context.parameters.require("id")
-        guard let loop = try await store.loop(id, of: account.id) else { throw APIError.notFound("loop \(id)") }
-        guard loop.status == .validated else {
-            throw APIError(
-                .conflict, code: "loop_not_validated",
-                message: "loop \(id) is not validated; nothing is sent to a URL before its owner is proven")
-        }
-        return loop
     }
 
     @Sendable func list(_ request: Request, context: APIRequestContext) async throws -> PageView<DeliveryView> {
@@ -108,18 +87,8 @@ struct DeliveryController<Deliveries: DeliveryStore & LoopStore>: Sendable {
     }
 
     @Sendable func retry(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<DeliveryView> {
-        let account = try context.requireAccount()
-        let id = try context.parameters.require("id")
-        guard try await store.retry(id, account: account.id, now: Date()) else {
-            guard try await store.delivery(id, account: account.id) != nil else {
-                throw APIError.notFound("delivery \(id)")
-            }
-            throw APIError(.conflict, code: "in_progress", message: "the delivery is being sent right now")
-        }
-        deliveriesQueued()
-        guard let (delivery, attempts) = try await store.delivery(id, account: account.id) else {
-            throw APIError.notFound("delivery \(id)")
-        }
+        let (delivery, attempts) = try await service.retry(
+            try context.parameters.require("id"), account: context.requireAccount())
         return EditedResponse(status: .accepted, response: DeliveryView(delivery, attempts: attempts))
     }
 }
