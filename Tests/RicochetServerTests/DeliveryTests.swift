@@ -240,17 +240,18 @@ struct DeliveryTests {
         let receiver = TestReceiver()
         try await receiver.serve { base in
             try await Harness.run { api, tenants in
-                await receiver.set("/slow/receive.php", .init(delay: .seconds(3)))
+                // The slow receiver takes 6 s an answer: a fast loop held behind it would wait at least that.
+                await receiver.set("/slow/receive.php", .init(delay: .seconds(6)))
                 await receiver.set("/fast/receive.php", .init())
                 _ = try await api.validatedLoopJSON(
                     key: tenants.alice, receiver: receiver, base: base, path: "/slow/receive.php",
-                    delivery: #"{"concurrency": 1, "timeout_seconds": 5}"#)
+                    delivery: #"{"concurrency": 1, "timeout_seconds": 8}"#)
                 _ = try await api.validatedLoopJSON(
                     key: tenants.alice, receiver: receiver, base: base, path: "/fast/receive.php")
                 let started = Date()
                 for _ in 0..<3 { try await Self.open(api, key: tenants.alice) }
                 #expect(try await Self.eventually { await receiver.posts(to: "/fast/receive.php").count == 3 })
-                #expect(Date().timeIntervalSince(started) < 2.5, "the fast loop waited for the slow one")
+                #expect(Date().timeIntervalSince(started) < 5, "the fast loop waited for the slow one")
                 #expect(await receiver.posts(to: "/slow/receive.php").count == 1, "concurrency 1: one at a time")
             }
         }
