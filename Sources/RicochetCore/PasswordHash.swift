@@ -42,7 +42,7 @@ public enum PasswordHash {
             let hash = try? derive(
                 password, salt: Array(salt), logRounds: logRounds, blockSize: blockSize, parallelism: parallelism)
         else { return false }
-        return zip(hash, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        return ConstantTime.equal(hash, Array(expected))
     }
 
     private static func derive(_ password: String, salt: [UInt8], logRounds: Int, blockSize: Int, parallelism: Int)

@@ -74,13 +74,8 @@ public enum StandardWebhooks {
         guard abs(now.timeIntervalSince1970 - Double(seconds)) <= tolerance else { return .timestampOutOfTolerance }
         let expected = Array(signature(secret: secret, id: id, timestamp: seconds, body: body).utf8)
         for candidate in signatures.split(separator: " ") where candidate.hasPrefix("v1,") {
-            if constantTimeEqual(Array(candidate.utf8), expected) { return .valid }
+            if ConstantTime.equal(Array(candidate.utf8), expected) { return .valid }
         }
         return .noSignatureMatches
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 import RicochetCore
@@ -52,14 +51,11 @@ struct DashboardSessions<Sessions: DashboardSessionStore>: Sendable {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        APIKey.hash(of: token)
     }
 
     /// Whether a form's token is the session's, compared in constant time.
     static func sameToken(_ given: String?, _ expected: String) -> Bool {
-        let given = Array((given ?? "").utf8)
-        let expected = Array(expected.utf8)
-        guard given.count == expected.count else { return false }
-        return zip(given, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        ConstantTime.equal(Array((given ?? "").utf8), Array(expected.utf8))
     }
 }
