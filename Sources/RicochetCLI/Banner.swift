@@ -9,6 +9,7 @@ enum Banner {
             "  API:        \(ready.publicURL)/api/v1   (described at \(ready.publicURL)/api/v1/openapi.yaml)",
             "  Dashboard:  \(ready.publicURL)/",
         ]
+        if let smtp = ready.smtpPort { lines.append("  SMTP:       returned mail on port \(smtp)") }
         if let first = ready.firstAccount {
             lines += [
                 "",

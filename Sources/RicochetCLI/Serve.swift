@@ -11,7 +11,7 @@ struct Serve: AsyncParsableCommand {
             Every option can also be given in the environment: RICOCHET_HTTP, RICOCHET_PUBLIC_URL,
             RICOCHET_DATABASE, RICOCHET_ALLOW_PRIVATE_NETWORKS=1, RICOCHET_BOUNCE_DOMAIN,
             RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL, RICOCHET_RETENTION_DAYS,
-            RICOCHET_SMTP.
+            RICOCHET_SMTP, RICOCHET_HTTP_IDLE_TIMEOUT, RICOCHET_HTTP_MAX_CONNECTIONS, RICOCHET_DRAIN_TIMEOUT.
             """
     )
 
@@ -69,6 +69,27 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("smtp-tls-key"),
         help: ArgumentHelp("PEM private key of --smtp-tls-cert.", valueName: "file"))
     var smtpKey: String?
+
+    @Option(
+        name: .customLong("http-idle-timeout"),
+        help: ArgumentHelp(
+            "Seconds an HTTP connection may wait for a complete request head, between parts of a body, or for the client to read an answer (default 30).",
+            valueName: "seconds"))
+    var httpIdleTimeout: String?
+
+    @Option(
+        name: .customLong("http-max-connections"),
+        help: ArgumentHelp(
+            "HTTP connections open at once; more are answered 503 (default 10000, fewer when the open-file limit is lower).",
+            valueName: "count"))
+    var httpMaxConnections: String?
+
+    @Option(
+        name: .customLong("drain-timeout"),
+        help: ArgumentHelp(
+            "Seconds a shutdown may take to finish what is under way; then the process ends (default 30).",
+            valueName: "seconds"))
+    var drainTimeout: String?
 
     @OptionGroup var database: DatabaseOption
 
@@ -134,10 +155,42 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--smtp-tls-cert and --smtp-tls-key go together")
         }
 
-        let app = try await buildApplication(configuration) { ready in
+        let openFiles = HTTPConnectionBudget.raiseOpenFileLimit()
+        configuration.httpMaximumConnections = HTTPConnectionBudget.defaultMaximum(openFiles: openFiles)
+        if let text = httpIdleTimeout ?? environment["RICOCHET_HTTP_IDLE_TIMEOUT"] {
+            configuration.httpIdleTimeout = try Self.seconds(text, option: "--http-idle-timeout", range: 1...3600)
+        }
+        if let text = httpMaxConnections ?? environment["RICOCHET_HTTP_MAX_CONNECTIONS"] {
+            guard let count = Int(text), (1...1_000_000).contains(count) else {
+                throw ValidationError("--http-max-connections must be a whole number from 1 to 1000000, not '\(text)'")
+            }
+            configuration.httpMaximumConnections = count
+        }
+        if let text = drainTimeout ?? environment["RICOCHET_DRAIN_TIMEOUT"] {
+            configuration.drainTimeout = try Self.seconds(text, option: "--drain-timeout", range: 1...3600)
+        }
+
+        let readiness = Readiness()
+        var logger = Logger(label: "ricochet")
+        logger.logLevel = configuration.logLevel
+        let app = try await buildApplication(configuration, logger: logger, readiness: readiness) { ready in
             Banner.print(ready)
         }
-        try await app.runService()
+        let limit = configuration.drainTimeout
+        try await serve(app, configuration: configuration, readiness: readiness, logger: logger) {
+            FileHandle.standardError.write(
+                Data("ricochet: shutting down took longer than \(limit) (--drain-timeout); stopping now\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+
+    static func seconds(_ text: String, option: String, range: ClosedRange<Double>) throws -> Duration {
+        guard let seconds = Double(text), seconds.isFinite, range.contains(seconds) else {
+            throw ValidationError(
+                "\(option) must be a number of seconds from \(Int(range.lowerBound)) to \(Int(range.upperBound)), not '\(text)'"
+            )
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 }
 

@@ -25,6 +25,14 @@ public struct AppConfiguration: Sendable {
     public var smtp: SMTPAddress?
     /// With a certificate, the SMTP receiver offers STARTTLS.
     public var smtpCertificate: SMTPCertificate?
+    /// How long an HTTP connection may wait for a complete request head, a
+    /// part of a body, or a client to read an answer.
+    public var httpIdleTimeout: Duration = .seconds(30)
+    /// HTTP connections open at once; more are answered 503 and closed.
+    public var httpMaximumConnections = HTTPConnectionBudget.defaultMaximum()
+    /// How long a shutdown may take: requests under way finish within it,
+    /// and the process ends when it is over.
+    public var drainTimeout: Duration = .seconds(30)
 
     public struct SMTPAddress: Sendable, Equatable {
         public var host: String

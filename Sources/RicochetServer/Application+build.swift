@@ -10,16 +10,21 @@ import RicochetStore
 /// What the server knows once it listens, for the start-up banner.
 public struct ServerReady: Sendable {
     public let port: Int
+    /// The SMTP receiver's port, when it listens.
+    public let smtpPort: Int?
     public let publicURL: PublicURL
     /// Set on the very first start only, when the account was just created.
     public let firstAccount: FirstStartAnnouncement?
 }
 
 /// Builds the whole server: store, outbound client, routes. `ricochet serve`
-/// and the tests call this same function.
+/// and the tests call this same function. `onReady` is called once every
+/// listener is bound (and a new database has its first account); a listener
+/// that cannot bind makes running the application throw ``ListenError``.
 public func buildApplication(
     _ configuration: AppConfiguration,
     logger: Logger? = nil,
+    readiness: Readiness = Readiness(),
     onReady: @escaping @Sendable (ServerReady) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "ricochet")
@@ -31,7 +36,7 @@ public func buildApplication(
     case .sqlite(let path):
         store = try await SQLiteStore.open(path: path, logger: logger)
     }
-    let firstAccount = try await createFirstAccountIfNeeded(in: store)
+    await readiness.use { try await store.checkReadWrite(now: Date()) }
     try await createSigningKeyIfNeeded(in: store)
     let secret = try await store.secret(named: "tracking")
 
@@ -53,15 +58,24 @@ public func buildApplication(
         record: { hit, loop, done in recorder.submit([.tracking(hit)], on: loop) { done((try? $0.get()) != nil) } })
     let router = buildRouter(
         store: store, client: client, recorder: recorder, dispatcher: dispatcher, secret: secret,
-        configuration: configuration, logger: logger)
+        readiness: readiness, configuration: configuration, logger: logger)
+    let listeners: Set<Startup<SQLiteStore>.Listener> = configuration.smtp == nil ? [.http] : [.http, .smtp]
+    let startup = Startup(listeners: listeners, accounts: store, readiness: readiness) { ports, first in
+        let port = ports[.http] ?? configuration.port
+        let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: port)
+        await onReady(ServerReady(port: port, smtpPort: ports[.smtp], publicURL: publicURL, firstAccount: first))
+    }
+    let connections = HTTPConnectionLimit(
+        maximum: configuration.httpMaximumConnections, idleTimeout: .init(configuration.httpIdleTimeout))
     var app = Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [TrackingFastPath(fastPath)])),
+        server: .http1(
+            configuration: .init(additionalChannelHandlers: [
+                HTTPConnectionGuard(limit: connections), TrackingFastPath(fastPath),
+            ])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in
-            let port = channel.localAddress?.port ?? configuration.port
-            let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: port)
-            await onReady(ServerReady(port: port, publicURL: publicURL, firstAccount: firstAccount))
+            startup.bound(.http, port: channel.localAddress?.port ?? configuration.port)
         },
         logger: logger
     )
@@ -82,8 +96,11 @@ public func buildApplication(
         app.addServices(
             returnPathReceiver(
                 at: address, domain: configuration.bounceDomain ?? publicURL.host, tls: smtpTLS, secret: secret,
-                store: store, logger: logger, stored: { processor.stored() }))
+                store: store, logger: logger, stored: { processor.stored() },
+                bound: { startup.bound(.smtp, port: $0) }))
     }
+    // Shut down first of these: nothing is said to be running after SIGTERM.
+    app.addServices(startup)
     return app
 }
 
@@ -95,7 +112,8 @@ public func buildApplication(
 /// STARTTLS with a TLS context.
 func returnPathReceiver(
     at address: AppConfiguration.SMTPAddress, domain: String, tls: NIOSSLContext?, secret: [UInt8],
-    store: some InboundMailStore, logger: Logger, stored: @escaping @Sendable () -> Void
+    store: some InboundMailStore, logger: Logger, stored: @escaping @Sendable () -> Void,
+    bound: @escaping @Sendable (Int) -> Void = { _ in }
 ) -> SMTPServer {
     let codec = ReturnPathCodec(secret: secret)
     let suffix = "@" + domain.lowercased()
@@ -107,7 +125,7 @@ func returnPathReceiver(
     }
     var configuration = SMTPServer.Configuration(host: address.host, port: address.port, session: session)
     configuration.tls = tls
-    return SMTPServer(configuration: configuration, logger: logger) { envelope, peer in
+    return SMTPServer(configuration: configuration, logger: logger, onBound: { bound($0) }) { envelope, peer in
         let mail = InboundMail(
             id: "inb_" + RandomToken.base32(length: 20), receivedAt: Date(), peer: peer, helo: envelope.helo,
             mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, data: envelope.data)
@@ -115,15 +133,6 @@ func returnPathReceiver(
         stored()
         return mail.id
     }
-}
-
-/// On an empty database, creates the first account so that a newcomer gets a
-/// key without any other step.
-func createFirstAccountIfNeeded(in store: some AccountStore) async throws -> FirstStartAnnouncement? {
-    guard try await !store.hasAccounts() else { return nil }
-    let key = APIKey.generate()
-    let account = try await store.createAccount(name: "default", key: key, now: Date())
-    return FirstStartAnnouncement(accountName: account.name, apiKey: key.secret)
 }
 
 /// Gives the installation its first RSA key for the classic feedback-loop signature.
@@ -142,16 +151,21 @@ func publishedKeys(in store: some SigningKeyStore) async throws -> PayloadValue 
 /// The routes: health, the API description, tracked URLs, and the API behind its key.
 func buildRouter<S: Store>(
     store: S, client: OutboundClient, recorder: EventRecorder<S>, dispatcher: Dispatcher<S>, secret: [UInt8],
-    configuration: AppConfiguration, logger: Logger
+    readiness: Readiness, configuration: AppConfiguration, logger: Logger
 ) -> Router<APIRequestContext> {
     let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
     let codec = TrackingTokenCodec(secret: secret)
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: JSONErrorMiddleware())
-    router.get("healthz") { _, _ in
-        _ = try await store.hasAccounts()
-        return HealthView(status: "ok", version: Ricochet.version)
+    // Liveness: the process answers. Readiness: it should be sent traffic.
+    router.get("healthz") { _, _ in HealthView(status: "ok", version: Ricochet.version, reason: nil) }
+    router.get("readyz") { _, _ in
+        let reason = await readiness.reasonNotReady()
+        return EditedResponse(
+            status: reason == nil ? .ok : .serviceUnavailable,
+            response: HealthView(
+                status: reason == nil ? "ready" : "not_ready", version: Ricochet.version, reason: reason))
     }
     router.get("api/v1/openapi.yaml") { _, _ in OpenAPIDocument.response() }
     router.get(".well-known/ricochet-keys") { _, _ in
@@ -208,4 +222,6 @@ func buildRouter<S: Store>(
 struct HealthView: ResponseEncodable {
     let status: String
     let version: String
+    /// Why the node is not ready.
+    let reason: String?
 }

@@ -10,6 +10,16 @@ public protocol AccountStore: Sendable {
     func hasAccounts() async throws -> Bool
     /// Every account, oldest first.
     func accounts() async throws -> [Account]
+    /// Gives an account one more API key. Throws ``StoreError/notFound``
+    /// when there is no such account.
+    func addKey(_ key: APIKey, to account: Account.ID, now: Date) async throws
+}
+
+/// The database's own health, for readiness.
+public protocol HealthStore: Sendable {
+    /// Writes and reads back a row as every write and read does; throws
+    /// when the database cannot be written or read.
+    func checkReadWrite(now: Date) async throws
 }
 
 /// Feedback loops. Every read and write is scoped to one account: a loop of
@@ -149,7 +159,7 @@ public struct StoredSigningKey: Sendable, Equatable {
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
     & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore & SigningKeyStore & InboundMailStore
-    & DashboardSessionStore & DashboardUserStore
+    & DashboardSessionStore & DashboardUserStore & HealthStore
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

@@ -97,6 +97,24 @@ struct SMTPSessionTests {
         #expect(send(&smtp, "MAIL FROM:<>") == ["250"], "the session goes on after a refused message")
     }
 
+    @Test("a message line cut short answers 500 5.5.2 at the end of DATA, stores nothing, and the session goes on")
+    func longTextLine() {
+        var smtp = session(maximumBytes: 100_000)
+        _ = send(&smtp, "EHLO mx")
+        #expect(send(&smtp, "MAIL FROM:<>") == ["250"])
+        #expect(send(&smtp, "RCPT TO:<bounces+a@bounces.example.com>") == ["250"])
+        #expect(send(&smtp, "DATA") == ["354"])
+        _ = send(&smtp, "Subject: x")
+        #expect(smtp.receive(Array("xxxx".utf8)[...], truncated: true).isEmpty)
+        _ = send(&smtp, "more text")
+        #expect(smtp.receive(Array(".".utf8)[...]) == [.reply(SMTPReply(500, "5.5.2", "Line too long"))])
+        #expect(send(&smtp, "MAIL FROM:<>") == ["250"], "the session goes on after the refused message")
+        #expect(send(&smtp, "RCPT TO:<bounces+a@bounces.example.com>") == ["250"])
+        #expect(send(&smtp, "DATA") == ["354"])
+        _ = send(&smtp, "Subject: y")
+        #expect(send(&smtp, ".") == ["D"], "the next message is taken")
+    }
+
     @Test("long lines and repeated errors close the connection with 421")
     func abuse() {
         var smtp = session()

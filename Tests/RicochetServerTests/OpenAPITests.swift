@@ -46,10 +46,11 @@ struct OpenAPITests {
         let router = buildRouter(
             store: store, client: client, recorder: EventRecorder(store: store, logger: Logger(label: "test")),
             dispatcher: Dispatcher(store: store, client: client, logger: Logger(label: "test")),
-            secret: Array(repeating: 1, count: 32), configuration: Harness.configuration(database: path),
+            secret: Array(repeating: 1, count: 32), readiness: Readiness(),
+            configuration: Harness.configuration(database: path),
             logger: Logger(label: "test"))
         // The dashboard's pages are for browsers, not part of the API.
-        let apiPrefixes = ["/api/", "/t/", "/.well-known/", "/healthz"]
+        let apiPrefixes = ["/api/", "/t/", "/.well-known/", "/healthz", "/readyz"]
         let routes = Set(
             router.routes.map { route in
                 let normalised = route.path.description

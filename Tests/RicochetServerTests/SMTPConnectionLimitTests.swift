@@ -17,21 +17,49 @@ struct SMTPConnectionLimitTests {
         return configuration
     }
 
-    @Test("counted in all and per address; a refusal says which limit; leaving frees a place")
+    static func client(_ address: String) -> ClientNetwork {
+        ClientNetwork(ipv4: address.split(separator: ".").map { UInt8($0)! })
+    }
+
+    @Test("counted in all, per address and per network; a refusal says which limit; leaving frees a place")
     func counting() {
-        let configuration = Self.configuration(total: 3, perAddress: 2)
+        var configuration = Self.configuration(total: 4, perAddress: 2)
+        configuration.maximumConnectionsPerNetwork = 3
         var count = SMTPServer.ConnectionCount()
-        #expect(count.admit("192.0.2.1", configuration: configuration) == nil)
-        #expect(count.admit("192.0.2.1", configuration: configuration) == nil)
-        #expect(count.admit("192.0.2.1", configuration: configuration)?.enhanced == "4.7.0")
-        #expect(count.admit("192.0.2.2", configuration: configuration) == nil)
-        #expect(count.admit("192.0.2.3", configuration: configuration)?.enhanced == "4.3.2")
-        count.leave("192.0.2.1")
-        #expect(count.admit("192.0.2.1", configuration: configuration) == nil)
-        count.leave("192.0.2.1")
-        count.leave("192.0.2.1")
-        count.leave("192.0.2.2")
-        #expect(count.total == 0 && count.perAddress.isEmpty)
+        #expect(count.admit(Self.client("192.0.2.1"), configuration: configuration) == nil)
+        #expect(count.admit(Self.client("192.0.2.1"), configuration: configuration) == nil)
+        #expect(count.admit(Self.client("192.0.2.1"), configuration: configuration)?.enhanced == "4.7.0")
+        #expect(count.admit(Self.client("192.0.2.2"), configuration: configuration) == nil)
+        let network = count.admit(Self.client("192.0.2.3"), configuration: configuration)
+        #expect(network?.enhanced == "4.7.0" && network?.lines.first?.contains("network") == true)
+        #expect(count.admit(Self.client("198.51.100.1"), configuration: configuration) == nil)
+        #expect(count.admit(Self.client("203.0.113.1"), configuration: configuration)?.enhanced == "4.3.2")
+        count.leave(Self.client("192.0.2.1"))
+        #expect(count.admit(Self.client("192.0.2.3"), configuration: configuration) == nil)
+        for address in ["192.0.2.1", "192.0.2.2", "192.0.2.3", "198.51.100.1"] { count.leave(Self.client(address)) }
+        #expect(count.total == 0 && count.perAddress.isEmpty && count.perNetwork.isEmpty)
+    }
+
+    @Test("networks: the /24 of IPv4, the /64 of IPv6, mapped IPv4 as IPv4")
+    func networks() throws {
+        #expect(ClientNetwork(try SocketAddress(ipAddress: "192.0.2.77", port: 1)).network == "192.0.2.0/24")
+        let v6 = ClientNetwork(try SocketAddress(ipAddress: "2001:db8:1:2:aaaa::1", port: 1))
+        #expect(v6.network == "2001:db8:1:2::/64" && v6.address == "2001:db8:1:2:aaaa:0:0:1")
+        let mapped = ClientNetwork(try SocketAddress(ipAddress: "::ffff:192.0.2.9", port: 1))
+        #expect(mapped.address == "192.0.2.9" && mapped.network == "192.0.2.0/24")
+    }
+
+    @Test("the idle bound drops from the normal timeout to the stress one once connections near the cap")
+    func stressTimeout() {
+        var configuration = Self.configuration(total: 8, perAddress: 8)
+        configuration.maximumConnectionsPerNetwork = 8
+        var count = SMTPServer.ConnectionCount()
+        for _ in 0..<5 { _ = count.admit(Self.client("192.0.2.1"), configuration: configuration) }
+        #expect(count.idleTimeout(configuration: configuration) == .minutes(5))
+        _ = count.admit(Self.client("192.0.2.1"), configuration: configuration)
+        #expect(count.idleTimeout(configuration: configuration) == .seconds(10), "6 of 8 is three quarters")
+        count.leave(Self.client("192.0.2.1"))
+        #expect(count.idleTimeout(configuration: configuration) == .minutes(5))
     }
 
     @Test(

@@ -109,8 +109,9 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         var key: InstallationKey?
         var loadedAt = ContinuousClock.now
         var prunedAt: ContinuousClock.Instant?
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
         await withGracefulShutdownHandler {
-            while !stopping.withLock({ $0 }) {
+            while !stopping.withLock({ $0 }), !Task.isCancelled {
                 do {
                     try await takeFinished(&states)
                     if reloadRequested.withLock({
@@ -135,10 +136,14 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                         for id in states.keys { states[id]?.nextDue = nil }
                     }
                     let wait = try await startDue(&states)
+                    backoff.succeeded()
                     await signal.wait(timeout: min(wait, configuration.loopRefresh))
                 } catch {
-                    logger.error("dispatching failed; trying again shortly", metadata: ["error": "\(error)"])
-                    await signal.wait(timeout: .seconds(1))
+                    if Task.isCancelled || error is CancellationError { break }
+                    let wait = backoff.failed()
+                    logger.error(
+                        "dispatching failed; trying again", metadata: ["error": "\(error)", "in": "\(wait)"])
+                    await signal.wait(timeout: wait)
                 }
             }
         } onGracefulShutdown: {

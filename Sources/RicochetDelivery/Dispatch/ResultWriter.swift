@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import RicochetCore
 import RicochetStore
 import Synchronization
 
@@ -46,6 +47,7 @@ final class ResultWriter<Store: DeliveryStore>: Sendable {
     }
 
     private func drain() async {
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
         while true {
             let batch = state.withLock { state -> [DeliveryResult] in
                 defer { state.pending = [] }
@@ -55,6 +57,7 @@ final class ResultWriter<Store: DeliveryStore>: Sendable {
             guard !batch.isEmpty else { return }
             do {
                 try await store.record(batch, now: Date())
+                backoff.succeeded()
                 written(batch)
             } catch {
                 // Nothing is dropped: the batch goes back in front and is tried again.
@@ -62,7 +65,7 @@ final class ResultWriter<Store: DeliveryStore>: Sendable {
                     "writing delivery attempts failed; trying again shortly",
                     metadata: ["error": "\(error)", "attempts": "\(batch.count)"])
                 state.withLock { $0.pending = batch + $0.pending }
-                try? await Task.sleep(for: .seconds(1))
+                try? await Task.sleep(for: backoff.failed())
             }
         }
     }

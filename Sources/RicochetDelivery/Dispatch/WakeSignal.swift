@@ -22,10 +22,18 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns at the first notification, or after `timeout`.
+    /// Returns at the first notification, after `timeout`, or at once when
+    /// the task is cancelled.
     func wait(timeout: Duration) async {
+        guard !Task.isCancelled else { return }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForNotification() }
+            group.addTask {
+                await withTaskCancellationHandler {
+                    await self.waitForNotification()
+                } onCancel: {
+                    self.notify()
+                }
+            }
             group.addTask {
                 do {
                     try await Task.sleep(for: timeout)

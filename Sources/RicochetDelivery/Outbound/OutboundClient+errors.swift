@@ -77,7 +77,9 @@ extension OutboundClient {
 
     /// `host:port` of a URL, as the egress guard keys its refusals.
     static func authority(of url: String) -> String {
-        guard let components = URLComponents(string: url), let host = components.host else { return url }
+        guard let components = URLComponents(string: url), var host = components.host else { return url }
+        // An IPv6 literal's brackets belong to the URL, not to the address.
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let port = components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }

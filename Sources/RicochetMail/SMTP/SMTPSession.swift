@@ -44,7 +44,8 @@ public struct SMTPSession: Sendable {
         case connected
         case ready
         case mail(SMTPEnvelope)
-        case data(SMTPEnvelope, size: Int)
+        /// Reading message text; `lineTooLong` once a line was cut short.
+        case data(SMTPEnvelope, size: Int, lineTooLong: Bool)
         /// Waiting for the message to be stored.
         case delivering
         case closed
@@ -81,10 +82,13 @@ public struct SMTPSession: Sendable {
     /// was longer than the connection handler keeps (the rest was dropped).
     public mutating func receive(_ line: ArraySlice<UInt8>, truncated: Bool = false) -> [Action] {
         switch state {
-        case .data(var envelope, let size):
+        case .data(var envelope, let size, let lineTooLong):
             if line.count == 1, line.first == UInt8(ascii: ".") {
+                state = .ready
+                // A text line longer than the handler keeps (RFC 5321 §4.5.3.1.6):
+                // the message cannot be taken whole, the session goes on.
+                if lineTooLong { return [.reply(SMTPReply(500, "5.5.2", "Line too long"))] }
                 guard size <= configuration.maximumMessageBytes else {
-                    state = .ready
                     return [.reply(SMTPReply(552, "5.3.4", "Message too big for this system"))]
                 }
                 state = .delivering
@@ -92,13 +96,12 @@ public struct SMTPSession: Sendable {
             }
             // Dot-stuffing (RFC 5321 4.5.2): a leading dot was doubled.
             let text = line.first == UInt8(ascii: ".") ? line.dropFirst() : line
-            // A line cut short by the handler makes the message too big to take.
-            let newSize = size + text.count + 2 + (truncated ? configuration.maximumMessageBytes : 0)
-            if newSize <= configuration.maximumMessageBytes {
+            let newSize = size + text.count + 2
+            if newSize <= configuration.maximumMessageBytes, !lineTooLong, !truncated {
                 envelope.data += text
                 envelope.data += [13, 10]
             }
-            state = .data(envelope, size: newSize)
+            state = .data(envelope, size: newSize, lineTooLong: lineTooLong || truncated)
             return []
         case .delivering:
             // The handler holds lines while a message is being stored; one
@@ -185,7 +188,7 @@ public struct SMTPSession: Sendable {
             guard !envelope.rcptTo.isEmpty else {
                 return [.reply(SMTPReply(554, "5.5.1", "No valid recipients"))]
             }
-            state = .data(envelope, size: 0)
+            state = .data(envelope, size: 0, lineTooLong: false)
             return [.reply(SMTPReply(354, nil, "End data with <CR><LF>.<CR><LF>"))]
         case "RSET":
             if case .mail = state { state = .ready }

@@ -25,7 +25,7 @@ extension Request {
         as type: T.Type, context: some RequestContext, maximumBytes: Int = maximumJSONBytes
     ) async throws -> (value: T, object: OrderedDictionary<String, PayloadValue>) {
         var request = self
-        let buffer = try await request.collectBody(upTo: maximumBytes)
+        let buffer = try await request.collectBody(limit: maximumBytes)
         let data = Data(buffer.readableBytesView)
         let decoder = JSONDecoder()
         let raw: PayloadValue
@@ -57,7 +57,7 @@ extension Request {
     /// field by field rather than decoded into a type.
     func decodeJSONObjectOnly(context: some RequestContext) async throws -> OrderedDictionary<String, PayloadValue> {
         var request = self
-        let buffer = try await request.collectBody(upTo: Self.maximumJSONBytes)
+        let buffer = try await request.collectBody(limit: Self.maximumJSONBytes)
         let parsed: PayloadValue
         do {
             parsed = try JSONPayloadDecoder.decode(buffer.readableBytesView)

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Makes every error answer of the server a JSON error document, whatever
 /// threw it: the API's own errors pass through, the framework's (unknown
@@ -17,6 +18,12 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(
                 error.status, code: Self.code(for: error.status),
                 message: error.body ?? Self.message(for: error.status, request: request))
+        } catch let error as HTTPParserError {
+            // Broken framing (a malformed chunk size, say): the server
+            // answers 400 and closes the connection; the client's fault, not
+            // an error of ours.
+            context.logger.debug("malformed request", metadata: ["error": "\(error)"])
+            throw error
         } catch let error as any HTTPResponseError {
             throw APIError(
                 error.status, code: Self.code(for: error.status),

@@ -22,7 +22,7 @@ struct FormBody: Sendable {
         guard type.hasPrefix("application/x-www-form-urlencoded") else {
             throw HTTPError(.unsupportedMediaType, message: "forms are sent as application/x-www-form-urlencoded")
         }
-        let buffer = try await request.collectBody(upTo: maximumBytes)
+        let buffer = try await request.collectBody(limit: maximumBytes)
         return FormBody(String(buffer: buffer))
     }
 

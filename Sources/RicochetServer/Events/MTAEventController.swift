@@ -12,6 +12,8 @@ struct MTAEventController<S: EventStore & MessageStore & ProfileStore & Subprofi
     let recorder: EventRecorder<S>
 
     static var maximumBatch: Int { 10_000 }
+    /// Room for a full batch of typical reports; checked before parsing.
+    static var maximumBodyBytes: Int { 16 * 1024 * 1024 }
     static var fields: Set<String> {
         ["type", "message", "state", "action", "code", "extended", "description", "time"]
     }
@@ -42,7 +44,7 @@ struct MTAEventController<S: EventStore & MessageStore & ProfileStore & Subprofi
     @Sendable func report(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<ReportView> {
         let account = try context.requireAccount()
         var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024 * 1024)
+        let body = try await request.collectBody(limit: Self.maximumBodyBytes)
         let parsed: PayloadValue
         do {
             parsed = try JSONPayloadDecoder.decode(body.readableBytesView)

@@ -37,7 +37,7 @@ public func buildListener(
     }
     router.post("**") { request, _ -> Response in
         var request = request
-        let body = try await request.collectBody(upTo: 16 * 1024 * 1024)
+        let body = try await request.collectBody(limit: 16 * 1024 * 1024)
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         let report = CallReport(
             method: "POST", target: target, authority: request.head.authority ?? "",

@@ -49,7 +49,7 @@ struct LoopController<Loops: LoopStore>: Sendable {
         let account = try context.requireAccount()
         let id = try context.parameters.require("id")
         var request = request
-        let empty = try await request.collectBody(upTo: Request.maximumJSONBytes).readableBytes == 0
+        let empty = try await request.collectBody(limit: Request.maximumJSONBytes).readableBytes == 0
         let graceHours =
             empty ? 24 : try await request.decodeJSON(as: RotateSecretRequest.self, context: context).graceHours ?? 24
         let (secret, expiry) = try await service.rotateSecret(of: id, account: account, graceHours: graceHours)

@@ -20,11 +20,11 @@ paths:
   /healthz:
     get:
       operationId: health
-      summary: Answers 200 once the server is ready and its database answers.
+      summary: Liveness. Answers 200 whenever the process answers at all; it does not look at the database (see /readyz).
       security: []
       responses:
         "200":
-          description: Ready.
+          description: Alive.
           content:
             application/json:
               schema:
@@ -33,7 +33,22 @@ paths:
                 properties:
                   status: { type: string, const: ok }
                   version: { type: string }
-        "500": { $ref: "#/components/responses/Error" }
+  /readyz:
+    get:
+      operationId: readiness
+      summary: Readiness, for load balancers and supervisors. 200 once start-up has finished and while the database can be written and read (checked by a real write and read, at most once a second); 503 with the reason before that, while draining after SIGTERM, and while the database fails or does not answer within 2 seconds.
+      security: []
+      responses:
+        "200":
+          description: Ready for traffic.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Readiness" }
+        "503":
+          description: Not ready; `reason` says why.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Readiness" }
   /:
     get:
       operationId: home
@@ -1040,6 +1055,13 @@ components:
         application/json:
           schema: { $ref: "#/components/schemas/Error" }
   schemas:
+    Readiness:
+      type: object
+      required: [status, version]
+      properties:
+        status: { type: string, enum: [ready, not_ready] }
+        version: { type: string }
+        reason: { type: string, description: "Why the node is not ready: starting, draining after a shutdown request, or what the database answered." }
     Error:
       type: object
       required: [error]

@@ -84,7 +84,9 @@ final class InboundProcessor<S: Store>: Service, Sendable {
     }
 
     private func processAll() async {
-        while true {
+        // Short waits between tries: shutdown waits for this loop.
+        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        while !Task.isCancelled {
             do {
                 let mails = try await store.unprocessedInbound(limit: Self.batch)
                 guard !mails.isEmpty else { return }
@@ -102,10 +104,15 @@ final class InboundProcessor<S: Store>: Service, Sendable {
                 }
                 if !drafts.isEmpty { _ = try await recorder.record(drafts) }
                 try await store.markInboundProcessed(mails.map(\.id), now: Date())
+                backoff.succeeded()
                 if mails.count < Self.batch { return }
             } catch {
-                logger.error("making events of returned mail failed; trying again", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
+                if Task.isCancelled || error is CancellationError { return }
+                let wait = backoff.failed()
+                logger.error(
+                    "making events of returned mail failed; trying again",
+                    metadata: ["error": "\(error)", "in": "\(wait)"])
+                try? await Task.sleep(for: wait)
             }
         }
     }

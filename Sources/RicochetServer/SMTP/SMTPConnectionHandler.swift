@@ -30,8 +30,21 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// When an idle connection is closed: `timeout()` is asked each time
+    /// (it drops while the receiver is under stress), at least every
+    /// `longestCheck`.
+    struct Idle: Sendable {
+        let timeout: @Sendable () -> TimeAmount
+        let longestCheck: TimeAmount
+    }
+
     private var session: SMTPSession
     private let lines: Lines
+    private let idle: Idle
+    private var lastLine = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
+    /// Shutdown asked to close once the message being stored is answered.
+    private var closeWhenStored = false
     private let tls: NIOSSLContext?
     private let intake: Intake
     private let logger: Logger
@@ -44,21 +57,33 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     /// Lines held while a message is stored; a client sending more is closed.
     static let maximumHeldLines = 1000
 
-    init(session: SMTPSession, lines: Lines, tls: NIOSSLContext?, intake: @escaping Intake, logger: Logger) {
+    init(
+        session: SMTPSession, lines: Lines, tls: NIOSSLContext?, idle: Idle, intake: @escaping Intake, logger: Logger
+    ) {
         self.session = session
         self.lines = lines
+        self.idle = idle
         self.tls = tls
         self.intake = intake
         self.logger = logger
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        lastLine = .now()
+        scheduleIdleCheck(context: context)
         perform(session.greeting(), context: context)
         context.fireChannelActive()
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let line = unwrapInboundIn(data)
+        lastLine = .now()
         if awaitingHandshake { return }
         if storing {
             held.append(line)
@@ -68,11 +93,35 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         perform(session.receive(line.bytes[...], truncated: line.truncated), context: context)
     }
 
+    /// Checks again when the connection would have been idle for the
+    /// timeout in force now, or after `longestCheck`, whichever is sooner.
+    private func scheduleIdleCheck(context: ChannelHandlerContext) {
+        let remaining = lastLine + idle.timeout() - .now()
+        let delay = max(.milliseconds(1), min(remaining, idle.longestCheck))
+        idleCheck = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            idleCheck = nil
+            guard context.channel.isActive else { return }
+            if !storing, NIODeadline.now() - lastLine >= idle.timeout() {
+                closeWith(SMTPReply(421, "4.4.2", "Idle for too long, closing connection"), context: context)
+            } else {
+                scheduleIdleCheck(context: context)
+            }
+        }
+    }
+
+    private func closeWith(_ reply: SMTPReply, context: ChannelHandlerContext) {
+        write(reply, context: context)
+        context.flush()
+        context.close(promise: nil)
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, !storing {
-            write(SMTPReply(421, "4.4.2", "Idle for too long, closing connection"), context: context)
-            context.flush()
-            context.close(promise: nil)
+        if event is ChannelShouldQuiesceEvent {
+            if storing {
+                closeWhenStored = true
+            } else {
+                closeWith(SMTPReply(421, "4.3.2", "Shutting down, try again later"), context: context)
+            }
             return
         }
         if case .handshakeCompleted = event as? TLSUserEvent, awaitingHandshake {
@@ -140,7 +189,12 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
 
     private func stored(_ id: String?, context: ChannelHandlerContext) {
         storing = false
+        lastLine = .now()
         perform(session.delivered(id), context: context)
+        if closeWhenStored {
+            held.removeAll()
+            return closeWith(SMTPReply(421, "4.3.2", "Shutting down, try again later"), context: context)
+        }
         while !storing, !held.isEmpty, context.channel.isActive {
             let line = held.removeFirst()
             perform(session.receive(line.bytes[...], truncated: line.truncated), context: context)

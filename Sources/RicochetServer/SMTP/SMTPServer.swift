@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOExtras
 import NIOPosix
 import NIOSSL
 import RicochetMail
@@ -7,10 +8,16 @@ import ServiceLifecycle
 import Synchronization
 
 /// The SMTP listener of the return paths: one ``SMTPSession`` per
-/// connection, at most `maximumConnections` at once and
-/// `maximumConnectionsPerAddress` from one IP address (the next is answered
-/// 421 and closed), each closed after `idleTimeout` without a line;
-/// STARTTLS when a TLS context is configured.
+/// connection; at most `maximumConnections` at once, and fewer from one
+/// address or one network (the next is answered 421 and closed); STARTTLS
+/// when a TLS context is configured.
+///
+/// Idle clients cannot hold the receiver: a connection is closed after
+/// `idleTimeout` without a line, and once the open connections near the cap
+/// (`stressConnections`) that bound drops to `stressIdleTimeout` for every
+/// connection, as Postfix does under stress. At shutdown the listener stops
+/// accepting and each connection is answered 421 and closed once the message
+/// it is handing over, if any, is stored.
 public final class SMTPServer: Service, Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -19,17 +26,30 @@ public final class SMTPServer: Service, Sendable {
         public var maximumConnections = 1000
         /// From one IP address at once (mail servers open a few; a flood is refused).
         public var maximumConnectionsPerAddress = 64
+        /// From one /24 (IPv4) or /64 (IPv6) at once.
+        public var maximumConnectionsPerNetwork = 256
         public var idleTimeout = TimeAmount.minutes(5)
+        /// The idle bound while at least `stressConnections` are open.
+        public var stressIdleTimeout = TimeAmount.seconds(10)
+        /// Open connections from which on the receiver is under stress; by
+        /// default three quarters of `maximumConnections`.
+        public var stressConnections: Int?
         /// Longest line kept (message text included); longer ones are cut and refused.
         public var maximumLineLength = 64 * 1024
+        /// How long shutdown waits for messages being handed over.
+        public var drainTimeout = TimeAmount.seconds(10)
         /// With a certificate, STARTTLS is offered.
         public var tls: NIOSSLContext?
+        /// The option that set the address, named when it cannot be listened on.
+        public var option = "--smtp"
 
         public init(host: String, port: Int, session: SMTPSession.Configuration) {
             self.host = host
             self.port = port
             self.session = session
         }
+
+        var stressThreshold: Int { stressConnections ?? max(1, maximumConnections * 3 / 4) }
     }
 
     private let configuration: Configuration
@@ -38,29 +58,41 @@ public final class SMTPServer: Service, Sendable {
     private let onBound: @Sendable (Int) async -> Void
     private let connections = Mutex(ConnectionCount())
 
-    /// Open connections, in all and per client address.
+    /// Open connections, in all, per client address and per network.
     struct ConnectionCount {
         var total = 0
         var perAddress: [String: Int] = [:]
+        var perNetwork: [String: Int] = [:]
 
-        /// Counts one more from `address`, unless a limit is reached: the
+        /// Counts one more from `client`, unless a limit is reached: the
         /// reply that says which one.
-        mutating func admit(_ address: String, configuration: Configuration) -> SMTPReply? {
+        mutating func admit(_ client: ClientNetwork, configuration: Configuration) -> SMTPReply? {
             guard total < configuration.maximumConnections else {
                 return SMTPReply(421, "4.3.2", "Too many connections, try again later")
             }
-            guard perAddress[address, default: 0] < configuration.maximumConnectionsPerAddress else {
+            guard perAddress[client.address, default: 0] < configuration.maximumConnectionsPerAddress else {
                 return SMTPReply(421, "4.7.0", "Too many connections from your address, try again later")
             }
+            guard perNetwork[client.network, default: 0] < configuration.maximumConnectionsPerNetwork else {
+                return SMTPReply(421, "4.7.0", "Too many connections from your network, try again later")
+            }
             total += 1
-            perAddress[address, default: 0] += 1
+            perAddress[client.address, default: 0] += 1
+            perNetwork[client.network, default: 0] += 1
             return nil
         }
 
-        mutating func leave(_ address: String) {
+        mutating func leave(_ client: ClientNetwork) {
             total -= 1
-            perAddress[address, default: 1] -= 1
-            if perAddress[address] == 0 { perAddress[address] = nil }
+            perAddress[client.address, default: 1] -= 1
+            if perAddress[client.address] == 0 { perAddress[client.address] = nil }
+            perNetwork[client.network, default: 1] -= 1
+            if perNetwork[client.network] == 0 { perNetwork[client.network] = nil }
+        }
+
+        /// How long a connection may now wait between lines.
+        func idleTimeout(configuration: Configuration) -> TimeAmount {
+            total >= configuration.stressThreshold ? configuration.stressIdleTimeout : configuration.idleTimeout
         }
     }
 
@@ -77,38 +109,64 @@ public final class SMTPServer: Service, Sendable {
 
     public func run() async throws {
         let configuration = self.configuration
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [self] channel in
-                let address = channel.remoteAddress?.ipAddress ?? "?"
-                if let refusal = connections.withLock({ $0.admit(address, configuration: configuration) }) {
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(RefuseConnection(reply: refusal))
+        let quiesce = ServerQuiescingHelper(group: MultiThreadedEventLoopGroup.singleton)
+        let channel: any Channel
+        do {
+            channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            quiesce.makeServerChannelHandler(channel: channel))
                     }
                 }
-                channel.closeFuture.whenComplete { _ in self.connections.withLock { $0.leave(address) } }
-                var session = configuration.session
-                session.startTLSAvailable = configuration.tls != nil
-                let lines = SMTPConnectionHandler.Lines(maximumLength: configuration.maximumLineLength)
-                return channel.eventLoop.makeCompletedFuture {
-                    let operations = channel.pipeline.syncOperations
-                    try operations.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
-                    try operations.addHandler(lines.makeDecoder(), name: SMTPConnectionHandler.Lines.handlerName)
-                    try operations.addHandler(
-                        SMTPConnectionHandler(
-                            session: SMTPSession(configuration: session), lines: lines, tls: configuration.tls,
-                            intake: intake, logger: logger))
-                }
-            }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .bind(host: configuration.host, port: configuration.port)
-            .get()
+                .childChannelInitializer { [self] channel in initialize(channel) }
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            throw ListenError(
+                host: configuration.host, port: configuration.port, option: configuration.option, error: error)
+        }
         let port = channel.localAddress?.port ?? configuration.port
         logger.info("SMTP receiver listening", metadata: ["address": "\(configuration.host):\(port)"])
         await onBound(port)
         try? await gracefulShutdown()
+        let drained = channel.eventLoop.makePromise(of: Void.self)
+        quiesce.initiateShutdown(promise: drained)
+        let deadline = channel.eventLoop.scheduleTask(in: configuration.drainTimeout) {
+            drained.fail(ChannelError.ioOnClosedChannel)
+        }
+        try? await drained.futureResult.get()
+        deadline.cancel()
         try? await channel.close()
+    }
+
+    private func initialize(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let configuration = self.configuration
+        let client = ClientNetwork(channel.remoteAddress)
+        if let refusal = connections.withLock({ $0.admit(client, configuration: configuration) }) {
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(RefuseConnection(reply: refusal))
+            }
+        }
+        channel.closeFuture.whenComplete { _ in self.connections.withLock { $0.leave(client) } }
+        var session = configuration.session
+        session.startTLSAvailable = configuration.tls != nil
+        let lines = SMTPConnectionHandler.Lines(maximumLength: configuration.maximumLineLength)
+        let idleTimeout: @Sendable () -> TimeAmount = { [self] in
+            connections.withLock { $0.idleTimeout(configuration: configuration) }
+        }
+        return channel.eventLoop.makeCompletedFuture {
+            let operations = channel.pipeline.syncOperations
+            try operations.addHandler(lines.makeDecoder(), name: SMTPConnectionHandler.Lines.handlerName)
+            try operations.addHandler(
+                SMTPConnectionHandler(
+                    session: SMTPSession(configuration: session), lines: lines, tls: configuration.tls,
+                    idle: .init(timeout: idleTimeout, longestCheck: configuration.stressIdleTimeout),
+                    intake: intake, logger: logger))
+        }
     }
 }
 

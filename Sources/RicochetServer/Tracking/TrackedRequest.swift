@@ -68,7 +68,7 @@ enum TrackingAnswer {
     /// The redirect of a genuine click token.
     static func redirect(to url: String) -> (HTTPResponse, [UInt8]) {
         var fields = noCache
-        fields[.location] = url
+        fields[.location] = URIEncoding.encode(url)
         fields[.contentLength] = "0"
         return (HTTPResponse(status: .found, headerFields: fields), [])
     }

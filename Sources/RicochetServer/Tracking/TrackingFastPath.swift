@@ -55,6 +55,9 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
     private var readWanted = false
     private var active = true
+    /// Shutdown began while an answer was pending: once it is written the
+    /// connection is let go, and held requests are not taken up.
+    private var quiesceHeld = false
     private var date = HTTPDate()
 
     init(_ configuration: Configuration) {
@@ -113,6 +116,16 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case .closing: break
         case .idle, .reading: context.fireErrorCaught(error)
         }
+    }
+
+    /// A hit being recorded is answered before shutdown may close the
+    /// connection: the event is kept, so its answer must go out too.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, isAnswering {
+            quiesceHeld = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -180,6 +193,15 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             held.removeAll()
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+            return
+        }
+        if quiesceHeld {
+            state = .closing
+            held.removeAll()
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+                bound.value.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
             return
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

@@ -14,6 +14,7 @@ import SQLiteNIO
 /// them.
 final class SQLiteDatabaseFile: Sendable {
     let path: String
+    private let logger: Logger
     private let writer: SQLiteConnection
     private let reader: SQLiteConnection
     private let checkpointer: SQLiteConnection
@@ -23,8 +24,12 @@ final class SQLiteDatabaseFile: Sendable {
     static let busyTimeoutMilliseconds = 10_000
     static let checkpointInterval = Duration.milliseconds(500)
 
-    private init(path: String, writer: SQLiteConnection, reader: SQLiteConnection, checkpointer: SQLiteConnection) {
+    private init(
+        path: String, writer: SQLiteConnection, reader: SQLiteConnection, checkpointer: SQLiteConnection,
+        logger: Logger
+    ) {
         self.path = path
+        self.logger = logger
         self.writer = writer
         self.reader = reader
         self.checkpointer = checkpointer
@@ -50,7 +55,8 @@ final class SQLiteDatabaseFile: Sendable {
                 others.append(try await SQLiteConnection.open(storage: .file(path: path), logger: logger))
                 try await configure(others.last!)
             }
-            file = SQLiteDatabaseFile(path: path, writer: writer, reader: others[0], checkpointer: others[1])
+            file = SQLiteDatabaseFile(
+                path: path, writer: writer, reader: others[0], checkpointer: others[1], logger: logger)
         } catch {
             for connection in others { try? await connection.close() }
             try? await writer.close()
@@ -102,6 +108,20 @@ final class SQLiteDatabaseFile: Sendable {
     func writeStatement(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
         try await gate.withGate {
             try await writer.query(sql, binds)
+        }
+    }
+
+    /// One statement on a connection opened for it and closed after.
+    func readFresh(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            try await Self.configure(connection)
+            let rows = try await connection.query(sql, binds)
+            try? await connection.close()
+            return rows
+        } catch {
+            try? await connection.close()
+            throw error
         }
     }
 

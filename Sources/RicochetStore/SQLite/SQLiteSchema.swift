@@ -271,6 +271,15 @@ enum SQLiteSchema {
             ) STRICT
             """
         ],
+        // 14: the row readiness checks write and read back.
+        [
+            """
+            CREATE TABLE readiness_probe (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                checked_at INTEGER NOT NULL
+            ) STRICT
+            """
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

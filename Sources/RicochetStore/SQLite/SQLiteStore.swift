@@ -62,6 +62,33 @@ extension SQLiteStore {
     public func hasAccounts() async throws -> Bool {
         try await !database.read("SELECT 1 FROM accounts LIMIT 1").isEmpty
     }
+
+    public func addKey(_ key: APIKey, to account: Account.ID, now: Date) async throws {
+        try await database.write { connection in
+            guard try await !connection.query("SELECT 1 FROM accounts WHERE id = ?", [.text(account)]).isEmpty else {
+                throw StoreError.notFound
+            }
+            _ = try await connection.query(
+                "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
+                [.text(key.hash), .text(account), .text(key.hint), .int64(now.milliseconds)]
+            )
+        }
+    }
+
+    /// A write through the writer, then a read on a connection opened for
+    /// it: one with no page cache, which reads the file as it is now.
+    public func checkReadWrite(now: Date) async throws {
+        try await database.writeStatement(
+            """
+            INSERT INTO readiness_probe (id, checked_at) VALUES (1, ?)
+            ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at
+            """,
+            [.int64(now.milliseconds)])
+        let rows = try await database.readFresh("SELECT checked_at FROM readiness_probe WHERE id = 1")
+        guard rows.first?.column("checked_at")?.integer != nil else {
+            throw StoreError.corrupt("the readiness row written was not read back")
+        }
+    }
 }
 
 extension SQLiteRow {
