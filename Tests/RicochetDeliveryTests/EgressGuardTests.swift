@@ -55,6 +55,21 @@ struct EgressGuardTests {
         }
     }
 
+    @Test("an IPv6 literal is refused as an address, named once, in brackets once")
+    func refusesIPv6Loopback() async throws {
+        try await Self.withClient(policy: .globalOnly) { client in
+            do throws(OutboundError) {
+                _ = try await client.send(Self.get("http://[::1]:19999/"))
+                Issue.record("[::1] was reached")
+            } catch {
+                #expect(error.kind == .refusedAddress, "\(error)")
+                #expect(error.message.contains("::1") && !error.message.contains("[["), "\(error.message)")
+            }
+        }
+        #expect(OutboundClient.authority(of: "http://[::1]:19999/") == "[::1]:19999")
+        #expect(OutboundClient.authority(of: "https://[2001:db8::1]/x") == "[2001:db8::1]:443")
+    }
+
     @Test("an allowed address is reached through the tunnel")
     func tunnels() async throws {
         try await Self.withReceiver { port in

@@ -34,9 +34,11 @@ struct SMTPConnectionLimitTests {
         #expect(network?.enhanced == "4.7.0" && network?.lines.first?.contains("network") == true)
         #expect(count.admit(Self.client("198.51.100.1"), configuration: configuration) == nil)
         #expect(count.admit(Self.client("203.0.113.1"), configuration: configuration)?.enhanced == "4.3.2")
-        count.leave(Self.client("192.0.2.1"))
+        count.leave(Self.client("192.0.2.1"), configuration: configuration)
         #expect(count.admit(Self.client("192.0.2.3"), configuration: configuration) == nil)
-        for address in ["192.0.2.1", "192.0.2.2", "192.0.2.3", "198.51.100.1"] { count.leave(Self.client(address)) }
+        for address in ["192.0.2.1", "192.0.2.2", "192.0.2.3", "198.51.100.1"] {
+            count.leave(Self.client(address), configuration: configuration)
+        }
         #expect(count.total == 0 && count.perAddress.isEmpty && count.perNetwork.isEmpty)
     }
 
@@ -58,8 +60,10 @@ struct SMTPConnectionLimitTests {
         #expect(count.idleTimeout(configuration: configuration) == .minutes(5))
         _ = count.admit(Self.client("192.0.2.1"), configuration: configuration)
         #expect(count.idleTimeout(configuration: configuration) == .seconds(10), "6 of 8 is three quarters")
-        count.leave(Self.client("192.0.2.1"))
-        #expect(count.idleTimeout(configuration: configuration) == .minutes(5))
+        for _ in 0..<3 { count.leave(Self.client("192.0.2.1"), configuration: configuration) }
+        #expect(count.idleTimeout(configuration: configuration) == .seconds(10), "still 3 of 6: stress holds")
+        count.leave(Self.client("192.0.2.1"), configuration: configuration)
+        #expect(count.idleTimeout(configuration: configuration) == .minutes(5), "fewer than half: stress ends")
     }
 
     @Test(
@@ -100,6 +104,117 @@ struct SMTPConnectionLimitTests {
             #expect(greeting.hasPrefix("220 "))
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
+        }
+    }
+
+    @Test(
+        "idle clients cannot hold the receiver: one network gets its share only, and near the cap idle connections are closed at the stress timeout",
+        .timeLimit(.minutes(1)))
+    func stress() async throws {
+        var configuration = Self.configuration(total: 40, perAddress: 8)
+        configuration.maximumConnectionsPerNetwork = 16
+        configuration.stressConnections = 24
+        configuration.stressIdleTimeout = .seconds(1)
+        let (bound, boundSink) = AsyncStream.makeStream(of: Int.self)
+        let server = SMTPServer(
+            configuration: configuration, logger: Logger(label: "test"), onBound: { boundSink.yield($0) }
+        ) { _, _ in "inb_x" }
+        let group = ServiceGroup(
+            configuration: .init(services: [server], gracefulShutdownSignals: [], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup { tasks in
+            tasks.addTask { try await group.run() }
+            var ports = bound.makeAsyncIterator()
+            let port = try #require(await ports.next())
+            // Three addresses of one /24, eight connections each: sixteen get in.
+            var idle: [Conversation] = []
+            var refusals: [String] = []
+            for address in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
+                for _ in 0..<8 {
+                    let conversation = try await Conversation(port: port, from: address)
+                    let greeting = await conversation.firstLine()
+                    if greeting.hasPrefix("220 ") { idle.append(conversation) } else { refusals.append(greeting) }
+                }
+            }
+            #expect(idle.count == 16)
+            #expect(refusals.count == 8 && refusals.allSatisfy { $0.hasPrefix("421 4.7.0") && $0.contains("network") })
+            // Eight more from other networks bring it to the stress mark.
+            for address in ["127.0.1.1", "127.0.1.2", "127.0.2.1", "127.0.2.2"] {
+                for _ in 0..<2 {
+                    let conversation = try await Conversation(port: port, from: address)
+                    #expect(await conversation.firstLine().hasPrefix("220 "))
+                    idle.append(conversation)
+                }
+            }
+            // Idle connections are now closed at the stress timeout, until
+            // fewer than half the stress mark are left.
+            let closedByServer = await withTaskGroup(of: Bool.self) { group in
+                for conversation in idle { group.addTask { await conversation.untilClosed().contains("421 4.4.2") } }
+                var closed = 0
+                for await byServer in group where byServer {
+                    closed += 1
+                    if closed == 13 { break }
+                }
+                for conversation in idle { conversation.channel.close(promise: nil) }
+                return closed
+            }
+            #expect(closedByServer == 13)
+            let fresh = try await Conversation(port: port, from: "127.0.3.1")
+            #expect(await fresh.firstLine().hasPrefix("220 "), "a new client is served again")
+            fresh.channel.close(promise: nil)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// An SMTP client connection from a chosen loopback address, keeping what the server says.
+    final class Conversation: Sendable {
+        let channel: any Channel
+        private let greeting: EventLoopFuture<String>
+        private let closed: EventLoopFuture<String>
+
+        init(port: Int, from address: String) async throws {
+            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let greeting = loop.makePromise(of: String.self)
+            let closed = loop.makePromise(of: String.self)
+            self.greeting = greeting.futureResult
+            self.closed = closed.futureResult
+            channel = try await ClientBootstrap(group: loop)
+                .bind(to: try SocketAddress(ipAddress: address, port: 0))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(Collect(greeting: greeting, closed: closed))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: port).get()
+        }
+
+        /// The greeting (or refusal).
+        func firstLine() async -> String { (try? await greeting.get()) ?? "" }
+
+        /// Everything the server said, once it closed.
+        func untilClosed() async -> String { (try? await closed.get()) ?? "" }
+
+        final class Collect: ChannelInboundHandler {
+            typealias InboundIn = ByteBuffer
+            let greeting: EventLoopPromise<String>
+            let closed: EventLoopPromise<String>
+            var text = ""
+
+            init(greeting: EventLoopPromise<String>, closed: EventLoopPromise<String>) {
+                self.greeting = greeting
+                self.closed = closed
+            }
+
+            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+                let chunk = String(buffer: unwrapInboundIn(data))
+                if text.isEmpty, !chunk.isEmpty { greeting.succeed(chunk) }
+                text += chunk
+            }
+
+            func channelInactive(context: ChannelHandlerContext) {
+                if text.isEmpty { greeting.succeed("") }
+                closed.succeed(text)
+            }
         }
     }
 

@@ -93,6 +93,41 @@ struct TrackingFastPathStateTests {
         #expect(routed.path == pixel)
         #expect(recordings.count == 0)
     }
+
+    /// Records events passed on past the fast path.
+    final class Events: ChannelInboundHandler, Sendable {
+        typealias InboundIn = HTTPRequestPart
+        let quiesced = Mutex(0)
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is ChannelShouldQuiesceEvent { quiesced.withLock { $0 += 1 } }
+        }
+    }
+
+    @Test("shutdown during a recording: the hit is answered first, then the connection is let go")
+    func answersBeforeShutdown() throws {
+        let recordings = Recordings()
+        let channel = try channel(recordings)
+        let events = Events()
+        try channel.pipeline.syncOperations.addHandler(events)
+        try get(pixel, on: channel)
+        try get(pixel, on: channel)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(events.quiesced.withLock { $0 } == 0, "held while the first hit is being recorded")
+        recordings.answerAll(true)
+        channel.embeddedEventLoop.run()
+        #expect(try responses(channel).map(\.status) == [.ok], "the recorded hit is answered")
+        #expect(events.quiesced.withLock { $0 } == 1, "then shutdown goes on")
+        #expect(recordings.count == 0, "the request behind it is not taken up: it was never recorded")
+    }
+
+    @Test("shutdown between hits passes straight on")
+    func idleShutdown() throws {
+        let channel = try channel(Recordings())
+        let events = Events()
+        try channel.pipeline.syncOperations.addHandler(events)
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(events.quiesced.withLock { $0 } == 1)
+    }
 }
 
 @Suite("HTTP dates")

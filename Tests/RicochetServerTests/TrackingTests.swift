@@ -39,6 +39,23 @@ struct TrackingTests {
         }
     }
 
+    @Test("a click on a link with UTF-8 and spaces redirects to it percent-encoded; the event keeps it as written")
+    func clickEncoded() async throws {
+        try await Harness.run { api, tenants in
+            let message = try await api.createMessage(
+                key: tenants.alice,
+                json:
+                    #"{"recipient": "jane@example.com", "html": "<a href=\"https://shop.example/caf\u00e9/\u20ac 1?q=s\u00fc\u00df\">x</a>"}"#
+            )
+            let path = try #require(API.trackedPaths(in: message["html"] as! String, marker: "/t/c/").first)
+            let answer = try await api.call(.get, path, key: nil)
+            #expect(answer.status == .found)
+            #expect(answer.headers[.location] == "https://shop.example/caf%C3%A9/%E2%82%AC%201?q=s%C3%BC%C3%9F")
+            let variables = try #require(try await api.events(key: tenants.alice).first?["variables"] as? [String: Any])
+            #expect(variables["original"] as? String == "https://shop.example/caf\u{E9}/\u{20AC} 1?q=s\u{FC}\u{DF}")
+        }
+    }
+
     @Test("a click redirects to the original URL and records an enriched event first")
     func click() async throws {
         try await Harness.run { api, tenants in

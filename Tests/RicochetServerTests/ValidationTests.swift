@@ -136,4 +136,18 @@ struct ValidationTests {
             }
         }
     }
+
+    @Test("an IPv6 loopback URL is refused as a refusal at validation (422, refused_address)")
+    func ipv6Refused() async throws {
+        try await Harness.run(allowPrivateNetworks: false) { api, tenants in
+            let loop = try await api.createLoop(key: tenants.alice, url: "http://[::1]:19999/dir/script.php")
+            let id = try #require(loop["id"] as? String)
+            let answer = try await api.call(.post, "/api/v1/loops/\(id)/validate", key: tenants.alice)
+            #expect(answer.status == .unprocessableContent)
+            let errors = Self.attempts(answer).map { $0["error"] as? [String: Any] }
+            #expect(errors.map { $0?["kind"] as? String } == ["refused_address", "refused_address"], "\(answer.body)")
+            let message = errors.first??["message"] as? String ?? ""
+            #expect(message.contains("::1") && !message.contains("[["), "\(message)")
+        }
+    }
 }

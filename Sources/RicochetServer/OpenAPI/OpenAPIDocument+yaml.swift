@@ -675,6 +675,11 @@ paths:
                             message: { type: string }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
+        "413":
+          description: The body is over 16 MiB (`body_too_large`), refused from its Content-Length before it is read, or as soon as more arrives; the connection is closed.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Error" }
     get:
       operationId: listEvents
       summary: The event log, newest first.

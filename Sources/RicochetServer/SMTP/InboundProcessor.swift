@@ -60,6 +60,8 @@ final class InboundProcessor<S: Store>: Service, Sendable {
             do {
                 let removed = try await store.pruneInbound(processedBefore: Date().addingTimeInterval(-retention))
                 if removed > 0 { logger.info("old returned mail removed", metadata: ["count": "\(removed)"]) }
+            } catch is CancellationError {
+                return
             } catch {
                 logger.error("removing old returned mail failed", metadata: ["error": "\(error)"])
             }

@@ -15,7 +15,7 @@ import Synchronization
 /// Idle clients cannot hold the receiver: a connection is closed after
 /// `idleTimeout` without a line, and once the open connections near the cap
 /// (`stressConnections`) that bound drops to `stressIdleTimeout` for every
-/// connection, as Postfix does under stress. At shutdown the listener stops
+/// connection, as Postfix does under stress, until half as many are left. At shutdown the listener stops
 /// accepting and each connection is answered 421 and closed once the message
 /// it is handing over, if any, is stored.
 public final class SMTPServer: Service, Sendable {
@@ -61,6 +61,10 @@ public final class SMTPServer: Service, Sendable {
     /// Open connections, in all, per client address and per network.
     struct ConnectionCount {
         var total = 0
+        /// Under stress from `stressThreshold` open connections until fewer
+        /// than half that many are left: closing one idle client must not
+        /// end it, or the others would keep their places.
+        private(set) var stressed = false
         var perAddress: [String: Int] = [:]
         var perNetwork: [String: Int] = [:]
 
@@ -79,11 +83,13 @@ public final class SMTPServer: Service, Sendable {
             total += 1
             perAddress[client.address, default: 0] += 1
             perNetwork[client.network, default: 0] += 1
+            if total >= configuration.stressThreshold { stressed = true }
             return nil
         }
 
-        mutating func leave(_ client: ClientNetwork) {
+        mutating func leave(_ client: ClientNetwork, configuration: Configuration) {
             total -= 1
+            if total < configuration.stressThreshold / 2 { stressed = false }
             perAddress[client.address, default: 1] -= 1
             if perAddress[client.address] == 0 { perAddress[client.address] = nil }
             perNetwork[client.network, default: 1] -= 1
@@ -92,7 +98,7 @@ public final class SMTPServer: Service, Sendable {
 
         /// How long a connection may now wait between lines.
         func idleTimeout(configuration: Configuration) -> TimeAmount {
-            total >= configuration.stressThreshold ? configuration.stressIdleTimeout : configuration.idleTimeout
+            stressed ? configuration.stressIdleTimeout : configuration.idleTimeout
         }
     }
 
@@ -151,7 +157,9 @@ public final class SMTPServer: Service, Sendable {
                 try channel.pipeline.syncOperations.addHandler(RefuseConnection(reply: refusal))
             }
         }
-        channel.closeFuture.whenComplete { _ in self.connections.withLock { $0.leave(client) } }
+        channel.closeFuture.whenComplete { _ in
+            self.connections.withLock { $0.leave(client, configuration: configuration) }
+        }
         var session = configuration.session
         session.startTLSAvailable = configuration.tls != nil
         let lines = SMTPConnectionHandler.Lines(maximumLength: configuration.maximumLineLength)
