@@ -4,18 +4,6 @@ import Testing
 
 @Suite("Backoff")
 struct BackoffTests {
-    /// SplitMix64 from a fixed seed: the same waits on every run.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("waits double from the first up to the most, then stay there; a success starts again")
     func doubling() {
         let backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(1))
@@ -30,10 +18,9 @@ struct BackoffTests {
     @Test("each wait lies between half the ceiling and the ceiling, spread over it; a success resets the count")
     func jitter() {
         var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(30))
-        var generator = Seeded(state: 42)
         var waits: [Duration] = []
         for _ in 0..<60 {
-            let wait = backoff.failed(using: &generator)
+            let wait = backoff.failed()
             let ceiling = backoff.ceiling(afterFailures: backoff.failures)
             #expect(wait >= ceiling / 2 && wait <= ceiling)
             if ceiling == .seconds(30) { waits.append(wait) }
@@ -41,7 +28,7 @@ struct BackoffTests {
         #expect(Set(waits).count > 40, "jittered, not one wait for all")
         backoff.succeeded()
         #expect(backoff.failures == 0)
-        let first = backoff.failed(using: &generator)
+        let first = backoff.failed()
         #expect(first >= .milliseconds(50) && first <= .milliseconds(100))
     }
 }

@@ -66,14 +66,13 @@ struct SMTPConnectionLimitTests {
         #expect(count.idleTimeout(configuration: configuration) == .minutes(5), "fewer than half: stress ends")
     }
 
-    @Test(
-        "over real sockets: the connection past the per-address limit is answered 421 4.7.0 and closed",
-        .timeLimit(.minutes(1)))
-    func overSockets() async throws {
+    /// Runs an SMTP server with `configuration` on a free port for `body`, then stops it.
+    static func withServer(
+        _ configuration: SMTPServer.Configuration, _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
         let (bound, boundSink) = AsyncStream.makeStream(of: Int.self)
         let server = SMTPServer(
-            configuration: Self.configuration(total: 10, perAddress: 2), logger: Logger(label: "test"),
-            onBound: { boundSink.yield($0) }
+            configuration: configuration, logger: Logger(label: "test"), onBound: { boundSink.yield($0) }
         ) { _, _ in "inb_x" }
         let group = ServiceGroup(
             configuration: .init(services: [server], gracefulShutdownSignals: [], logger: Logger(label: "test")))
@@ -81,6 +80,17 @@ struct SMTPConnectionLimitTests {
             tasks.addTask { try await group.run() }
             var ports = bound.makeAsyncIterator()
             let port = try #require(await ports.next())
+            try await body(port)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test(
+        "over real sockets: the connection past the per-address limit is answered 421 4.7.0 and closed",
+        .timeLimit(.minutes(1)))
+    func overSockets() async throws {
+        try await Self.withServer(Self.configuration(total: 10, perAddress: 2)) { port in
             var open: [Channel] = []
             var greetings: [String] = []
             for _ in 0..<3 {
@@ -102,8 +112,6 @@ struct SMTPConnectionLimitTests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(greeting.hasPrefix("220 "))
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 
@@ -115,16 +123,7 @@ struct SMTPConnectionLimitTests {
         configuration.maximumConnectionsPerNetwork = 16
         configuration.stressConnections = 24
         configuration.stressIdleTimeout = .seconds(1)
-        let (bound, boundSink) = AsyncStream.makeStream(of: Int.self)
-        let server = SMTPServer(
-            configuration: configuration, logger: Logger(label: "test"), onBound: { boundSink.yield($0) }
-        ) { _, _ in "inb_x" }
-        let group = ServiceGroup(
-            configuration: .init(services: [server], gracefulShutdownSignals: [], logger: Logger(label: "test")))
-        try await withThrowingTaskGroup { tasks in
-            tasks.addTask { try await group.run() }
-            var ports = bound.makeAsyncIterator()
-            let port = try #require(await ports.next())
+        try await Self.withServer(configuration) { port in
             // Three addresses of one /24, eight connections each: sixteen get in.
             var idle: [Conversation] = []
             var refusals: [String] = []
@@ -161,8 +160,6 @@ struct SMTPConnectionLimitTests {
             let fresh = try await Conversation(port: port, from: "127.0.3.1")
             #expect(await fresh.firstLine().hasPrefix("220 "), "a new client is served again")
             fresh.channel.close(promise: nil)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 
