@@ -22,6 +22,8 @@ public func serve(
         if await readiness.phase != .draining { throw UnexpectedStop() }
     } catch let error as ListenError {
         throw error
+    } catch let error as ServiceGroupError where error.errorCode == .serviceFinishedUnexpectedly {
+        throw UnexpectedStop()
     } catch let error as IOError where "\(error)".hasPrefix("bind") {
         throw ListenError(host: configuration.host, port: configuration.port, option: "--http", error: error)
     } catch let error as SocketAddressError {

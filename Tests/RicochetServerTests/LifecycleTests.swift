@@ -1,0 +1,79 @@
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Testing
+
+@testable import RicochetServer
+
+/// How `serve` ends: with the error of a service that fails, as a failure
+/// when a service stops by itself, and with one line for a taken port.
+@Suite("Serving: how the process ends")
+struct LifecycleTests {
+    struct Broke: Error {}
+
+    /// Fails once the server is up.
+    struct FailsLater: Service {
+        func run() async throws {
+            try await Task.sleep(for: .milliseconds(200))
+            throw Broke()
+        }
+    }
+
+    /// Returns without being asked to.
+    struct StopsByItself: Service {
+        func run() async throws {}
+    }
+
+    /// Runs until shutdown, as services should.
+    struct Waits: Service {
+        func run() async throws { try? await gracefulShutdown() }
+    }
+
+    func app(port: Int = 0, _ service: any Service) -> some ApplicationProtocol {
+        var app = Application(router: Router(), configuration: .init(address: .hostname("127.0.0.1", port: port)))
+        app.addServices(service)
+        return app
+    }
+
+    func configuration(port: Int = 0) -> AppConfiguration {
+        var configuration = AppConfiguration(host: "127.0.0.1", port: port)
+        configuration.drainTimeout = .seconds(5)
+        return configuration
+    }
+
+    @Test("a service that fails after start ends serve with its error", .timeLimit(.minutes(1)))
+    func failsLater() async throws {
+        await #expect(throws: Broke.self) {
+            try await serve(
+                app(FailsLater()), configuration: configuration(), readiness: Readiness(),
+                logger: Logger(label: "test"), overdue: {})
+        }
+    }
+
+    @Test("a service that stops by itself ends serve as a failure, not as a clean exit", .timeLimit(.minutes(1)))
+    func stopsByItself() async throws {
+        await #expect(throws: UnexpectedStop.self) {
+            try await serve(
+                app(StopsByItself()), configuration: configuration(), readiness: Readiness(),
+                logger: Logger(label: "test"), overdue: {})
+        }
+    }
+
+    @Test("a taken HTTP port ends serve at once with one line naming the address", .timeLimit(.minutes(1)))
+    func takenPort() async throws {
+        let holder = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(holder.localAddress?.port)
+        do {
+            try await serve(
+                app(port: port, Waits()), configuration: configuration(port: port), readiness: Readiness(),
+                logger: Logger(label: "test"), overdue: {})
+            Issue.record("serve did not fail")
+        } catch let error as ListenError {
+            #expect(error.description == "cannot listen on 127.0.0.1:\(port) (--http): address already in use")
+        }
+        try await holder.close()
+    }
+}
