@@ -3,8 +3,8 @@
 # found it: CLIENTS connections opened and left silent (more than the
 # connection cap). Prints how many the server kept and refused, its open file
 # descriptors at the peak, what a fresh /healthz got during the flood, and how
-# long until the server had closed the idle ones and answered 200 again while
-# the flooding clients still held their ends open.
+# long until the server answered 200 again and had closed every idle
+# connection, while the flooding clients still held their ends open.
 #
 #   Benchmarks/idle-flood.sh [CLIENTS] [IDLE_TIMEOUT_SECONDS] [MAX_CONNECTIONS]
 set -euo pipefail
@@ -57,11 +57,18 @@ async def main():
             if await healthz() == 200:
                 closed_at = time.monotonic() - started
                 break
+    all_closed_at = None
+    while time.monotonic() - started < 300:
+        if fds() < 100:
+            all_closed_at = time.monotonic() - started
+            break
+        await asyncio.sleep(0.2)
     kept = sum(1 for reader, _ in held if not reader.at_eof())
     print(json.dumps({"connections_opened": len(held), "seconds_to_open": round(opened, 1),
                       "server_fds_at_peak": peak, "healthz_during_flood": during,
                       "seconds_until_served_again": round(closed_at, 1) if closed_at else None,
-                      "still_open_at_end": kept, "server_fds_after": fds()}))
+                      "seconds_until_server_closed_all": round(all_closed_at, 1) if all_closed_at else None,
+                      "client_ends_not_yet_closed_by_server": kept, "server_fds_after": fds()}))
     for _, writer in held:
         writer.close()
 

@@ -71,4 +71,15 @@ struct HTTPConnectionStateTests {
         #expect(state.wrote(.end(nil), now: at(3)) == .none)
         #expect(state.requestsOpen == 1 && state.readingRequest)
     }
+
+    @Test("admission: served up to the cap, answered 503 a little past it, closed at once beyond")
+    func admission() {
+        let limit = HTTPConnectionLimit(maximum: 10, idleTimeout: .seconds(30))
+        let answers = (0..<30).map { _ in limit.enter() }
+        #expect(answers.prefix(10).allSatisfy { $0 == .serve })
+        #expect(answers[10..<27].allSatisfy { $0 == .refuse }, "a tenth more, and 16, are told why")
+        #expect(answers[27...].allSatisfy { $0 == .drop })
+        for _ in 0..<21 { limit.leave() }
+        #expect(limit.count == 9 && limit.enter() == .serve)
+    }
 }

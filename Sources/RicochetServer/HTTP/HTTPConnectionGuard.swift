@@ -44,7 +44,11 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         counted = true
-        if !limit.enter() { mode = .refusing }
+        switch limit.enter() {
+        case .serve: break
+        case .refuse: mode = .refusing
+        case .drop: mode = .closed
+        }
         if context.channel.isActive { start(context: context) }
     }
 
@@ -74,7 +78,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func start(context: ChannelHandlerContext) {
         state = HTTPConnectionState(timeout: limit.idleTimeout, now: .now())
-        if case .refusing = mode {
+        if case .closed = mode {
+            context.close(promise: nil)
+        } else if case .refusing = mode {
             // A client that sends no request in time is not answered at all.
             schedule(at: .now() + limit.lingerTimeout, context: context)
         } else {

@@ -22,10 +22,22 @@ final class HTTPConnectionLimit: Sendable {
 
     var count: Int { open.load(ordering: .relaxed) }
 
-    /// Counts a new connection; false when it is one too many (it is
-    /// counted all the same until it ``leave()``s).
-    func enter() -> Bool {
-        open.wrappingAdd(1, ordering: .relaxed).newValue <= maximum
+    enum Admission {
+        case serve
+        /// Answered 503 and closed.
+        case refuse
+        /// So far over that even answering costs too much: closed at once.
+        case drop
+    }
+
+    /// Counts a new connection (until it ``leave()``s, whatever the answer).
+    /// Past the maximum each is refused with an answer, which takes its
+    /// descriptor for up to `lingerTimeout`; past a tenth more, it is closed
+    /// without one, so that a flood cannot use up the descriptors that way.
+    func enter() -> Admission {
+        let count = open.wrappingAdd(1, ordering: .relaxed).newValue
+        if count <= maximum { return .serve }
+        return count <= maximum + maximum / 10 + 16 ? .refuse : .drop
     }
 
     func leave() {
