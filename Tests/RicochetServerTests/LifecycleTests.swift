@@ -76,4 +76,24 @@ struct LifecycleTests {
         }
         try await holder.close()
     }
+
+    @Test("a shutdown request makes the node not ready at once, and the watch calls overdue after the drain time")
+    func drainNotice() async throws {
+        let readiness = Readiness()
+        await readiness.started()
+        let (overdue, overdueSink) = AsyncStream.makeStream(of: Void.self)
+        let notice = DrainNotice(readiness: readiness, drainTimeout: .milliseconds(100)) { overdueSink.yield() }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [notice, Waits()], gracefulShutdownSignals: [], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(await readiness.reasonNotReady() == nil)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(await readiness.reasonNotReady()?.contains("draining") == true)
+        var calls = overdue.makeAsyncIterator()
+        #expect(await calls.next() != nil, "overdue is called once the drain time is over")
+    }
 }
