@@ -34,6 +34,14 @@ let package = Package(
             name: "RicochetStore",
             dependencies: [
                 "RicochetCore",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "RicochetSQLite",
+            dependencies: [
+                "RicochetCore",
+                "RicochetStore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,6 +93,7 @@ let package = Package(
             dependencies: [
                 "RicochetCore",
                 "RicochetStore",
+                "RicochetSQLite",
                 "RicochetServer",
                 "RicochetDelivery",
                 "RicochetMail",
@@ -100,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "RicochetCoreTests",
             dependencies: ["RicochetCore", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "RicochetStoreTests", dependencies: ["RicochetStore"]),
+        .testTarget(name: "RicochetStoreTests", dependencies: ["RicochetStore", "RicochetSQLite"]),
         .testTarget(name: "RicochetMailTests", dependencies: ["RicochetMail"]),
         .testTarget(
             name: "RicochetDeliveryTests",
@@ -116,6 +125,7 @@ let package = Package(
                 "RicochetServer",
                 "RicochetCore",
                 "RicochetStore",
+                "RicochetSQLite",
                 "RicochetMail",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

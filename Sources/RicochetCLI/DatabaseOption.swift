@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RicochetSQLite
 import RicochetStore
 
 /// `--database`, shared by every command that touches the store.
@@ -16,6 +17,11 @@ struct DatabaseOption: ParsableArguments {
     func open() async throws -> SQLiteStore {
         var logger = Logger(label: "ricochet")
         logger.logLevel = .warning
+        return try await open(logger: logger)
+    }
+
+    /// The one place a `--database` becomes a store.
+    func open(logger: Logger) async throws -> SQLiteStore {
         switch try location() {
         case .sqlite(let path):
             return try await SQLiteStore.open(path: path, logger: logger)

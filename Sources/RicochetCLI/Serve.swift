@@ -115,7 +115,6 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.logLevel = parsed
         }
-        configuration.database = try database.location()
         if let domain = bounceDomain ?? environment["RICOCHET_BOUNCE_DOMAIN"] {
             let valid =
                 !domain.isEmpty && domain.count <= 253
@@ -173,11 +172,11 @@ struct Serve: AsyncParsableCommand {
         let readiness = Readiness()
         var logger = Logger(label: "ricochet")
         logger.logLevel = configuration.logLevel
-        let app = try await buildApplication(configuration, logger: logger, readiness: readiness) { ready in
-            Banner.print(ready)
-        }
+        let store = try await database.open(logger: logger)
         let limit = configuration.drainTimeout
-        try await serve(app, configuration: configuration, readiness: readiness, logger: logger) {
+        try await serve(
+            configuration, store: store, readiness: readiness, logger: logger, onReady: { Banner.print($0) }
+        ) {
             FileHandle.standardError.write(
                 Data("ricochet: shutting down took longer than \(limit) (--drain-timeout); stopping now\n".utf8))
             Foundation.exit(1)

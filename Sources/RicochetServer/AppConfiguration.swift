@@ -7,7 +7,6 @@ public struct AppConfiguration: Sendable {
     public var port: Int
     /// The base URL users and tracking links see; by default the listening address.
     public var publicURL: PublicURL?
-    public var database: StoreLocation
     /// Lets outbound requests reach loopback and private networks (local use, tests).
     public var allowPrivateNetworks: Bool
     /// How long fetching a validation file may take, per location.
@@ -48,7 +47,6 @@ public struct AppConfiguration: Sendable {
         host: String = "127.0.0.1",
         port: Int = 8080,
         publicURL: PublicURL? = nil,
-        database: StoreLocation = .default,
         allowPrivateNetworks: Bool = false,
         validationTimeout: Duration = .seconds(10),
         testTimeout: Duration = .seconds(15),
@@ -59,7 +57,6 @@ public struct AppConfiguration: Sendable {
         self.host = host
         self.port = port
         self.publicURL = publicURL
-        self.database = database
         self.allowPrivateNetworks = allowPrivateNetworks
         self.validationTimeout = validationTimeout
         self.testTimeout = testTimeout

@@ -21,8 +21,9 @@ public struct ServerReady: Sendable {
 /// and the tests call this same function. `onReady` is called once every
 /// listener is bound (and a new database has its first account); a listener
 /// that cannot bind makes running the application throw ``ListenError``.
-public func buildApplication(
+public func buildApplication<S: Store>(
     _ configuration: AppConfiguration,
+    store: S,
     logger: Logger? = nil,
     readiness: Readiness = Readiness(),
     onReady: @escaping @Sendable (ServerReady) async -> Void = { _ in }
@@ -31,11 +32,6 @@ public func buildApplication(
     logger.logLevel = configuration.logLevel
     let smtpTLS = try configuration.smtpCertificate?.makeContext()
 
-    let store: SQLiteStore
-    switch configuration.database {
-    case .sqlite(let path):
-        store = try await SQLiteStore.open(path: path, logger: logger)
-    }
     await readiness.use { try await store.checkReadWrite(now: Date()) }
     try await createSigningKeyIfNeeded(in: store)
     let secret = try await store.secret(named: "tracking")
@@ -48,7 +44,7 @@ public func buildApplication(
     let client = OutboundClient(egressGuard: egressGuard)
 
     let recorder = EventRecorder(store: store, logger: logger)
-    var dispatching = Dispatcher<SQLiteStore>.Configuration()
+    var dispatching = Dispatcher<S>.Configuration()
     dispatching.userAgent = "Ricochet/\(Ricochet.version)"
     dispatching.retention = configuration.retentionDays * 86400
     let dispatcher = Dispatcher(store: store, client: client, logger: logger, configuration: dispatching)
@@ -59,7 +55,7 @@ public func buildApplication(
     let router = buildRouter(
         store: store, client: client, recorder: recorder, dispatcher: dispatcher, secret: secret,
         readiness: readiness, configuration: configuration, logger: logger)
-    let listeners: Set<Startup<SQLiteStore>.Listener> = configuration.smtp == nil ? [.http] : [.http, .smtp]
+    let listeners: Set<Startup<S>.Listener> = configuration.smtp == nil ? [.http] : [.http, .smtp]
     let startup = Startup(listeners: listeners, accounts: store, readiness: readiness) { ports, first in
         let port = ports[.http] ?? configuration.port
         let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: port)

@@ -22,12 +22,23 @@ public struct Statistics: Sendable, Equatable {
     public struct Bucket: Sendable, Equatable {
         public let start: Date
         public var counts: [EventType: EventCounts]
+
+        public init(start: Date, counts: [EventType: EventCounts]) {
+            self.start = start
+            self.counts = counts
+        }
     }
 
     public struct Link: Sendable, Equatable {
         public let url: String
         public let clicks: Int
         public let unique: Int
+
+        public init(url: String, clicks: Int, unique: Int) {
+            self.url = url
+            self.clicks = clicks
+            self.unique = unique
+        }
     }
 
     public var totals: [EventType: EventCounts]

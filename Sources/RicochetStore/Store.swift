@@ -15,11 +15,13 @@ public protocol AccountStore: Sendable {
     func addKey(_ key: APIKey, to account: Account.ID, now: Date) async throws
 }
 
-/// The database's own health, for readiness.
-public protocol HealthStore: Sendable {
+/// The database connection itself: its health, for readiness, and its end.
+public protocol StoreConnection: Sendable {
     /// Writes and reads back a row as every write and read does; throws
     /// when the database cannot be written or read.
     func checkReadWrite(now: Date) async throws
+    /// Closes the store; nothing may be asked of it after.
+    func close() async
 }
 
 /// Feedback loops. Every read and write is scoped to one account: a loop of
@@ -159,7 +161,7 @@ public struct StoredSigningKey: Sendable, Equatable {
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
     & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore & SigningKeyStore & InboundMailStore
-    & DashboardSessionStore & DashboardUserStore & HealthStore
+    & DashboardSessionStore & DashboardUserStore & StoreConnection
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RicochetCore
+import RicochetSQLite
 import RicochetStore
 import Testing
 
@@ -221,7 +222,7 @@ struct DashboardTests {
 }
 
 /// Names a store type for the static helpers that do not touch one.
-typealias SQLiteStoreStandIn = RicochetStore.SQLiteStore
+typealias SQLiteStoreStandIn = RicochetSQLite.SQLiteStore
 
 extension API {
     /// Posts a form as a browser does.

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import RicochetCore
 import RicochetDelivery
+import RicochetSQLite
 import RicochetStore
 import Testing
 
@@ -47,7 +48,7 @@ struct OpenAPITests {
             store: store, client: client, recorder: EventRecorder(store: store, logger: Logger(label: "test")),
             dispatcher: Dispatcher(store: store, client: client, logger: Logger(label: "test")),
             secret: Array(repeating: 1, count: 32), readiness: Readiness(),
-            configuration: Harness.configuration(database: path),
+            configuration: Harness.configuration(),
             logger: Logger(label: "test"))
         // The dashboard's pages are for browsers, not part of the API.
         let apiPrefixes = ["/api/", "/t/", "/.well-known/", "/healthz", "/readyz"]

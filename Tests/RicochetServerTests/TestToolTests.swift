@@ -128,8 +128,8 @@ struct TestToolTests {
             let (id, key) = try await Harness.run(database: database) { api, tenants in
                 (try await api.validatedLoop(key: tenants.alice, receiver: receiver, base: base), tenants.alice)
             }
-            let app = try await RicochetServer.buildApplication(
-                Harness.configuration(database: database, allowPrivateNetworks: false))
+            let app = try await Harness.application(
+                database: database, configuration: Harness.configuration(allowPrivateNetworks: false))
             try await app.test(.live) { client in
                 let api = API(client: client)
                 let answer = try await api.call(

@@ -2,6 +2,7 @@ import Foundation
 import RicochetCore
 import Testing
 
+@testable import RicochetSQLite
 @testable import RicochetStore
 
 @Suite("Inbound mail in SQLite")

@@ -3,6 +3,7 @@ import RicochetCore
 import Synchronization
 import Testing
 
+@testable import RicochetSQLite
 @testable import RicochetStore
 
 @Suite("Outbox")

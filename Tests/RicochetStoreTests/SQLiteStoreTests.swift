@@ -3,6 +3,7 @@ import RicochetCore
 import SQLiteNIO
 import Testing
 
+@testable import RicochetSQLite
 @testable import RicochetStore
 
 @Suite("SQLite store")

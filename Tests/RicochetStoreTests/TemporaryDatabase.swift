@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 
+@testable import RicochetSQLite
 @testable import RicochetStore
 
 /// A fresh SQLite file in a temporary directory, removed afterwards.

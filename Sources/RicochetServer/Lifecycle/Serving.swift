@@ -1,7 +1,27 @@
 import Hummingbird
 import Logging
 import NIOCore
+import RicochetStore
 import ServiceLifecycle
+
+/// Builds the server on `store` and runs it as ``serve(_:configuration:readiness:logger:overdue:)``
+/// does; the store is closed at the end, also when building fails.
+public func serve<S: Store>(
+    _ configuration: AppConfiguration, store: S, readiness: Readiness, logger: Logger,
+    onReady: @escaping @Sendable (ServerReady) async -> Void, overdue: @escaping @Sendable () -> Void
+) async throws {
+    // Once built, the application closes the store itself when it ends.
+    var built = false
+    do {
+        let app = try await buildApplication(
+            configuration, store: store, logger: logger, readiness: readiness, onReady: onReady)
+        built = true
+        try await serve(app, configuration: configuration, readiness: readiness, logger: logger, overdue: overdue)
+    } catch {
+        if !built { await store.close() }
+        throw error
+    }
+}
 
 /// Runs a built application until SIGTERM or SIGINT, then drains it. The
 /// node stops being ready the moment the signal comes; if draining has not

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import RicochetCore
+import RicochetSQLite
 import RicochetStore
 import Testing
 
@@ -39,12 +40,19 @@ enum Harness {
         return Tenants(alice: alice.secret, bob: bob.secret)
     }
 
-    static func configuration(
-        database path: String, allowPrivateNetworks: Bool = true, timeout: Duration = .seconds(2)
-    ) -> AppConfiguration {
+    static func configuration(allowPrivateNetworks: Bool = true, timeout: Duration = .seconds(2)) -> AppConfiguration {
         AppConfiguration(
-            host: "127.0.0.1", port: 0, database: .sqlite(path: path), allowPrivateNetworks: allowPrivateNetworks,
-            validationTimeout: timeout, testTimeout: timeout, logLevel: .warning)
+            host: "127.0.0.1", port: 0, allowPrivateNetworks: allowPrivateNetworks, validationTimeout: timeout,
+            testTimeout: timeout, logLevel: .warning)
+    }
+
+    /// The server as `ricochet serve` builds it, on the SQLite file at `path`
+    /// (which the server closes when it stops).
+    static func application(database path: String, configuration: AppConfiguration) async throws
+        -> some ApplicationProtocol
+    {
+        let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
+        return try await buildApplication(configuration, store: store)
     }
 
     /// Runs `body` against a live server on a new database with two accounts.
@@ -56,9 +64,9 @@ enum Harness {
     ) async throws -> T {
         let path = try path ?? database()
         let tenants = try await tenants(in: path)
-        var configuration = configuration(database: path, allowPrivateNetworks: allowPrivateNetworks)
+        var configuration = configuration(allowPrivateNetworks: allowPrivateNetworks)
         configure(&configuration)
-        let app = try await buildApplication(configuration)
+        let app = try await application(database: path, configuration: configuration)
         return try await app.test(.live) { client in
             try await body(API(client: client), tenants)
         }

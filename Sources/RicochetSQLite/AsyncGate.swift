@@ -1,3 +1,5 @@
+import RicochetStore
+
 /// A first-come, first-served lock for async code: one holder at a time.
 ///
 /// SQLite transactions span several awaits on one connection; without this,

@@ -1,5 +1,6 @@
 import Foundation
 import RicochetCore
+import RicochetStore
 import SQLiteNIO
 
 extension SQLiteStore {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import RicochetStore
 import SQLiteNIO
 
 extension SQLiteStore {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RicochetCore
+import RicochetStore
 import SQLiteNIO
 import Synchronization
 

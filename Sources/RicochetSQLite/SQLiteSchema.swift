@@ -1,3 +1,5 @@
+import RicochetStore
+
 /// The SQLite schema, as an ordered list of migrations. Version N is the
 /// state after the first N migrations; `PRAGMA user_version` records it.
 /// Append only: a released migration never changes.

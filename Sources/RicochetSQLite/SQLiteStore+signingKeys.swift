@@ -1,4 +1,5 @@
 import Foundation
+import RicochetStore
 import SQLiteNIO
 
 extension SQLiteStore {

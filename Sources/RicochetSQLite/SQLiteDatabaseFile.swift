@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import RicochetStore
 import SQLiteNIO
 
 /// One SQLite file in WAL mode: a writer connection whose transactions run one

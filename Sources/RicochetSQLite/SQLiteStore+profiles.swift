@@ -1,6 +1,7 @@
 import Foundation
 import OrderedCollections
 import RicochetCore
+import RicochetStore
 import SQLiteNIO
 
 extension SQLiteStore {
