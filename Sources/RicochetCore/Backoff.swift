@@ -1,14 +1,16 @@
 /// How long a retry loop waits after each failure in a row: doubling from
 /// `initial` up to `maximum`, with "equal jitter" (half the wait fixed, half
 /// random) so that many loops failing together do not retry together. A
-/// success starts again from `initial`.
+/// success starts again from `initial`. The defaults are those of the
+/// services' retry loops: short enough that a shutdown never waits long
+/// for one of them.
 public struct Backoff: Sendable {
     public let initial: Duration
     public let maximum: Duration
     /// Failures since the last success.
     public private(set) var failures = 0
 
-    public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(30)) {
+    public init(initial: Duration = .milliseconds(100), maximum: Duration = .seconds(5)) {
         precondition(initial > .zero && maximum >= initial)
         self.initial = initial
         self.maximum = maximum

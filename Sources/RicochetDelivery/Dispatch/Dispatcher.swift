@@ -109,7 +109,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         var key: InstallationKey?
         var loadedAt = ContinuousClock.now
         var prunedAt: ContinuousClock.Instant?
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        var backoff = Backoff()
         await withGracefulShutdownHandler {
             while !stopping.withLock({ $0 }), !Task.isCancelled {
                 do {

@@ -47,7 +47,7 @@ final class ResultWriter<Store: DeliveryStore>: Sendable {
     }
 
     private func drain() async {
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        var backoff = Backoff()
         while true {
             let batch = state.withLock { state -> [DeliveryResult] in
                 defer { state.pending = [] }

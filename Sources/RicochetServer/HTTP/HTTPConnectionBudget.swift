@@ -9,8 +9,7 @@ public enum HTTPConnectionBudget {
     /// do at start) and returns the soft limit in force.
     @discardableResult
     public static func raiseOpenFileLimit() -> Int {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        guard var limit = currentLimit() else { return 1024 }
         if limit.rlim_cur < limit.rlim_max {
             var raised = limit
             raised.rlim_cur = limit.rlim_max
@@ -21,9 +20,12 @@ public enum HTTPConnectionBudget {
 
     /// The open-file limit now.
     public static func openFileLimit() -> Int {
+        currentLimit().map { Int(clamping: $0.rlim_cur) } ?? 1024
+    }
+
+    private static func currentLimit() -> rlimit? {
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-        return Int(clamping: limit.rlim_cur)
+        return getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? limit : nil
     }
 
     /// 10,000, or fewer when the open-file limit leaves less after keeping

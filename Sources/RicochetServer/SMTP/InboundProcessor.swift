@@ -86,8 +86,7 @@ final class InboundProcessor<S: Store>: Service, Sendable {
     }
 
     private func processAll() async {
-        // Short waits between tries: shutdown waits for this loop.
-        var backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(5))
+        var backoff = Backoff()
         while !Task.isCancelled {
             do {
                 let mails = try await store.unprocessedInbound(limit: Self.batch)
