@@ -66,6 +66,11 @@ rows = ((f"evt_bench{i:015d}", account, "open", None, now, None, json.dumps(dict
         for i in range(count))
 c.executemany("INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables) "
               "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+# What the server's fan-out would have queued: one delivery per event to the loop.
+loop, form = c.execute("SELECT id, format FROM loops").fetchone()
+c.execute("INSERT INTO deliveries (id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, "
+          "updated_at) SELECT 'dlv_' || lower(hex(randomblob(10))), ?, account_id, seq, id, ?, 'queued', ?, ?, ? "
+          "FROM events", (loop, form, now, now, now))
 c.commit()
 print(c.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'queued'").fetchone()[0])
 PY

@@ -89,23 +89,32 @@ final class SQLiteDatabaseFile: Sendable {
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`, so the write lock
     /// is taken up front and a concurrent writer waits rather than fails midway).
     func write<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
-        try await gate.withGate {
-            _ = try await writer.query("BEGIN IMMEDIATE")
-            do {
-                let result = try await body(writer)
-                _ = try await writer.query("COMMIT")
-                return result
-            } catch {
-                _ = try? await writer.query("ROLLBACK")
-                throw error
-            }
+        try await withWriter { writer in try await Self.transaction(on: writer, body) }
+    }
+
+    /// Runs `body` on the writer connection, one caller at a time, outside any
+    /// transaction: each statement commits on its own unless `body` begins one
+    /// with ``transaction(on:_:)``.
+    func withWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        try await gate.withGate { try await body(writer) }
+    }
+
+    /// A write transaction on `connection`, which the caller holds.
+    static func transaction<T: Sendable>(
+        on connection: SQLiteConnection, _ body: @Sendable (SQLiteConnection) async throws -> T
+    ) async throws -> T {
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            let result = try await body(connection)
+            _ = try await connection.query("COMMIT")
+            return result
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
         }
     }
 
-    /// One statement on the writer connection in SQLite's own implicit
-    /// transaction: atomic and durable like `write`, without the two extra
-    /// round trips of `BEGIN` and `COMMIT` to SQLite's thread.
-    @discardableResult
+    /// One statement through the writer, in a transaction of its own.
     func writeStatement(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
         try await gate.withGate {
             try await writer.query(sql, binds)

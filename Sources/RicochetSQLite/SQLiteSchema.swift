@@ -282,6 +282,25 @@ enum SQLiteSchema {
             ) STRICT
             """
         ],
+        // 15: fan-out moves out of SQL. The trigger that queued deliveries goes:
+        // the store plans them with DeliveryPlanner in the transaction that
+        // records the events. A loop's subscriptions become rows.
+        [
+            """
+            CREATE TABLE loop_subscriptions (
+                loop_id TEXT NOT NULL REFERENCES loops(id) ON DELETE CASCADE,
+                event_type TEXT NOT NULL,
+                PRIMARY KEY (loop_id, event_type)
+            ) STRICT, WITHOUT ROWID
+            """,
+            """
+            INSERT INTO loop_subscriptions (loop_id, event_type)
+            SELECT loops.id, names.value FROM loops, json_each('["' || replace(loops.events, ' ', '","') || '"]') AS names
+            WHERE names.value != ''
+            """,
+            "DROP TRIGGER events_outbox",
+            "ALTER TABLE loops DROP COLUMN events",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

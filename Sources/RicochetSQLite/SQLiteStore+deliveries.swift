@@ -116,6 +116,7 @@ extension SQLiteStore {
             }
             for result in results {
                 guard let reason = result.disableLoop else { continue }
+                self.loopsChanged()
                 _ = try await connection.query(
                     """
                     UPDATE loops SET disabled_at = ?, disabled_reason = ?, revision = revision + 1
@@ -313,27 +314,46 @@ extension SQLiteStore {
     public func replay(loop: FeedbackLoop.ID, account: Account.ID, since: Date, until: Date, now: Date) async throws
         -> Int
     {
-        let binds: [SQLiteData] = [
-            .int64(now.milliseconds), .text(loop), .text(account), .int64(since.milliseconds),
-            .int64(until.milliseconds),
-        ]
         let queued = try await database.write { connection in
-            _ = try await connection.query(
-                """
-                INSERT INTO deliveries (
-                    id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, updated_at)
-                SELECT 'dlv_' || lower(hex(randomblob(10))), loops.id, events.account_id, events.seq, events.id,
-                    loops.format, 'queued', ?1, ?1, ?1
-                FROM events JOIN loops ON loops.id = ?2 AND loops.account_id = events.account_id
-                WHERE events.account_id = ?3 AND events.occurred_at >= ?4 AND events.occurred_at < ?5
-                    AND instr(' ' || loops.events || ' ', ' ' || events.type || ' ') > 0
-                """,
-                binds)
-            return Int(try await connection.query("SELECT changes() AS n").first?.optionalInt64("n") ?? 0)
+            guard
+                let row = try await connection.query(
+                    "SELECT \(Self.loopColumns) FROM loops WHERE id = ? AND account_id = ?",
+                    [.text(loop), .text(account)]
+                ).first
+            else { return 0 }
+            let subscription = LoopSubscription(try Self.loop(from: row))
+            guard !subscription.events.isEmpty else { return 0 }
+            let types = subscription.events.sorted().map { SQLiteData.text($0.rawValue) }
+            var queued = 0
+            var after: Int64 = 0
+            while true {
+                let rows = try await connection.query(
+                    """
+                    SELECT seq, id, type FROM events
+                    WHERE account_id = ? AND occurred_at >= ? AND occurred_at < ? AND seq > ?
+                        AND type IN (\(Array(repeating: "?", count: types.count).joined(separator: ", ")))
+                    ORDER BY seq LIMIT \(Self.replayPage)
+                    """,
+                    [.text(account), .int64(since.milliseconds), .int64(until.milliseconds), .int64(after)] + types)
+                let events = try rows.map { row in
+                    let id = try row.text("id")
+                    guard let type = EventType(rawValue: try row.text("type")) else {
+                        throw StoreError.corrupt("event \(id): type")
+                    }
+                    return (id: id, accountID: account, type: type)
+                }
+                let deliveries = DeliveryPlanner.replay(events, to: subscription)
+                try await Self.insert(deliveries, now: now, on: connection)
+                queued += deliveries.count
+                guard rows.count == Self.replayPage, let last = rows.last else { return queued }
+                after = try last.int64("seq")
+            }
         }
         if queued > 0 { eventsCommitted() }
         return queued
     }
+
+    static let replayPage = 5000
 
     /// In chunks, so that other writes go on between them.
     public func prune(before cutoff: Date) async throws -> Int {

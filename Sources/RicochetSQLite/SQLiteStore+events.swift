@@ -6,16 +6,21 @@ import SQLiteNIO
 extension SQLiteStore {
     public func insert(_ events: [Event]) async throws {
         guard !events.isEmpty else { return }
-        if events.count <= Self.eventsPerStatement {
-            // The common case (a group commit of tracked hits) as one statement
-            // in its own transaction: one trip to SQLite's thread, not three.
-            try await database.writeStatement(Self.insertStatement(rows: events.count), Self.binds(events))
-            eventsCommitted()
-        } else {
-            try await writeRecordingEvents { connection in
-                try await Self.insert(events, on: connection)
+        try await database.withWriter { connection in
+            let deliveries = try await self.planner(on: connection).plan(events)
+            if deliveries.isEmpty, events.count <= Self.eventsPerStatement {
+                // The common case without loops (a group commit of tracked hits
+                // nobody subscribed to) as one statement in its own transaction:
+                // one trip to SQLite's thread, not four.
+                _ = try await connection.query(Self.insertStatement(rows: events.count), Self.binds(events))
+            } else {
+                try await SQLiteDatabaseFile.transaction(on: connection) { connection in
+                    try await Self.insert(events, on: connection)
+                    try await Self.insert(deliveries, now: Date(), on: connection)
+                }
             }
         }
+        eventsCommitted()
     }
 
     /// A write transaction that records events: once it commits, whoever
@@ -34,9 +39,15 @@ extension SQLiteStore {
         for observer in eventObservers.withLock({ $0 }) { observer() }
     }
 
-    /// Inserts events inside the caller's transaction: wherever an event is
-    /// recorded, it commits with the change it reports.
-    static func insert(_ events: [Event], on connection: SQLiteConnection) async throws {
+    /// Records events and the deliveries they queue inside the caller's
+    /// transaction: wherever an event is recorded, it commits with the change
+    /// it reports and with its deliveries.
+    func record(_ events: [Event], on connection: SQLiteConnection) async throws {
+        try await Self.insert(events, on: connection)
+        try await Self.insert(try await planner(on: connection).plan(events), now: Date(), on: connection)
+    }
+
+    private static func insert(_ events: [Event], on connection: SQLiteConnection) async throws {
         // Many rows a statement: each statement is a trip to SQLite's thread.
         for start in stride(from: 0, to: events.count, by: eventsPerStatement) {
             let chunk = events[start..<min(start + eventsPerStatement, events.count)]

@@ -4,21 +4,29 @@ import RicochetStore
 import SQLiteNIO
 
 extension SQLiteStore {
-    static let loopColumns = """
-        id, account_id, url, events, format, description, status, validation_filename,
+    private static let storedLoopColumns = """
+        id, account_id, url, format, description, status, validation_filename,
         validation_content, validated_at, created_at, updated_at, revision, delivery, disabled_at,
         disabled_reason, last_success_at, failing_since, ed25519_key
+        """
+
+    /// A loop as read from `loops`, its subscriptions joined into one column.
+    static let loopColumns = """
+        \(storedLoopColumns),
+        COALESCE((SELECT group_concat(event_type, ' ') FROM loop_subscriptions WHERE loop_id = loops.id), '')
+            AS events
         """
 
     public func insert(_ loop: FeedbackLoop, secret: WebhookSecret) async throws {
         try await database.write { connection in
             _ = try await connection.query(
                 """
-                INSERT INTO loops (\(Self.loopColumns))
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO loops (\(Self.storedLoopColumns))
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 Self.binds(for: loop)
             )
+            try await self.writeSubscriptions(of: loop, on: connection)
             _ = try await connection.query(
                 "INSERT INTO loop_secrets (loop_id, secret, created_at, expires_at) VALUES (?, ?, ?, NULL)",
                 [.text(loop.id), .blob(ByteBuffer(bytes: secret.key)), .int64(loop.createdAt.milliseconds)])
@@ -86,8 +94,8 @@ extension SQLiteStore {
         stored.revision = loop.revision + 1
         let validatedAt: SQLiteData = stored.validatedAt.map { .int64($0.milliseconds) } ?? .null
         let binds: [SQLiteData] = [
-            .text(stored.url.absoluteString), .text(Self.eventsColumn(stored.events)),
-            .text(stored.format.rawValue), .text(stored.description), .text(stored.status.rawValue),
+            .text(stored.url.absoluteString), .text(stored.format.rawValue), .text(stored.description),
+            .text(stored.status.rawValue),
             .text(stored.validationFile.filename), .text(stored.validationFile.content), validatedAt,
             .int64(stored.updatedAt.milliseconds), .int64(Int64(stored.revision)),
             .text(Self.deliveryColumn(stored.delivery)), stored.disabled.map { .int64($0.at.milliseconds) } ?? .null,
@@ -95,10 +103,10 @@ extension SQLiteStore {
             stored.ed25519Key.map { .blob(ByteBuffer(bytes: $0)) } ?? .null,
             .text(loop.id), .text(loop.accountID), .int64(Int64(loop.revision)),
         ]
-        try await database.write { connection in
+        try await database.write { [stored] connection in
             let changed = try await connection.query(
                 """
-                UPDATE loops SET url = ?, events = ?, format = ?, description = ?, status = ?,
+                UPDATE loops SET url = ?, format = ?, description = ?, status = ?,
                     validation_filename = ?, validation_content = ?, validated_at = ?, updated_at = ?,
                     revision = ?, delivery = ?, disabled_at = ?, disabled_reason = ?, ed25519_key = ?
                 WHERE id = ? AND account_id = ? AND revision = ?
@@ -106,7 +114,10 @@ extension SQLiteStore {
                 """,
                 binds
             )
-            guard changed.isEmpty else { return }
+            guard changed.isEmpty else {
+                try await self.writeSubscriptions(of: stored, on: connection)
+                return
+            }
             let exists = try await connection.query(
                 "SELECT 1 FROM loops WHERE id = ? AND account_id = ?",
                 [.text(loop.id), .text(loop.accountID)]
@@ -118,7 +129,8 @@ extension SQLiteStore {
 
     public func delete(_ id: FeedbackLoop.ID, of account: Account.ID) async throws -> Bool {
         try await database.write { connection in
-            try await !connection.query(
+            self.loopsChanged()
+            return try await !connection.query(
                 "DELETE FROM loops WHERE id = ? AND account_id = ? RETURNING id",
                 [.text(id), .text(account)]
             ).isEmpty
@@ -129,7 +141,7 @@ extension SQLiteStore {
         let validatedAt: SQLiteData = loop.validatedAt.map { .int64($0.milliseconds) } ?? .null
         return [
             .text(loop.id), .text(loop.accountID), .text(loop.url.absoluteString),
-            .text(eventsColumn(loop.events)), .text(loop.format.rawValue), .text(loop.description),
+            .text(loop.format.rawValue), .text(loop.description),
             .text(loop.status.rawValue), .text(loop.validationFile.filename), .text(loop.validationFile.content),
             validatedAt, .int64(loop.createdAt.milliseconds), .int64(loop.updatedAt.milliseconds),
             .int64(Int64(loop.revision)), .text(deliveryColumn(loop.delivery)),
@@ -146,8 +158,17 @@ extension SQLiteStore {
         return String(decoding: (try? encoder.encode(settings)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
-    private static func eventsColumn(_ events: Set<EventType>) -> String {
-        events.sorted().map(\.rawValue).joined(separator: " ")
+    /// Replaces the loop's subscription rows, inside the caller's transaction.
+    private func writeSubscriptions(of loop: FeedbackLoop, on connection: SQLiteConnection) async throws {
+        loopsChanged()
+        _ = try await connection.query("DELETE FROM loop_subscriptions WHERE loop_id = ?", [.text(loop.id)])
+        guard !loop.events.isEmpty else { return }
+        _ = try await connection.query(
+            """
+            INSERT INTO loop_subscriptions (loop_id, event_type)
+            VALUES \(Array(repeating: "(?, ?)", count: loop.events.count).joined(separator: ", "))
+            """,
+            loop.events.sorted().flatMap { [.text(loop.id), .text($0.rawValue)] })
     }
 
     static func loop(from row: SQLiteRow) throws -> FeedbackLoop {

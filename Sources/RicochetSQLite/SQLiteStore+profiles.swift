@@ -42,7 +42,7 @@ extension SQLiteStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """,
                 Self.binds(for: profile))
-            try await Self.insert([event], on: connection)
+            try await self.record([event], on: connection)
         }
     }
 
@@ -55,7 +55,7 @@ extension SQLiteStore {
                     .int64(profile.modifiedAt.milliseconds), .text(profile.id), .text(profile.accountID),
                 ])
             guard !changed.isEmpty else { throw StoreError.notFound }
-            try await Self.insert([event], on: connection)
+            try await self.record([event], on: connection)
         }
     }
 
@@ -65,7 +65,7 @@ extension SQLiteStore {
                 "DELETE FROM profiles WHERE id = ? AND account_id = ? RETURNING id",
                 [.text(profile.id), .text(profile.accountID)])
             guard !deleted.isEmpty else { return false }
-            try await Self.insert([event], on: connection)
+            try await self.record([event], on: connection)
             return true
         }
     }

@@ -50,7 +50,7 @@ extension SQLiteStore {
                     .text(Self.fieldsColumn(subprofile.fields)),
                     .int64(subprofile.createdAt.milliseconds), .int64(subprofile.modifiedAt.milliseconds),
                 ])
-            try await Self.insert([event], on: connection)
+            try await self.record([event], on: connection)
         }
     }
 
@@ -63,7 +63,7 @@ extension SQLiteStore {
                     .text(subprofile.id), .text(subprofile.accountID),
                 ])
             guard !changed.isEmpty else { throw StoreError.notFound }
-            try await Self.insert([event], on: connection)
+            try await self.record([event], on: connection)
         }
     }
 
@@ -73,7 +73,7 @@ extension SQLiteStore {
                 "DELETE FROM subprofiles WHERE id = ? AND account_id = ? RETURNING id",
                 [.text(subprofile.id), .text(subprofile.accountID)])
             guard !deleted.isEmpty else { return false }
-            try await Self.insert([event], on: connection)
+            try await self.record([event], on: connection)
             return true
         }
     }

@@ -9,6 +9,8 @@ import Synchronization
 public final class SQLiteStore: Store {
     let database: SQLiteDatabaseFile
     let eventObservers = Mutex<[@Sendable () -> Void]>([])
+    /// The fan-out planner for the loops as stored; nil after a loop changed.
+    let fanOut = Mutex<DeliveryPlanner?>(nil)
 
     private init(database: SQLiteDatabaseFile) {
         self.database = database
