@@ -115,6 +115,7 @@ final class SQLiteDatabaseFile: Sendable {
     }
 
     /// One statement through the writer, in a transaction of its own.
+    @discardableResult
     func writeStatement(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
         try await gate.withGate {
             try await writer.query(sql, binds)

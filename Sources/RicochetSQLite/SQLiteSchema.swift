@@ -301,6 +301,16 @@ enum SQLiteSchema {
             "DROP TRIGGER events_outbox",
             "ALTER TABLE loops DROP COLUMN events",
         ],
+        // 16: a delivery being sent is held under a lease: the node process
+        // that claimed it, the claim's id, and until when. What a stopped
+        // process left in `sending` has an expired lease and is rescued.
+        [
+            "ALTER TABLE deliveries ADD COLUMN lease_holder TEXT",
+            "ALTER TABLE deliveries ADD COLUMN lease_id TEXT",
+            "ALTER TABLE deliveries ADD COLUMN lease_expires_at INTEGER",
+            "UPDATE deliveries SET lease_expires_at = 0 WHERE status = 'sending'",
+            "CREATE INDEX deliveries_leases ON deliveries(lease_holder, lease_expires_at) WHERE status = 'sending'",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -4,11 +4,25 @@ import RicochetStore
 import SQLiteNIO
 
 extension SQLiteStore {
-    public func requeueInterrupted(now: Date) async throws -> Int {
+    public func renewLeases(holder: String, until: Date) async throws -> Int {
         try await database.writeStatement(
-            "UPDATE deliveries SET status = 'queued', updated_at = ? WHERE status = 'sending' RETURNING seq",
-            [.int64(now.milliseconds)]
+            "UPDATE deliveries SET lease_expires_at = ? WHERE status = 'sending' AND lease_holder = ? RETURNING seq",
+            [.int64(until.milliseconds), .text(holder)]
         ).count
+    }
+
+    public func rescueExpiredLeases(now: Date) async throws -> Int {
+        let rescued = try await database.writeStatement(
+            """
+            UPDATE deliveries SET status = 'queued', updated_at = ?, lease_holder = NULL, lease_id = NULL,
+                lease_expires_at = NULL
+            WHERE status = 'sending' AND lease_expires_at <= ?
+            RETURNING seq
+            """,
+            [.int64(now.milliseconds), .int64(now.milliseconds)]
+        ).count
+        if rescued > 0 { eventsCommitted() }
+        return rescued
     }
 
     public func deliverableLoops() async throws -> [FeedbackLoop] {
@@ -35,11 +49,14 @@ extension SQLiteStore {
         return (Int(row?.optionalInt64("count") ?? 0), row?.optionalInt64("oldest").map(Date.init(milliseconds:)))
     }
 
-    public func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> [ClaimedDelivery] {
+    public func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int, lease: DeliveryLease) async throws
+        -> [ClaimedDelivery]
+    {
         // One statement: claiming and reading what to send cannot come apart.
         let rows = try await database.writeStatement(
             """
-            UPDATE deliveries SET status = 'sending', updated_at = ?
+            UPDATE deliveries SET status = 'sending', updated_at = ?, lease_holder = ?, lease_id = ?,
+                lease_expires_at = ?
             WHERE seq IN (
                 SELECT seq FROM deliveries WHERE loop_id = ? AND status = 'queued' AND due_at <= ?
                 ORDER BY due_at LIMIT ?)
@@ -47,7 +64,10 @@ extension SQLiteStore {
                 CASE WHEN body IS NULL THEN (SELECT variables FROM events WHERE events.seq = event_seq) END
                     AS variables
             """,
-            [.int64(now.milliseconds), .text(loop), .int64(now.milliseconds), .int64(Int64(limit))])
+            [
+                .int64(now.milliseconds), .text(lease.holder), .text(lease.id), .int64(lease.expiresAt.milliseconds),
+                .text(loop), .int64(now.milliseconds), .int64(Int64(limit)),
+            ])
         return try rows.map { row in
             let id = try row.text("id")
             guard let format = PayloadFormat(rawValue: try row.text("format")) else {
@@ -56,53 +76,64 @@ extension SQLiteStore {
             let body = row.column("body")?.blob.map { Array($0.readableBytesView) }
             let variables = row.column("variables")?.string
             return ClaimedDelivery(
-                seq: try row.int64("seq"), id: id, loopID: try row.text("loop_id"),
+                seq: try row.int64("seq"), id: id, lease: lease.id, loopID: try row.text("loop_id"),
                 webhookID: try row.text("webhook_id"), format: format, attempts: Int(try row.int64("attempts")),
                 body: body, variablesJSON: variables)
         }
     }
 
-    public func release(_ seqs: [Int64], now: Date) async throws {
-        for start in stride(from: 0, to: seqs.count, by: 10_000) {
-            let chunk = seqs[start..<min(start + 10_000, seqs.count)]
+    public func release(_ deliveries: [ClaimedDelivery], now: Date) async throws {
+        for start in stride(from: 0, to: deliveries.count, by: 5000) {
+            let chunk = deliveries[start..<min(start + 5000, deliveries.count)]
             try await database.writeStatement(
                 """
-                UPDATE deliveries SET status = 'queued', updated_at = ?
-                WHERE status = 'sending' AND seq IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))
+                UPDATE deliveries SET status = 'queued', updated_at = ?, lease_holder = NULL, lease_id = NULL,
+                    lease_expires_at = NULL
+                FROM (VALUES \(Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", "))) AS v
+                WHERE deliveries.seq = v.column1 AND deliveries.lease_id = v.column2 AND deliveries.status = 'sending'
                 """,
-                [.int64(now.milliseconds)] + chunk.map { .int64($0) })
+                [.int64(now.milliseconds)] + chunk.flatMap { [SQLiteData.int64($0.seq), .text($0.lease)] })
         }
     }
 
-    public func record(_ results: [DeliveryResult], now: Date) async throws {
-        guard !results.isEmpty else { return }
-        try await database.write { connection in
+    public func record(_ results: [DeliveryResult], now: Date) async throws -> Int {
+        guard !results.isEmpty else { return 0 }
+        return try await database.write { connection in
+            var written = Set<Int64>()
             // Many rows a statement: each statement is a trip to SQLite's thread.
             for start in stride(from: 0, to: results.count, by: Self.resultsPerStatement) {
                 let chunk = results[start..<min(start + Self.resultsPerStatement, results.count)]
-                _ = try await connection.query(
+                for row in try await connection.query(
                     """
                     UPDATE deliveries SET status = v.status, attempts = attempts + 1, due_at = v.due,
                         body = COALESCE(deliveries.body, v.body), updated_at = ?, last_status = v.last_status,
-                        last_error = v.last_error
+                        last_error = v.last_error, lease_holder = NULL, lease_id = NULL, lease_expires_at = NULL
                     FROM (SELECT column1 AS seq, column2 AS status, column3 AS due, column4 AS body,
-                        column5 AS last_status, column6 AS last_error
-                        FROM (VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")))) AS v
-                    WHERE deliveries.seq = v.seq
+                        column5 AS last_status, column6 AS last_error, column7 AS lease
+                        FROM (VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")))) AS v
+                    WHERE deliveries.seq = v.seq AND deliveries.status = 'sending' AND deliveries.lease_id = v.lease
+                    RETURNING deliveries.seq
                     """,
                     [.int64(now.milliseconds)] + chunk.flatMap { Self.deliveryUpdate($0, now: now) })
+                {
+                    written.insert(try row.int64("seq"))
+                }
+                // The attempt was made whether or not its lease held: it is
+                // logged for every delivery that still exists.
                 _ = try await connection.query(
                     """
                     INSERT INTO delivery_attempts (
                         delivery_id, started_at, duration_ms, status, error_class, error, response_headers,
                         response_body, request_headers)
-                    VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", "))
+                    SELECT * FROM (VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")))
+                    WHERE column1 IN (SELECT id FROM deliveries)
                     """,
                     chunk.flatMap(Self.attemptRow))
             }
+            let current = results.filter { written.contains($0.delivery.seq) }
             // Loop state: the last outcome per loop decides success or failure.
             var lastByLoop: [FeedbackLoop.ID: DeliveryResult] = [:]
-            for result in results { lastByLoop[result.delivery.loopID] = result }
+            for result in current { lastByLoop[result.delivery.loopID] = result }
             for (loop, result) in lastByLoop {
                 if result.next == .succeeded {
                     _ = try await connection.query(
@@ -114,7 +145,7 @@ extension SQLiteStore {
                         [.int64(result.attempt.startedAt.milliseconds), .text(loop)])
                 }
             }
-            for result in results {
+            for result in current {
                 guard let reason = result.disableLoop else { continue }
                 self.loopsChanged()
                 _ = try await connection.query(
@@ -124,6 +155,7 @@ extension SQLiteStore {
                     """,
                     [.int64(now.milliseconds), .text(reason), .text(result.delivery.loopID)])
             }
+            return results.count - current.count
         }
     }
 
@@ -143,7 +175,7 @@ extension SQLiteStore {
         return [
             .int64(result.delivery.seq), .text(status.rawValue), .int64(due.milliseconds),
             .blob(ByteBuffer(bytes: result.body)), result.attempt.status.map { .integer($0) } ?? .null,
-            result.attempt.error.map(SQLiteData.text) ?? .null,
+            result.attempt.error.map(SQLiteData.text) ?? .null, .text(result.delivery.lease),
         ]
     }
 

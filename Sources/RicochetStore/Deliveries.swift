@@ -5,17 +5,37 @@ import RicochetCore
 public enum DeliveryStatus: String, Sendable, CaseIterable {
     /// Waiting for its due time (first attempt or a retry).
     case queued
-    /// Claimed by a dispatcher, request under way.
+    /// Claimed by a dispatcher under a lease, request under way.
     case sending
     case succeeded
     /// Every attempt of the schedule failed; `retry` queues it again.
     case failed
 }
 
+/// A claim on deliveries: which node process holds them and until when.
+/// Renewed while their requests run; a result is written only by the holder
+/// of the lease it was claimed under, and a lease that expired is taken back
+/// by whichever node rescues it first.
+public struct DeliveryLease: Sendable, Equatable {
+    /// New for each claim.
+    public let id: String
+    /// The node process (``NodeIdentity/instance``), so a node renews its own.
+    public let holder: String
+    public let expiresAt: Date
+
+    public init(id: String = "lse_" + RandomToken.base32(length: 16), holder: String, expiresAt: Date) {
+        self.id = id
+        self.holder = holder
+        self.expiresAt = expiresAt
+    }
+}
+
 /// A delivery as a dispatcher claims it: what to send, once more.
 public struct ClaimedDelivery: Sendable {
     public let seq: Int64
     public let id: String
+    /// The lease it was claimed under; its result is written only under it.
+    public let lease: String
     public let loopID: FeedbackLoop.ID
     public let webhookID: String
     public let format: PayloadFormat
@@ -28,11 +48,12 @@ public struct ClaimedDelivery: Sendable {
     public let variablesJSON: String?
 
     public init(
-        seq: Int64, id: String, loopID: FeedbackLoop.ID, webhookID: String, format: PayloadFormat, attempts: Int,
-        body: [UInt8]?, variablesJSON: String?
+        seq: Int64, id: String, lease: String, loopID: FeedbackLoop.ID, webhookID: String, format: PayloadFormat,
+        attempts: Int, body: [UInt8]?, variablesJSON: String?
     ) {
         self.seq = seq
         self.id = id
+        self.lease = lease
         self.loopID = loopID
         self.webhookID = webhookID
         self.format = format
@@ -177,9 +198,6 @@ public protocol DeliveryStore: Sendable {
     /// Calls `observer` after every commit that recorded events (and so may
     /// have queued deliveries).
     func onEventsCommitted(_ observer: @escaping @Sendable () -> Void)
-    /// Queues again what a stopped process left in `sending` (at-least-once:
-    /// the receiver may see it twice, with the same `webhook-id`).
-    func requeueInterrupted(now: Date) async throws -> Int
     /// Loops that deliveries may go to: validated and not disabled, of every account.
     func deliverableLoops() async throws -> [FeedbackLoop]
     /// When the earliest queued delivery of `loop` is due.
@@ -187,12 +205,28 @@ public protocol DeliveryStore: Sendable {
     /// How many of `loop`'s deliveries are due at `now` (counting up to
     /// `limit`), and since when the oldest of them has been due.
     func due(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> (count: Int, oldest: Date?)
-    /// Moves up to `limit` due deliveries of `loop` to `sending`, oldest due first.
-    func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> [ClaimedDelivery]
-    /// Puts claimed deliveries that were not sent back in the queue, as they were.
-    func release(_ seqs: [Int64], now: Date) async throws
+    /// Moves up to `limit` due deliveries of `loop` to `sending` under
+    /// `lease`, oldest due first.
+    func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int, lease: DeliveryLease) async throws
+        -> [ClaimedDelivery]
+    /// Extends every lease `holder` still holds to `until`; returns how many
+    /// deliveries they cover. Leases taken back by a rescuer stay taken.
+    @discardableResult
+    func renewLeases(holder: String, until: Date) async throws -> Int
+    /// Queues again, as they were, the deliveries whose lease expired before
+    /// `now` (their holder stopped or lost touch): at-least-once, so a
+    /// receiver may see one twice, with the same `webhook-id`. Returns how many.
+    func rescueExpiredLeases(now: Date) async throws -> Int
+    /// Puts claimed deliveries that were not sent back in the queue, as they
+    /// were — those still under the lease they were claimed with.
+    func release(_ deliveries: [ClaimedDelivery], now: Date) async throws
     /// Writes the attempts and what follows from them, in one transaction.
-    func record(_ results: [DeliveryResult], now: Date) async throws
+    /// A result changes its delivery (and its loop) only while the delivery
+    /// is still `sending` under the lease it was claimed with; the attempt is
+    /// logged either way, since it was made. Returns how many results came
+    /// too late: their lease had expired and the delivery was taken back.
+    @discardableResult
+    func record(_ results: [DeliveryResult], now: Date) async throws -> Int
     /// A loop's deliveries, newest first, after the cursor.
     func deliveries(
         of loop: FeedbackLoop.ID, account: Account.ID, status: DeliveryStatus?, before: Int64?, limit: Int

@@ -30,6 +30,15 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         public var retention: TimeInterval = 30 * 86400
         /// How often old ones are removed.
         public var pruneInterval = Duration.seconds(3600)
+        /// This process among the nodes on the database: what its leases are held by.
+        public var node = NodeIdentity.current()
+        /// How long a claim holds its deliveries without being renewed.
+        public var leaseDuration = Duration.seconds(30)
+        /// How often this node renews its leases and rescues expired ones. A
+        /// buffered delivery starts only while the last renewal is less than
+        /// `leaseDuration - leaseRenewal` old, so its lease cannot have
+        /// expired before its request begins.
+        public var leaseRenewal = Duration.seconds(10)
 
         public init() {}
     }
@@ -99,21 +108,21 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
 
     public func run() async throws {
         signers.start()
-        let requeued = try await store.requeueInterrupted(now: Date())
-        if requeued > 0 {
-            logger.notice(
-                "deliveries interrupted by the last stop are queued again", metadata: ["count": "\(requeued)"])
-        }
         let stopping = Mutex(false)
         var states: [FeedbackLoop.ID: LoopState] = [:]
         var key: InstallationKey?
         var loadedAt = ContinuousClock.now
         var prunedAt: ContinuousClock.Instant?
+        var renewedAt: ContinuousClock.Instant?
         var backoff = Backoff()
         await withGracefulShutdownHandler {
             while !stopping.withLock({ $0 }), !Task.isCancelled {
                 do {
                     try await takeFinished(&states)
+                    if renewedAt.map({ ContinuousClock.now - $0 >= configuration.leaseRenewal }) ?? true {
+                        try await maintainLeases(&states, renewedAt: renewedAt)
+                        renewedAt = ContinuousClock.now
+                    }
                     if reloadRequested.withLock({
                         let value = $0; $0 = false; return value
                     })
@@ -158,8 +167,44 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         }
         try? await takeFinished(&states)
         await writer.flush(until: deadline + .seconds(5))
-        try? await store.release(states.values.flatMap { $0.buffer.map(\.seq) }, now: Date())
+        try? await store.release(states.values.flatMap(\.buffer), now: Date())
         try? await signers.shutdownGracefully()
+    }
+
+    private var leaseSeconds: TimeInterval { TimeInterval(configuration.leaseDuration.milliseconds) / 1000 }
+
+    /// A new claim's lease.
+    private func lease(from now: Date) -> DeliveryLease {
+        DeliveryLease(holder: configuration.node.instance, expiresAt: now.addingTimeInterval(leaseSeconds))
+    }
+
+    /// Renews this node's leases and takes back other nodes' expired ones.
+    /// When the last renewal is too old (the process was stopped, or the
+    /// database out of reach), buffered deliveries may have been rescued and
+    /// sent by another node: they are released instead of started, and only
+    /// what this node still holds goes back in the queue.
+    private func maintainLeases(_ states: inout [FeedbackLoop.ID: LoopState], renewedAt: ContinuousClock.Instant?)
+        async throws
+    {
+        let started = ContinuousClock.now
+        if let renewedAt, started - renewedAt >= configuration.leaseDuration - configuration.leaseRenewal {
+            let buffered = states.values.flatMap(\.buffer)
+            if !buffered.isEmpty {
+                logger.warning(
+                    "leases were not renewed in time; claimed deliveries go back in the queue",
+                    metadata: ["count": "\(buffered.count)", "since": "\(started - renewedAt)"])
+                try await store.release(buffered, now: Date())
+                for id in states.keys { states[id]?.buffer = [] }
+            }
+        }
+        try await store.renewLeases(
+            holder: configuration.node.instance, until: Date().addingTimeInterval(leaseSeconds))
+        let rescued = try await store.rescueExpiredLeases(now: Date())
+        if rescued > 0 {
+            logger.notice(
+                "deliveries whose lease expired are queued again (a node stopped or lost touch)",
+                metadata: ["count": "\(rescued)"])
+        }
     }
 
     /// The newest installation key, parsed again only when it changed.
@@ -202,7 +247,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
 
     private func release(_ state: inout LoopState) async throws {
         guard !state.buffer.isEmpty else { return }
-        try await store.release(state.buffer.map(\.seq), now: Date())
+        try await store.release(state.buffer, now: Date())
         state.buffer = []
     }
 
@@ -241,7 +286,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                 continue
             }
             let wanted = target - state.buffer.count
-            let claimed = try await store.claimDue(loop: id, now: now, limit: wanted)
+            let claimed = try await store.claimDue(loop: id, now: now, limit: wanted, lease: lease(from: now))
             state.buffer += claimed
             available -= start(&state, upTo: available, clock: clock)
             if claimed.count < wanted {
@@ -286,7 +331,8 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
             if count < batch.maxEvents, waited < Double(batch.maxWaitMilliseconds) {
                 return .milliseconds(max(1, Int64(Double(batch.maxWaitMilliseconds) - waited)))
             }
-            let claimed = try await store.claimDue(loop: state.loop.id, now: now, limit: batch.maxEvents)
+            let claimed = try await store.claimDue(
+                loop: state.loop.id, now: now, limit: batch.maxEvents, lease: lease(from: now))
             guard !claimed.isEmpty else { break }
             state.throttle.started(now: clock)
             send(claimed, loop: state.loop, signing: state.signing)

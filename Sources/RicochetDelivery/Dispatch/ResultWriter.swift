@@ -8,7 +8,8 @@ import Synchronization
 /// the last transaction ran goes into the next one, in the order it came. The
 /// dispatcher starts the next request as soon as an answer arrives and never
 /// waits for the disk; a delivery whose answer is not yet written stays in
-/// `sending`, which a restart queues again (at-least-once).
+/// `sending` under its lease, and is queued again if that lease expires first
+/// (at-least-once).
 final class ResultWriter<Store: DeliveryStore>: Sendable {
     private struct State {
         var pending: [DeliveryResult] = []
@@ -56,7 +57,12 @@ final class ResultWriter<Store: DeliveryStore>: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                try await store.record(batch, now: Date())
+                let late = try await store.record(batch, now: Date())
+                if late > 0 {
+                    logger.warning(
+                        "results came after their lease expired and were not written; the deliveries were taken back and go out again",
+                        metadata: ["count": "\(late)"])
+                }
                 backoff.succeeded()
                 written(batch)
             } catch {
