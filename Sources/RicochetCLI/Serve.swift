@@ -91,6 +91,13 @@ struct Serve: AsyncParsableCommand {
             valueName: "seconds"))
     var drainTimeout: String?
 
+    @Option(
+        name: .customLong("node-name"),
+        help: ArgumentHelp(
+            "What this node is called among the nodes on one database, in logs and the dashboard (default: host name and process id).",
+            valueName: "name"))
+    var nodeName: String?
+
     @OptionGroup var database: DatabaseOption
 
     func run() async throws {
@@ -169,8 +176,21 @@ struct Serve: AsyncParsableCommand {
             configuration.drainTimeout = try Self.seconds(text, option: "--drain-timeout", range: 1...3600)
         }
 
+        if let name = nodeName ?? environment["RICOCHET_NODE_NAME"] {
+            let allowed = name.unicodeScalars.allSatisfy {
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || $0.properties.numericType != nil
+                        || "-_.:".unicodeScalars.contains($0))
+            }
+            guard !name.isEmpty, name.count <= 64, allowed else {
+                throw ValidationError("--node-name must be 1 to 64 letters, digits and - _ . :, not '\(name)'")
+            }
+            configuration.node = .current(name: name)
+        }
+
         let readiness = Readiness()
         var logger = Logger(label: "ricochet")
+        logger[metadataKey: "node"] = "\(configuration.node.name)"
         logger.logLevel = configuration.logLevel
         let store = try await database.open(logger: logger)
         let limit = configuration.drainTimeout

@@ -311,6 +311,26 @@ enum SQLiteSchema {
             "UPDATE deliveries SET lease_expires_at = 0 WHERE status = 'sending'",
             "CREATE INDEX deliveries_leases ON deliveries(lease_holder, lease_expires_at) WHERE status = 'sending'",
         ],
+        // 17: the nodes on this database, and the named leases they hold
+        // (a loop's, so that one node at a time dispatches it; a periodic job's).
+        [
+            """
+            CREATE TABLE nodes (
+                instance TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                started_at INTEGER NOT NULL,
+                heartbeat_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            """
+            CREATE TABLE leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                expires_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX leases_holder ON leases(holder)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -1,4 +1,5 @@
 import Logging
+import RicochetCore
 import RicochetStore
 
 /// Everything `ricochet serve` can be told.
@@ -32,6 +33,8 @@ public struct AppConfiguration: Sendable {
     /// How long a shutdown may take: requests under way finish within it,
     /// and the process ends when it is over.
     public var drainTimeout: Duration = .seconds(30)
+    /// This process among the nodes on the database (`--node-name`).
+    public var node = NodeIdentity.current()
 
     public struct SMTPAddress: Sendable, Equatable {
         public var host: String

@@ -30,6 +30,7 @@ public func buildApplication<S: Store>(
 ) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "ricochet")
     logger.logLevel = configuration.logLevel
+    logger[metadataKey: "node"] = "\(configuration.node.name)"
     let smtpTLS = try configuration.smtpCertificate?.makeContext()
 
     await readiness.use { try await store.checkReadWrite(now: Date()) }
@@ -47,6 +48,7 @@ public func buildApplication<S: Store>(
     var dispatching = Dispatcher<S>.Configuration()
     dispatching.userAgent = "Ricochet/\(Ricochet.version)"
     dispatching.retention = configuration.retentionDays * 86400
+    dispatching.node = configuration.node
     let dispatcher = Dispatcher(store: store, client: client, logger: logger, configuration: dispatching)
     let fastPath = TrackingFastPath.Configuration(
         codec: TrackingTokenCodec(secret: secret),

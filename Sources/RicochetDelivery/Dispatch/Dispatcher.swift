@@ -17,7 +17,9 @@ import Synchronization
 /// without a trip to the database; answers are written down by a
 /// ``ResultWriter`` many to a transaction, while the next requests are
 /// already under way.
-public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKeyStore>: Service, Sendable {
+public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKeyStore & ClusterStore>: Service,
+    Sendable
+{
     public struct Configuration: Sendable {
         /// The most deliveries one loop claims at a time.
         public var claimBatch = 100
@@ -39,6 +41,15 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         /// `leaseDuration - leaseRenewal` old, so its lease cannot have
         /// expired before its request begins.
         public var leaseRenewal = Duration.seconds(10)
+        /// How often this node tells the registry it lives, and takes,
+        /// renews and hands over loop leases.
+        public var heartbeat = Duration.seconds(2)
+        /// How long a loop lease lasts unrenewed: a dead node's loops move
+        /// to the others after about this long.
+        public var loopLeaseDuration = Duration.seconds(10)
+        /// A node silent for this long is taken for dead and its share of
+        /// loops is assigned to the others.
+        public var nodeTimeout = Duration.seconds(10)
 
         public init() {}
     }
@@ -114,6 +125,10 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         var loadedAt = ContinuousClock.now
         var prunedAt: ContinuousClock.Instant?
         var renewedAt: ContinuousClock.Instant?
+        var heardAt: ContinuousClock.Instant?
+        var ownership = LoopOwnership(
+            leaseDuration: configuration.loopLeaseDuration, heartbeat: configuration.heartbeat)
+        let startedAt = Date()
         var backoff = Backoff()
         await withGracefulShutdownHandler {
             while !stopping.withLock({ $0 }), !Task.isCancelled {
@@ -139,12 +154,16 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                             logger.info("old delivery records removed", metadata: ["count": "\(removed)"])
                         }
                     }
+                    if heardAt.map({ ContinuousClock.now - $0 >= configuration.heartbeat }) ?? true {
+                        try await beat(&states, ownership: &ownership, startedAt: startedAt)
+                        heardAt = ContinuousClock.now
+                    }
                     if eventsArrived.withLock({
                         let value = $0; $0 = false; return value
                     }) {
                         for id in states.keys { states[id]?.nextDue = nil }
                     }
-                    let wait = try await startDue(&states)
+                    let wait = try await startDue(&states, ownership: ownership)
                     backoff.succeeded()
                     await signal.wait(timeout: min(wait, configuration.loopRefresh))
                 } catch {
@@ -168,10 +187,62 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         try? await takeFinished(&states)
         await writer.flush(until: deadline + .seconds(5))
         try? await store.release(states.values.flatMap(\.buffer), now: Date())
+        // Leaving: the other nodes take this one's loops at their next heartbeat.
+        try? await store.leave(configuration.node.instance)
         try? await signers.shutdownGracefully()
     }
 
     private var leaseSeconds: TimeInterval { TimeInterval(configuration.leaseDuration.milliseconds) / 1000 }
+
+    /// One heartbeat: tells the registry this node lives, works out from the
+    /// live nodes and the loop leases which loops are this node's, hands
+    /// over those that are not (once nothing of theirs is under way), and
+    /// takes or renews the leases of the rest.
+    private func beat(
+        _ states: inout [FeedbackLoop.ID: LoopState], ownership: inout LoopOwnership, startedAt: Date
+    ) async throws {
+        let tick = ContinuousClock.now
+        let now = Date()
+        let me = configuration.node.instance
+        let nodes = try await store.heartbeat(
+            configuration.node, startedAt: startedAt, now: now,
+            silentSince: now.addingTimeInterval(-TimeInterval(configuration.nodeTimeout.milliseconds) / 1000))
+        var owners: [FeedbackLoop.ID: String] = [:]
+        for (name, holder) in try await store.leases(prefix: LoopOwnership.prefix, now: now) {
+            if let loop = LoopOwnership.loop(ofLease: name) { owners[loop] = holder }
+        }
+        let assignment = LoopAssignment.assign(
+            loops: Array(states.keys), nodes: nodes.map(\.instance) + [me], owners: owners)
+        let mine = Set(assignment.compactMap { $0.value == me ? $0.key : nil })
+        ownership.handOver(keeping: mine)
+        let idle = ownership.handingOver.filter { (states[$0]?.throttle.inFlight ?? 0) == 0 }
+        if !idle.isEmpty {
+            for loop in idle {
+                if var state = states[loop] {
+                    try await release(&state)
+                    states[loop] = state
+                }
+            }
+            try await store.releaseLeases(idle.map(LoopOwnership.leaseName), holder: me)
+            ownership.released(idle)
+            logger.info("loops handed over to other nodes", metadata: ["loops": "\(idle.sorted())"])
+        }
+        let wanted = ownership.wanted(mine)
+        let got = try await store.acquireLeases(
+            wanted.map(LoopOwnership.leaseName), holder: me,
+            until: now.addingTimeInterval(TimeInterval(configuration.loopLeaseDuration.milliseconds) / 1000), now: now)
+        let (taken, lost) = ownership.renewed(
+            wanted, got: Set(got.compactMap(LoopOwnership.loop(ofLease:))), at: tick)
+        for loop in taken { states[loop]?.nextDue = nil }
+        for loop in lost {
+            logger.warning("loop lease lost to another node", metadata: ["loop": "\(loop)"])
+            if var state = states[loop] {
+                try await release(&state)
+                states[loop] = state
+            }
+        }
+        if !taken.isEmpty { logger.info("loops taken on", metadata: ["loops": "\(taken)"]) }
+    }
 
     /// A new claim's lease.
     private func lease(from now: Date) -> DeliveryLease {
@@ -254,11 +325,16 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
     /// Starts what each loop may send now, from its buffer and, when that runs
     /// low, from the queue; returns how long to sleep before something is due
     /// (unless woken sooner).
-    private func startDue(_ states: inout [FeedbackLoop.ID: LoopState]) async throws -> Duration {
+    private func startDue(_ states: inout [FeedbackLoop.ID: LoopState], ownership: LoopOwnership) async throws
+        -> Duration
+    {
         var sleep = configuration.loopRefresh
         let now = Date()
         let clock = seconds()
-        for id in states.keys {
+        let tick = ContinuousClock.now
+        // Only loops this node holds, and holds for sure: checked again for
+        // every loop, before any of its requests start.
+        for id in states.keys where ownership.mayStart(id, now: tick) {
             guard var state = states[id] else { continue }
             defer { states[id] = state }
             var available = state.throttle.available(now: clock)

@@ -28,6 +28,9 @@ actor TestReceiver {
     /// Replies per path, used in turn; the last one stays.
     private var replies: [String: [Reply]] = [:]
     private(set) var received: [Received] = []
+    /// Requests being answered now, and the most there ever were at once, per path.
+    private var inFlight: [String: Int] = [:]
+    private(set) var mostInFlight: [String: Int] = [:]
 
     func set(_ path: String, _ reply: Reply) {
         replies[path] = [reply]
@@ -42,6 +45,8 @@ actor TestReceiver {
         _ method: HTTPRequest.Method, path: String, authority: String, headers: HTTPFields, body: [UInt8]
     ) -> Reply {
         received.append(Received(method: method, path: path, authority: authority, headers: headers, body: body))
+        inFlight[path, default: 0] += 1
+        mostInFlight[path] = max(mostInFlight[path] ?? 0, inFlight[path] ?? 0)
         guard var sequence = replies[path], let reply = sequence.first else {
             return Reply(status: .notFound, body: "no such file")
         }
@@ -50,6 +55,10 @@ actor TestReceiver {
             replies[path] = sequence
         }
         return reply
+    }
+
+    func answered(_ path: String) {
+        inFlight[path, default: 1] -= 1
     }
 
     func posts(to path: String) -> [Received] {
@@ -69,7 +78,8 @@ actor TestReceiver {
             let reply = await self.record(
                 request.method, path: request.uri.path, authority: request.head.authority ?? "",
                 headers: request.headers, body: Array(bytes.readableBytesView))
-            if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
+            if reply.delay > .zero { try? await Task.sleep(for: reply.delay) }
+            await self.answered(request.uri.path)
             var headers = HTTPFields()
             for (name, value) in reply.headers { headers[name] = value }
             return Response(
