@@ -28,7 +28,7 @@ extension SQLiteStore {
     public func deliverableLoops() async throws -> [FeedbackLoop] {
         try await database.read(
             "SELECT \(Self.loopColumns) FROM loops WHERE status = 'validated' AND disabled_at IS NULL ORDER BY id"
-        ).map(Self.loop(from:))
+        ).map(StoredRecord.loop(from:))
     }
 
     public func nextDue(loop: FeedbackLoop.ID) async throws -> Date? {
@@ -220,7 +220,7 @@ extension SQLiteStore {
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY d.seq DESC LIMIT ?
             """,
             binds
-        ).map(Self.deliveryRecord(from:))
+        ).map(StoredRecord.deliveryRecord(from:))
     }
 
     public func delivery(_ id: String, account: Account.ID) async throws -> (DeliveryRecord, [DeliveryAttempt])? {
@@ -240,8 +240,8 @@ extension SQLiteStore {
             FROM delivery_attempts WHERE delivery_id = ? ORDER BY id
             """,
             [.text(id)]
-        ).map(Self.attempt(from:))
-        return (try Self.deliveryRecord(from: row), attempts)
+        ).map(StoredRecord.attempt(from:))
+        return (try StoredRecord.deliveryRecord(from: row), attempts)
     }
 
     public func activity(of loops: [FeedbackLoop.ID], since: Date) async throws -> [FeedbackLoop.ID: LoopActivity] {
@@ -287,46 +287,6 @@ extension SQLiteStore {
         ).isEmpty
     }
 
-    static func deliveryRecord(from row: SQLiteRow) throws -> DeliveryRecord {
-        let id = try row.text("id")
-        guard let format = PayloadFormat(rawValue: try row.text("format")),
-            let status = DeliveryStatus(rawValue: try row.text("status")),
-            let type = EventType(rawValue: try row.text("event_type"))
-        else { throw StoreError.corrupt("delivery \(id)") }
-        return DeliveryRecord(
-            seq: try row.int64("seq"), id: id, loopID: try row.text("loop_id"), eventID: try row.text("event_id"),
-            eventType: type, webhookID: try row.text("webhook_id"), format: format, status: status,
-            attempts: Int(try row.int64("attempts")),
-            dueAt: status == .queued ? Date(milliseconds: try row.int64("due_at")) : nil,
-            body: row.column("body")?.blob.map { Array($0.readableBytesView) },
-            createdAt: Date(milliseconds: try row.int64("created_at")),
-            updatedAt: Date(milliseconds: try row.int64("updated_at")),
-            lastStatus: row.optionalInt64("last_status").map { Int($0) }, lastError: row.column("last_error")?.string,
-            lastDurationMilliseconds: row.optionalInt64("last_duration_ms").map { Int($0) })
-    }
-
-    static func attempt(from row: SQLiteRow) throws -> DeliveryAttempt {
-        func fields(_ column: String) throws -> [DeliveryAttempt.HeaderField] {
-            guard let text = row.column(column)?.string,
-                case .list(let pairs) = try JSONPayloadDecoder.decode(text)
-            else { return [] }
-            return pairs.compactMap { pair in
-                guard case .list(let parts) = pair, parts.count == 2, case .string(let name) = parts[0],
-                    case .string(let value) = parts[1]
-                else { return nil }
-                return .init(name: name, value: value)
-            }
-        }
-        let headers = try fields("response_headers")
-        return DeliveryAttempt(
-            startedAt: Date(milliseconds: try row.int64("started_at")),
-            durationMilliseconds: Int(try row.int64("duration_ms")),
-            status: row.optionalInt64("status").map { Int($0) }, errorClass: row.column("error_class")?.string,
-            error: row.column("error")?.string, responseHeaders: headers,
-            responseBody: row.column("response_body")?.blob.map { Array($0.readableBytesView) } ?? [],
-            requestHeaders: try fields("request_headers"))
-    }
-
     public func recover(loop: FeedbackLoop.ID, account: Account.ID, since: Date, now: Date) async throws -> Int {
         let requeued = try await database.writeStatement(
             """
@@ -353,7 +313,7 @@ extension SQLiteStore {
                     [.text(loop), .text(account)]
                 ).first
             else { return 0 }
-            let subscription = LoopSubscription(try Self.loop(from: row))
+            let subscription = LoopSubscription(try StoredRecord.loop(from: row))
             guard !subscription.events.isEmpty else { return 0 }
             let types = subscription.events.sorted().map { SQLiteData.text($0.rawValue) }
             var queued = 0

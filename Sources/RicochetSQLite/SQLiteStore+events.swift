@@ -113,22 +113,9 @@ extension SQLiteStore {
             """,
             binds)
         let page = rows.prefix(query.limit)
-        let events = try page.map(Self.event(from:))
+        let events = try page.map(StoredRecord.event(from:))
         let next = rows.count > query.limit ? try page.last.map { try $0.int64("seq") } : nil
         return EventPage(events: events, next: next)
     }
 
-    static func event(from row: SQLiteRow) throws -> Event {
-        let id = try row.text("id")
-        let typeName = try row.text("type")
-        guard let type = EventType(rawValue: typeName) else {
-            throw StoreError.corrupt("event \(id): type \(typeName)")
-        }
-        return Event(
-            id: id, accountID: try row.text("account_id"), type: type,
-            message: row.column("message_id")?.string.flatMap { MessageID($0) },
-            occurredAt: Date(milliseconds: try row.int64("occurred_at")),
-            machineReason: row.column("machine_reason")?.string,
-            variables: try JSONPayloadDecoder.decode(row.text("variables")))
-    }
 }

@@ -79,14 +79,14 @@ extension SQLiteStore {
         try await database.read(
             "SELECT \(Self.loopColumns) FROM loops WHERE account_id = ? ORDER BY created_at, id",
             [.text(account)]
-        ).map(Self.loop(from:))
+        ).map(StoredRecord.loop(from:))
     }
 
     public func loop(_ id: FeedbackLoop.ID, of account: Account.ID) async throws -> FeedbackLoop? {
         try await database.read(
             "SELECT \(Self.loopColumns) FROM loops WHERE id = ? AND account_id = ?",
             [.text(id), .text(account)]
-        ).first.map(Self.loop(from:))
+        ).first.map(StoredRecord.loop(from:))
     }
 
     public func update(_ loop: FeedbackLoop) async throws -> FeedbackLoop {
@@ -98,7 +98,8 @@ extension SQLiteStore {
             .text(stored.status.rawValue),
             .text(stored.validationFile.filename), .text(stored.validationFile.content), validatedAt,
             .int64(stored.updatedAt.milliseconds), .int64(Int64(stored.revision)),
-            .text(Self.deliveryColumn(stored.delivery)), stored.disabled.map { .int64($0.at.milliseconds) } ?? .null,
+            .text(StoredRecord.deliveryColumn(stored.delivery)),
+            stored.disabled.map { .int64($0.at.milliseconds) } ?? .null,
             stored.disabled.map { .text($0.reason) } ?? .null,
             stored.ed25519Key.map { .blob(ByteBuffer(bytes: $0)) } ?? .null,
             .text(loop.id), .text(loop.accountID), .int64(Int64(loop.revision)),
@@ -144,18 +145,12 @@ extension SQLiteStore {
             .text(loop.format.rawValue), .text(loop.description),
             .text(loop.status.rawValue), .text(loop.validationFile.filename), .text(loop.validationFile.content),
             validatedAt, .int64(loop.createdAt.milliseconds), .int64(loop.updatedAt.milliseconds),
-            .int64(Int64(loop.revision)), .text(deliveryColumn(loop.delivery)),
+            .int64(Int64(loop.revision)), .text(StoredRecord.deliveryColumn(loop.delivery)),
             loop.disabled.map { .int64($0.at.milliseconds) } ?? .null, loop.disabled.map { .text($0.reason) } ?? .null,
             loop.lastSuccessAt.map { .int64($0.milliseconds) } ?? .null,
             loop.failingSince.map { .int64($0.milliseconds) } ?? .null,
             loop.ed25519Key.map { .blob(ByteBuffer(bytes: $0)) } ?? .null,
         ]
-    }
-
-    static func deliveryColumn(_ settings: DeliverySettings) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: (try? encoder.encode(settings)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     /// Replaces the loop's subscription rows, inside the caller's transaction.
@@ -171,57 +166,4 @@ extension SQLiteStore {
             loop.events.sorted().flatMap { [.text(loop.id), .text($0.rawValue)] })
     }
 
-    static func loop(from row: SQLiteRow) throws -> FeedbackLoop {
-        let id = try row.text("id")
-        func parse<T: RawRepresentable<String>>(_ type: T.Type, _ column: String) throws -> T {
-            let raw = try row.text(column)
-            guard let value = T(rawValue: raw) else { throw StoreError.corrupt("loop \(id): \(column) '\(raw)'") }
-            return value
-        }
-        let events = try row.text("events").split(separator: " ").map { name in
-            guard let event = EventType(rawValue: String(name)) else {
-                throw StoreError.corrupt("loop \(id): event '\(name)'")
-            }
-            return event
-        }
-        let url: LoopURL
-        do {
-            url = try LoopURL(row.text("url"))
-        } catch {
-            throw StoreError.corrupt("loop \(id): url: \(error)")
-        }
-        return FeedbackLoop(
-            id: id,
-            accountID: try row.text("account_id"),
-            url: url,
-            events: Set(events),
-            format: try parse(PayloadFormat.self, "format"),
-            description: try row.text("description"),
-            status: try parse(LoopStatus.self, "status"),
-            validationFile: ValidationFile(
-                filename: try row.text("validation_filename"),
-                content: try row.text("validation_content")
-            ),
-            validatedAt: row.optionalInt64("validated_at").map(Date.init(milliseconds:)),
-            createdAt: Date(milliseconds: try row.int64("created_at")),
-            updatedAt: Date(milliseconds: try row.int64("updated_at")),
-            revision: Int(try row.int64("revision")),
-            delivery: try delivery(row.text("delivery"), loop: id),
-            disabled: row.optionalInt64("disabled_at").map { at in
-                FeedbackLoop.Disabled(
-                    at: Date(milliseconds: at), reason: row.column("disabled_reason")?.string ?? "disabled")
-            },
-            lastSuccessAt: row.optionalInt64("last_success_at").map(Date.init(milliseconds:)),
-            failingSince: row.optionalInt64("failing_since").map(Date.init(milliseconds:)),
-            ed25519Key: row.column("ed25519_key")?.blob.map { Array($0.readableBytesView) }
-        )
-    }
-
-    private static func delivery(_ text: String, loop id: String) throws -> DeliverySettings {
-        do {
-            return try JSONDecoder().decode(DeliverySettings.self, from: Data(text.utf8))
-        } catch {
-            throw StoreError.corrupt("loop \(id): delivery settings: \(error)")
-        }
-    }
 }

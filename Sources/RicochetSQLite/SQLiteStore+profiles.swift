@@ -24,14 +24,14 @@ extension SQLiteStore {
         try await database.read(
             "SELECT id, account_id, name, created_at FROM profile_databases WHERE account_id = ? ORDER BY created_at, id",
             [.text(account)]
-        ).map(Self.profileDatabase(from:))
+        ).map(StoredRecord.profileDatabase(from:))
     }
 
     public func profileDatabase(_ id: String, of account: Account.ID) async throws -> ProfileDatabase? {
         try await database.read(
             "SELECT id, account_id, name, created_at FROM profile_databases WHERE id = ? AND account_id = ?",
             [.text(id), .text(account)]
-        ).first.map(Self.profileDatabase(from:))
+        ).first.map(StoredRecord.profileDatabase(from:))
     }
 
     public func insert(_ profile: Profile, event: Event) async throws {
@@ -51,7 +51,8 @@ extension SQLiteStore {
             let changed = try await connection.query(
                 "UPDATE profiles SET fields = ?, interests = ?, modified_at = ? WHERE id = ? AND account_id = ? RETURNING id",
                 [
-                    .text(Self.fieldsColumn(profile.fields)), .text(Self.interestsColumn(profile.interests)),
+                    .text(StoredRecord.fieldsColumn(profile.fields)),
+                    .text(StoredRecord.interestsColumn(profile.interests)),
                     .int64(profile.modifiedAt.milliseconds), .text(profile.id), .text(profile.accountID),
                 ])
             guard !changed.isEmpty else { throw StoreError.notFound }
@@ -73,11 +74,11 @@ extension SQLiteStore {
     public func profile(_ id: String, of account: Account.ID) async throws -> Profile? {
         try await database.read(
             "SELECT \(Self.profileColumns) FROM profiles WHERE id = ? AND account_id = ?", [.text(id), .text(account)]
-        ).first.map(Self.profile(from:))
+        ).first.map(StoredRecord.profile(from:))
     }
 
     public func profiles(_ ids: [String]) async throws -> [String: Profile] {
-        try await rows(ids, columns: Self.profileColumns, from: "profiles", as: Self.profile(from:))
+        try await rows(ids, columns: Self.profileColumns, from: "profiles", as: StoredRecord.profile(from:))
             .reduce(into: [:]) { $0[$1.id] = $1 }
     }
 
@@ -95,7 +96,7 @@ extension SQLiteStore {
         return try await database.read(
             "SELECT \(Self.profileColumns) FROM profiles WHERE \(conditions.joined(separator: " AND ")) ORDER BY rowid LIMIT ?",
             binds
-        ).map(Self.profile(from:))
+        ).map(StoredRecord.profile(from:))
     }
 
     static let profileColumns = "id, account_id, database_id, fields, interests, created_at, modified_at"
@@ -103,36 +104,9 @@ extension SQLiteStore {
     static func binds(for profile: Profile) -> [SQLiteData] {
         [
             .text(profile.id), .text(profile.accountID), .text(profile.databaseID),
-            .text(fieldsColumn(profile.fields)), .text(interestsColumn(profile.interests)),
+            .text(StoredRecord.fieldsColumn(profile.fields)), .text(StoredRecord.interestsColumn(profile.interests)),
             .int64(profile.createdAt.milliseconds), .int64(profile.modifiedAt.milliseconds),
         ]
-    }
-
-    static func fieldsColumn(_ fields: OrderedDictionary<String, String>) -> String {
-        JSONPayloadEncoder.encode(.object(fields.mapValues(PayloadValue.string)))
-    }
-
-    static func interestsColumn(_ interests: [String]) -> String {
-        JSONPayloadEncoder.encode(.list(interests.map(PayloadValue.string)))
-    }
-
-    static func profileDatabase(from row: SQLiteRow) throws -> ProfileDatabase {
-        ProfileDatabase(
-            id: try row.text("id"), accountID: try row.text("account_id"), name: try row.text("name"),
-            createdAt: Date(milliseconds: try row.int64("created_at")))
-    }
-
-    /// A `fields` column: a JSON object of strings.
-    static func stringFields(_ row: SQLiteRow) throws -> OrderedDictionary<String, String> {
-        guard case .object(let raw) = try JSONPayloadDecoder.decode(row.text("fields")) else {
-            throw StoreError.corrupt("fields")
-        }
-        var fields = OrderedDictionary<String, String>()
-        for (name, value) in raw {
-            guard case .string(let text) = value else { throw StoreError.corrupt("field \(name)") }
-            fields[name] = text
-        }
-        return fields
     }
 
     /// Conditions that `fields` (a JSON column) holds each of `filters`.
@@ -146,12 +120,4 @@ extension SQLiteStore {
         return (conditions, binds)
     }
 
-    static func profile(from row: SQLiteRow) throws -> Profile {
-        let fields = try stringFields(row)
-        return Profile(
-            id: try row.text("id"), accountID: try row.text("account_id"), databaseID: try row.text("database_id"),
-            fields: fields, interests: try strings(JSONPayloadDecoder.decode(row.text("interests"))),
-            createdAt: Date(milliseconds: try row.int64("created_at")),
-            modifiedAt: Date(milliseconds: try row.int64("modified_at")))
-    }
 }

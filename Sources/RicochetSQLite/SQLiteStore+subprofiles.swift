@@ -27,14 +27,14 @@ extension SQLiteStore {
             WHERE database_id = ? AND account_id = ? ORDER BY created_at, id
             """,
             [.text(profileDatabase), .text(account)]
-        ).map(Self.collection(from:))
+        ).map(StoredRecord.collection(from:))
     }
 
     public func collection(_ id: String, of account: Account.ID) async throws -> ProfileCollection? {
         try await database.read(
             "SELECT id, account_id, database_id, name, created_at FROM collections WHERE id = ? AND account_id = ?",
             [.text(id), .text(account)]
-        ).first.map(Self.collection(from:))
+        ).first.map(StoredRecord.collection(from:))
     }
 
     public func insert(_ subprofile: Subprofile, event: Event) async throws {
@@ -47,7 +47,7 @@ extension SQLiteStore {
                 [
                     .text(subprofile.id), .text(subprofile.accountID), .text(subprofile.databaseID),
                     .text(subprofile.collectionID), .text(subprofile.profileID),
-                    .text(Self.fieldsColumn(subprofile.fields)),
+                    .text(StoredRecord.fieldsColumn(subprofile.fields)),
                     .int64(subprofile.createdAt.milliseconds), .int64(subprofile.modifiedAt.milliseconds),
                 ])
             try await self.record([event], on: connection)
@@ -59,7 +59,7 @@ extension SQLiteStore {
             let changed = try await connection.query(
                 "UPDATE subprofiles SET fields = ?, modified_at = ? WHERE id = ? AND account_id = ? RETURNING id",
                 [
-                    .text(Self.fieldsColumn(subprofile.fields)), .int64(subprofile.modifiedAt.milliseconds),
+                    .text(StoredRecord.fieldsColumn(subprofile.fields)), .int64(subprofile.modifiedAt.milliseconds),
                     .text(subprofile.id), .text(subprofile.accountID),
                 ])
             guard !changed.isEmpty else { throw StoreError.notFound }
@@ -82,11 +82,11 @@ extension SQLiteStore {
         try await database.read(
             "SELECT \(Self.subprofileColumns) FROM subprofiles WHERE id = ? AND account_id = ?",
             [.text(id), .text(account)]
-        ).first.map(Self.subprofile(from:))
+        ).first.map(StoredRecord.subprofile(from:))
     }
 
     public func subprofiles(_ ids: [String]) async throws -> [String: Subprofile] {
-        try await rows(ids, columns: Self.subprofileColumns, from: "subprofiles", as: Self.subprofile(from:))
+        try await rows(ids, columns: Self.subprofileColumns, from: "subprofiles", as: StoredRecord.subprofile(from:))
             .reduce(into: [:]) { $0[$1.id] = $1 }
     }
 
@@ -107,24 +107,10 @@ extension SQLiteStore {
             ORDER BY rowid LIMIT ?
             """,
             binds
-        ).map(Self.subprofile(from:))
+        ).map(StoredRecord.subprofile(from:))
     }
 
     static let subprofileColumns =
         "id, account_id, database_id, collection_id, profile_id, fields, created_at, modified_at"
 
-    static func collection(from row: SQLiteRow) throws -> ProfileCollection {
-        ProfileCollection(
-            id: try row.text("id"), accountID: try row.text("account_id"), databaseID: try row.text("database_id"),
-            name: try row.text("name"), createdAt: Date(milliseconds: try row.int64("created_at")))
-    }
-
-    static func subprofile(from row: SQLiteRow) throws -> Subprofile {
-        let fields = try stringFields(row)
-        return Subprofile(
-            id: try row.text("id"), accountID: try row.text("account_id"), databaseID: try row.text("database_id"),
-            collectionID: try row.text("collection_id"), profileID: try row.text("profile_id"), fields: fields,
-            createdAt: Date(milliseconds: try row.int64("created_at")),
-            modifiedAt: Date(milliseconds: try row.int64("modified_at")))
-    }
 }

@@ -94,32 +94,22 @@ extension SQLiteStore {
     }
 }
 
-extension SQLiteRow {
-    func text(_ column: String) throws -> String {
-        guard let value = self.column(column)?.string else { throw StoreError.corrupt("missing \(column)") }
-        return value
+extension SQLiteRow: StoreRow {
+    public func optionalText(_ column: String) -> String? {
+        self.column(column)?.string
     }
 
-    func int64(_ column: String) throws -> Int64 {
-        guard let value = self.column(column)?.integer else { throw StoreError.corrupt("missing \(column)") }
-        return Int64(value)
-    }
-
-    func optionalInt64(_ column: String) -> Int64? {
+    public func optionalInt64(_ column: String) -> Int64? {
         self.column(column)?.integer.map(Int64.init)
+    }
+
+    public func optionalBlob(_ column: String) -> [UInt8]? {
+        self.column(column)?.blob.map { Array($0.readableBytesView) }
     }
 }
 
 extension SQLiteData {
     static func int64(_ value: Int64) -> SQLiteData {
         .integer(SQLiteInt64(value))
-    }
-}
-
-extension Date {
-    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
-
-    init(milliseconds: Int64) {
-        self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
 }
