@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
@@ -43,6 +44,19 @@ let package = Package(
                 "RicochetCore",
                 "RicochetStore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "RicochetPostgres",
+            dependencies: [
+                "RicochetCore",
+                "RicochetStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -94,6 +108,7 @@ let package = Package(
                 "RicochetCore",
                 "RicochetStore",
                 "RicochetSQLite",
+                "RicochetPostgres",
                 "RicochetServer",
                 "RicochetDelivery",
                 "RicochetMail",
@@ -109,7 +124,14 @@ let package = Package(
         .testTarget(
             name: "RicochetCoreTests",
             dependencies: ["RicochetCore", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "RicochetStoreTests", dependencies: ["RicochetStore", "RicochetSQLite"]),
+        .testTarget(
+            name: "RicochetStoreTests",
+            dependencies: [
+                "RicochetStore", "RicochetSQLite", "RicochetPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "RicochetMailTests", dependencies: ["RicochetMail"]),
         .testTarget(
             name: "RicochetDeliveryTests",

@@ -181,15 +181,12 @@ extension SQLiteStore {
 
     private static func attemptRow(_ result: DeliveryResult) -> [SQLiteData] {
         let attempt = result.attempt
-        func encoded(_ fields: [DeliveryAttempt.HeaderField]) -> String {
-            JSONPayloadEncoder.encode(.list(fields.map { .list([.string($0.name), .string($0.value)]) }))
-        }
-        let headers = encoded(attempt.responseHeaders)
+        let headers = StoredRecord.headersColumn(attempt.responseHeaders)
         return [
             .text(result.delivery.id), .int64(attempt.startedAt.milliseconds), .integer(attempt.durationMilliseconds),
             attempt.status.map { .integer($0) } ?? .null, attempt.errorClass.map(SQLiteData.text) ?? .null,
             attempt.error.map(SQLiteData.text) ?? .null, .text(headers), .blob(ByteBuffer(bytes: attempt.responseBody)),
-            .text(encoded(attempt.requestHeaders)),
+            .text(StoredRecord.headersColumn(attempt.requestHeaders)),
         ]
     }
 

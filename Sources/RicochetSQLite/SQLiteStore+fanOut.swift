@@ -23,27 +23,13 @@ extension SQLiteStore {
     /// The planner for the loops as they stand, on the writer (held by the caller).
     func planner(on connection: SQLiteConnection) async throws -> DeliveryPlanner {
         if let planner = fanOut.withLock({ $0 }) { return planner }
-        var loops: [FeedbackLoop.ID: (account: String, format: PayloadFormat, events: Set<EventType>)] = [:]
-        for row in try await connection.query(
-            """
-            SELECT l.id, l.account_id, l.format, s.event_type FROM loops l
-            JOIN loop_subscriptions s ON s.loop_id = l.id
-            WHERE l.status = 'validated' AND l.disabled_at IS NULL
-            """)
-        {
-            let id = try row.text("id")
-            let account = try row.text("account_id")
-            guard let format = PayloadFormat(rawValue: try row.text("format")),
-                let type = EventType(rawValue: try row.text("event_type"))
-            else { throw StoreError.corrupt("loop \(id): format or subscription") }
-            loops[id, default: (account, format, [])].events.insert(type)
-        }
-        let planner = DeliveryPlanner(
-            loops: loops.map { id, loop in
-                LoopSubscription(
-                    loopID: id, accountID: loop.account, events: loop.events, format: loop.format,
-                    status: .validated, disabled: false)
-            })
+        let planner = try StoredRecord.planner(
+            from: try await connection.query(
+                """
+                SELECT l.id, l.account_id, l.format, s.event_type FROM loops l
+                JOIN loop_subscriptions s ON s.loop_id = l.id
+                WHERE l.status = 'validated' AND l.disabled_at IS NULL
+                """))
         fanOut.withLock { $0 = planner }
         return planner
     }

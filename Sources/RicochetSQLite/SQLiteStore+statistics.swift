@@ -34,34 +34,7 @@ extension SQLiteStore {
             """,
             binds)
 
-        let bucketCount = Int((query.to.milliseconds - from + bucketMilliseconds - 1) / bucketMilliseconds)
-        var buckets = (0..<max(bucketCount, 0)).map { index in
-            Statistics.Bucket(start: Date(milliseconds: from + Int64(index) * bucketMilliseconds), counts: [:])
-        }
-        for row in perBucket {
-            let index = Int(try row.int64("bucket"))
-            guard buckets.indices.contains(index), let type = EventType(rawValue: try row.text("type")) else {
-                continue
-            }
-            buckets[index].counts[type] = try Self.counts(row)
-        }
-        var totalCounts: [EventType: EventCounts] = [:]
-        for row in totals {
-            guard let type = EventType(rawValue: try row.text("type")) else { continue }
-            totalCounts[type] = try Self.counts(row)
-        }
-        return Statistics(
-            totals: totalCounts, buckets: buckets,
-            links: try links.map { row in
-                Statistics.Link(
-                    url: row.column("url")?.string ?? "", clicks: Int(try row.int64("total")),
-                    unique: Int(try row.int64("uniq")))
-            })
-    }
-
-    private static func counts(_ row: SQLiteRow) throws -> EventCounts {
-        EventCounts(
-            total: Int(try row.int64("total")), unique: Int(try row.int64("uniq")),
-            machine: Int(try row.int64("machine")))
+        return try StoredRecord.statistics(
+            query: query, bucketMilliseconds: bucketMilliseconds, perBucket: perBucket, totals: totals, links: links)
     }
 }

@@ -169,6 +169,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case newerSchema(found: Int, supported: Int)
     case unsupportedLocation(String)
     case corrupt(String)
+    /// The database server cannot be reached, or refused us: the reason, in one line.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -179,9 +181,11 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .newerSchema(let found, let supported):
             "the database was written by a newer version of ricochet (schema version \(found); this version knows up to \(supported)); upgrade ricochet or use another database"
         case .unsupportedLocation(let location):
-            "unsupported database '\(location)'; use sqlite:PATH"
+            "unsupported database '\(location)'; use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"
         case .corrupt(let detail):
             "unexpected data in the database: \(detail)"
+        case .unavailable(let reason):
+            reason
         }
     }
 }

@@ -1,0 +1,164 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import RicochetStore
+
+/// A value bound to a statement, as the stores speak of them.
+enum PGValue: Sendable {
+    case text(String)
+    case int64(Int64)
+    case blob([UInt8])
+    case null
+
+    static func integer(_ value: Int) -> PGValue { .int64(Int64(value)) }
+}
+
+/// A row by column name; a column the statement did not select reads as absent.
+struct PGRow: StoreRow {
+    let row: PostgresRandomAccessRow
+
+    func optionalText(_ column: String) -> String? {
+        guard row.contains(column) else { return nil }
+        return try? row[column].decode(String?.self)
+    }
+
+    func optionalInt64(_ column: String) -> Int64? {
+        guard row.contains(column) else { return nil }
+        return try? row[column].decode(Int64?.self)
+    }
+
+    func optionalBlob(_ column: String) -> [UInt8]? {
+        guard row.contains(column), let buffer = try? row[column].decode(ByteBuffer?.self) else { return nil }
+        return Array(buffer.readableBytesView)
+    }
+
+    func bool(_ column: String) -> Bool {
+        guard row.contains(column) else { return false }
+        return (try? row[column].decode(Bool.self)) ?? false
+    }
+}
+
+/// Something statements run on: the pool, or one connection in a transaction.
+protocol PGQuerying: Sendable {
+    func query(_ sql: String, _ binds: [PGValue]) async throws -> [PGRow]
+}
+
+extension PGQuerying {
+    func query(_ sql: String) async throws -> [PGRow] { try await query(sql, []) }
+}
+
+/// One connection of the pool, inside a transaction.
+struct PGConnection: PGQuerying {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    func query(_ sql: String, _ binds: [PGValue]) async throws -> [PGRow] {
+        let rows = try await connection.query(PostgresPool.statement(sql, binds), logger: logger)
+        var result: [PGRow] = []
+        for try await row in rows { result.append(PGRow(row: row.makeRandomAccess())) }
+        return result
+    }
+}
+
+/// The connection pool (postgres-nio's `PostgresClient`, run by a task of
+/// its own so that commands and servers use it alike).
+final class PostgresPool: PGQuerying {
+    let client: PostgresClient
+    let configuration: PostgresClient.Configuration
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    init(_ location: PostgresLocation, logger: Logger) throws {
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: try Self.tls(location.tls))
+        configuration.options.maximumConnections = 20
+        self.configuration = configuration
+        self.logger = logger
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    static func tls(_ mode: PostgresLocation.TLSMode) throws -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(.makeClientConfiguration())
+        case .require: .require(.makeClientConfiguration())
+        }
+    }
+
+    func close() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    func query(_ sql: String, _ binds: [PGValue]) async throws -> [PGRow] {
+        let rows = try await client.query(Self.statement(sql, binds), logger: logger)
+        var result: [PGRow] = []
+        for try await row in rows { result.append(PGRow(row: row.makeRandomAccess())) }
+        return result
+    }
+
+    /// Runs `body` in a transaction on one connection: committed when it
+    /// returns, rolled back when it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (PGConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            _ = try await connection.query("BEGIN", logger: logger)
+            do {
+                let result = try await body(PGConnection(connection: connection, logger: logger))
+                _ = try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// The statement with its `?` placeholders numbered (`$1`, `$2`, …) as
+    /// PostgreSQL wants them, so that the SQL reads as the SQLite store's.
+    /// A `?` inside a quoted string or identifier stays as it is.
+    static func statement(_ sql: String, _ binds: [PGValue]) -> PostgresQuery {
+        var numbered = ""
+        numbered.reserveCapacity(sql.utf8.count + binds.count * 2)
+        var index = 0
+        var quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                numbered.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                numbered.append(character)
+            } else if character == "?" {
+                index += 1
+                numbered += "$\(index)"
+            } else {
+                numbered.append(character)
+            }
+        }
+        var bindings = PostgresBindings(capacity: binds.count)
+        for value in binds {
+            switch value {
+            case .text(let text): bindings.append(text)
+            case .int64(let number): bindings.append(number)
+            case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+            case .null: bindings.appendNull()
+            }
+        }
+        return PostgresQuery(unsafeSQL: numbered, binds: bindings)
+    }
+}
+
+extension PSQLError {
+    /// The SQLSTATE the server answered with, if it answered.
+    var sqlState: String? { serverInfo?[.sqlState] }
+}
+
+extension Error {
+    /// A unique or primary key already held that value.
+    var isUniqueViolation: Bool { (self as? PSQLError)?.sqlState == "23505" }
+}

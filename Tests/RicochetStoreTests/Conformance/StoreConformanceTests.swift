@@ -1,0 +1,263 @@
+import Foundation
+import OrderedCollections
+import RicochetCore
+import Testing
+
+@testable import RicochetStore
+
+/// What every backend must do alike: accounts, loops, messages, events,
+/// secrets, images, keys, sessions, users, profiles, statistics, inbound mail.
+@Suite("Store conformance")
+struct StoreConformanceTests {
+    @Test(
+        "accounts are found by the hash of their key; keys are added only to accounts that exist",
+        arguments: Backend.all)
+    func accounts(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            #expect(try await store.hasAccounts() == false)
+            let key = APIKey.generate()
+            let account = try await store.createAccount(name: "a", key: key, now: Date())
+            #expect(try await store.account(keyHash: key.hash)?.id == account.id)
+            #expect(try await store.account(keyHash: APIKey.generate().hash) == nil)
+            let second = APIKey.generate()
+            try await store.addKey(second, to: account.id, now: Date())
+            #expect(try await store.account(keyHash: second.hash)?.name == "a")
+            await #expect(throws: StoreError.notFound) {
+                try await store.addKey(.generate(), to: "acc_missing", now: Date())
+            }
+            #expect(try await store.accounts().map(\.id) == [account.id])
+            try await store.checkReadWrite(now: Date())
+        }
+    }
+
+    @Test(
+        "loops: scoped to their account, subscriptions kept, stale revisions refused, secrets rotated",
+        arguments: Backend.all)
+    func loops(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let alice = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let bob = try await store.createAccount(name: "b", key: .generate(), now: Date())
+            var loop = try await Fixture.loop(store, account: alice.id, events: [.open, .click, .profileUpdate])
+            #expect(try await store.loop(loop.id, of: bob.id) == nil)
+            #expect(try await store.loops(of: bob.id).isEmpty)
+            let read = try #require(try await store.loop(loop.id, of: alice.id))
+            #expect(
+                read.events == [.open, .click, .profileUpdate] && read.url == loop.url && read.status == .validated)
+            #expect(read.revision == loop.revision && read.validationFile == loop.validationFile)
+            loop.events = [.bounce]
+            loop.delivery.concurrency = 3
+            let stale = loop
+            loop = try await store.update(loop)
+            #expect(try await store.loop(loop.id, of: alice.id)?.events == [.bounce])
+            #expect(try await store.loop(loop.id, of: alice.id)?.delivery.concurrency == 3)
+            await #expect(throws: StoreError.conflict) { _ = try await store.update(stale) }
+            #expect(try await store.deliverableLoops().map(\.id) == [loop.id])
+
+            let first = try await store.secrets(of: loop.id, at: Date())
+            #expect(first.count == 1)
+            let next = WebhookSecret.generate()
+            let ends = try await store.rotateSecret(
+                of: loop.id, account: alice.id, to: next, grace: 60, now: Date())
+            #expect(try await store.secrets(of: loop.id, at: Date()).map(\.key) == [next.key, first[0].key])
+            #expect(try await store.secrets(of: loop.id, at: ends.addingTimeInterval(1)).map(\.key) == [next.key])
+            await #expect(throws: StoreError.notFound) {
+                _ = try await store.rotateSecret(of: loop.id, account: bob.id, to: .generate(), grace: 0, now: Date())
+            }
+            #expect(try await store.delete(loop.id, of: bob.id) == false)
+            #expect(try await store.delete(loop.id, of: alice.id))
+            #expect(try await store.loop(loop.id, of: alice.id) == nil)
+        }
+    }
+
+    @Test("messages by id, by account and by Message-ID header; events paged and filtered", arguments: Backend.all)
+    func messagesAndEvents(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let message = Message(
+                id: .generate(), accountID: account.id, recipient: "jane@example.com", tags: ["may"],
+                links: [TrackedLink(kind: .click, index: 0, url: "https://shop.example/", tags: ["hero"])],
+                createdAt: Date(milliseconds: Date().milliseconds), profileID: "prf_1",
+                messageIDHeader: MessageIDHeader("<m1@example.com>"))
+            try await store.insert([message])
+            #expect(try await store.messages([message.id])[message.id] == message)
+            #expect(try await store.message(message.id, of: account.id) == message)
+            #expect(try await store.message(message.id, of: "acc_other") == nil)
+            #expect(try await store.message(withHeader: MessageIDHeader("<m1@example.com>")!)?.id == message.id)
+
+            let start = Date(milliseconds: Date().milliseconds - 10_000)
+            let events = (0..<5).map { index in
+                Fixture.event(
+                    index % 2 == 0 ? .open : .click, account: account.id, at: start.addingTimeInterval(Double(index)),
+                    tags: index == 4 ? ["vip"] : [])
+            }
+            try await store.insert(events)
+            let page = try await store.events(of: account.id, matching: EventQuery(limit: 2))
+            #expect(page.events.map(\.id) == [events[4].id, events[3].id])
+            let rest = try await store.events(of: account.id, matching: EventQuery(before: page.next, limit: 10))
+            #expect(rest.events.map(\.id) == [events[2].id, events[1].id, events[0].id])
+            #expect(rest.next == nil)
+            #expect(try await store.events(of: account.id, matching: EventQuery(type: .click)).events.count == 2)
+            #expect(
+                try await store.events(of: account.id, matching: EventQuery(tag: "vip")).events.map(\.id) == [
+                    events[4].id
+                ])
+            #expect(try await store.events(of: "acc_other", matching: EventQuery()).events.isEmpty)
+            #expect(page.events.first == events[4], "an event reads back as it was written")
+        }
+    }
+
+    @Test("installation secrets, cached images, signing keys", arguments: Backend.all)
+    func installation(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let secret = try await store.secret(named: "tracking")
+            #expect(secret.count == 32)
+            #expect(try await store.secret(named: "tracking") == secret)
+            #expect(try await store.secret(named: "other") != secret)
+
+            #expect(try await store.cachedImage(url: "https://i.example/a.png") == nil)
+            let image = CachedImage(
+                url: "https://i.example/a.png", contentType: "image/png", body: [1, 2, 3],
+                fetchedAt: Date(milliseconds: 1000))
+            try await store.cache(image)
+            try await store.cache(image)
+            #expect(try await store.cachedImage(url: image.url) == image)
+
+            let now = Date(milliseconds: Date().milliseconds)
+            try await store.addSigningKey(id: "k1", privateKey: "pem1", now: now, grace: 0)
+            try await store.addSigningKey(id: "k2", privateKey: "pem2", now: now.addingTimeInterval(1), grace: 60)
+            #expect(try await store.signingKeys(at: now.addingTimeInterval(2)).map(\.id) == ["k2", "k1"])
+            #expect(try await store.signingKeys(at: now.addingTimeInterval(120)).map(\.id) == ["k2"])
+        }
+    }
+
+    @Test("dashboard sessions expire; users are unique by address whatever its case", arguments: Backend.all)
+    func dashboard(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let now = Date(milliseconds: Date().milliseconds)
+            let session = DashboardSession(
+                tokenHash: "h1", account: account, csrfToken: "c", createdAt: now, expiresAt: now.addingTimeInterval(60)
+            )
+            try await store.insertSession(session)
+            #expect(try await store.session(tokenHash: "h1", now: now)?.account.id == account.id)
+            #expect(try await store.session(tokenHash: "h1", now: now.addingTimeInterval(61)) == nil)
+            #expect(try await store.pruneSessions(now: now.addingTimeInterval(61)) == 1)
+            try await store.deleteSession(tokenHash: "h1")
+
+            let id = try await store.createUser(
+                email: "Jane@Example.com", account: account.id, passwordHash: "x", now: now)
+            #expect(try await store.user(email: "jane@example.com")?.id == id)
+            await #expect(throws: StoreError.conflict) {
+                _ = try await store.createUser(
+                    email: "JANE@example.com", account: account.id, passwordHash: "y", now: now)
+            }
+        }
+    }
+
+    @Test("profiles and subprofiles: conflicts, field filters, paging, and each change's event", arguments: Backend.all)
+    func profiles(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let database = ProfileDatabase(id: "pdb_1", accountID: account.id, name: "customers", createdAt: Date())
+            try await store.insert(database)
+            await #expect(throws: StoreError.conflict) {
+                try await store.insert(
+                    ProfileDatabase(id: "pdb_2", accountID: account.id, name: "customers", createdAt: Date()))
+            }
+            let now = Date(milliseconds: Date().milliseconds)
+            var profiles: [Profile] = []
+            for index in 0..<3 {
+                let profile = Profile(
+                    id: "prf_\(index)", accountID: account.id, databaseID: database.id,
+                    fields: ["city": index == 1 ? "Köln" : "Paris", "n": "\(index)"], interests: ["shoes"],
+                    createdAt: now, modifiedAt: now)
+                try await store.insert(profile, event: Fixture.event(.profileCreate, account: account.id))
+                profiles.append(profile)
+            }
+            #expect(try await store.profile("prf_1", of: account.id) == profiles[1])
+            #expect(try await store.profiles(["prf_0", "prf_2"]).count == 2)
+            let paris = try await store.profiles(
+                in: database.id, of: account.id, where: ["city": "Paris"], after: nil, limit: 10)
+            #expect(paris.map(\.id) == ["prf_0", "prf_2"])
+            let page = try await store.profiles(in: database.id, of: account.id, where: [:], after: "prf_0", limit: 1)
+            #expect(page.map(\.id) == ["prf_1"])
+            var changed = profiles[0]
+            changed.fields["city"] = "Lyon"
+            try await store.update(changed, event: Fixture.event(.profileUpdate, account: account.id))
+            #expect(try await store.profile("prf_0", of: account.id)?.fields["city"] == "Lyon")
+            #expect(
+                try await store.deleteProfile(profiles[2], event: Fixture.event(.profileDelete, account: account.id)))
+            #expect(
+                try await store.deleteProfile(profiles[2], event: Fixture.event(.profileDelete, account: account.id))
+                    == false)
+            #expect(
+                try await store.events(of: account.id, matching: EventQuery()).events.count == 5,
+                "an event per change that happened")
+
+            let collection = ProfileCollection(
+                id: "col_1", accountID: account.id, databaseID: database.id, name: "orders", createdAt: now)
+            try await store.insert(collection)
+            await #expect(throws: StoreError.conflict) {
+                try await store.insert(
+                    ProfileCollection(
+                        id: "col_2", accountID: account.id, databaseID: database.id, name: "orders", createdAt: now))
+            }
+            #expect(try await store.collections(in: database.id, of: account.id).map(\.id) == ["col_1"])
+            let subprofile = Subprofile(
+                id: "sub_1", accountID: account.id, databaseID: database.id, collectionID: collection.id,
+                profileID: "prf_0", fields: ["total": "12"], createdAt: now, modifiedAt: now)
+            try await store.insert(subprofile, event: Fixture.event(.profileUpdate, account: account.id))
+            #expect(try await store.subprofile("sub_1", of: account.id) == subprofile)
+            #expect(
+                try await store.subprofiles(
+                    in: collection.id, of: account.id, where: ["total": "12"], after: nil, limit: 5
+                )
+                .map(\.id) == ["sub_1"])
+            #expect(
+                try await store.deleteSubprofile(subprofile, event: Fixture.event(.profileUpdate, account: account.id)))
+        }
+    }
+
+    @Test("statistics count per bucket and type, unique messages and machines; top links", arguments: Backend.all)
+    func statistics(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let start = Date(milliseconds: 1_800_000_000_000)
+            let message = MessageID.generate()
+            func hit(_ type: EventType, _ offset: TimeInterval, machine: Bool = false) -> Event {
+                Event(
+                    id: Event.newID(), accountID: account.id, type: type, message: message,
+                    occurredAt: start.addingTimeInterval(offset), machineReason: machine ? "prefetch" : nil,
+                    variables: ["type": .string(type.rawValue), "original": "https://shop.example/", "tags": ["may"]])
+            }
+            try await store.insert([hit(.open, 10), hit(.open, 20, machine: true), hit(.click, 4000), hit(.open, 9000)])
+            let statistics = try await store.statistics(
+                of: account.id,
+                matching: StatisticsQuery(
+                    from: start, to: start.addingTimeInterval(7200), tag: "may", interval: .seconds(3600)))
+            #expect(statistics.totals[.open] == EventCounts(total: 2, unique: 1, machine: 1))
+            #expect(statistics.buckets.count == 2)
+            #expect(statistics.buckets[1].counts[.click]?.total == 1)
+            #expect(statistics.links == [Statistics.Link(url: "https://shop.example/", clicks: 1, unique: 1)])
+            let untagged = try await store.statistics(
+                of: account.id,
+                matching: StatisticsQuery(
+                    from: start, to: start.addingTimeInterval(7200), tag: "june", interval: .seconds(3600)))
+            #expect(untagged.totals.isEmpty)
+        }
+    }
+
+    @Test("inbound mail is kept as it came until made into events, and pruned after", arguments: Backend.all)
+    func inbound(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let mail = InboundMail(
+                id: "inb_1", receivedAt: Date(milliseconds: 1000), peer: nil, helo: "mx.example", mailFrom: "",
+                rcptTo: ["b+1@bounce.example"], data: Array("Subject: x\r\n\r\nbody\r\n".utf8))
+            try await store.storeInbound(mail)
+            #expect(try await store.unprocessedInbound(limit: 10) == [mail])
+            try await store.markInboundProcessed(["inb_1"], now: Date(milliseconds: 2000))
+            #expect(try await store.unprocessedInbound(limit: 10).isEmpty)
+            #expect(try await store.pruneInbound(processedBefore: Date(milliseconds: 3000)) == 1)
+        }
+    }
+}
