@@ -4,7 +4,7 @@
 /// schema, whose version numbers are its own.
 enum PostgresSchema {
     static let migrations: [[String]] = [
-        // 1: everything the SQLite schema holds at its version 17.
+        // 1: everything the SQLite schema held at its version 17.
         [
             "CREATE TABLE accounts (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL)",
             """
@@ -215,7 +215,14 @@ enum PostgresSchema {
             """,
             "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at BIGINT NOT NULL)",
             "CREATE INDEX leases_holder ON leases(holder)",
-        ]
+        ],
+        // 2: returned mail is claimed by the node that makes it into events;
+        // wrong dashboard passwords are counted here, for every node.
+        [
+            "ALTER TABLE inbound_mail ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE inbound_mail ADD COLUMN claimed_until BIGINT",
+            "CREATE TABLE sign_in_failures (email TEXT PRIMARY KEY, count BIGINT NOT NULL, since BIGINT NOT NULL)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -17,23 +17,18 @@ extension PostgresStore {
             ])
     }
 
-    public func unprocessedInbound(limit: Int) async throws -> [InboundMail] {
+    public func claimInbound(limit: Int, holder: String, until: Date, now: Date) async throws -> [InboundMail] {
         try await pool.query(
             """
-            SELECT id, received_at, peer, helo, mail_from, rcpt_to, data FROM inbound_mail
-            WHERE processed_at IS NULL ORDER BY seq LIMIT ?
+            UPDATE inbound_mail SET claimed_by = ?, claimed_until = ?
+            WHERE seq IN (
+                SELECT seq FROM inbound_mail
+                WHERE processed_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?)
+                ORDER BY seq LIMIT ? FOR UPDATE SKIP LOCKED)
+            RETURNING seq, id, received_at, peer, helo, mail_from, rcpt_to, data
             """,
-            [.integer(limit)]
-        ).map { row in
-            guard case .list(let recipients) = try JSONPayloadDecoder.decode(try row.text("rcpt_to")) else {
-                throw StoreError.corrupt("inbound mail: rcpt_to")
-            }
-            return InboundMail(
-                id: try row.text("id"), receivedAt: Date(milliseconds: try row.int64("received_at")),
-                peer: row.optionalText("peer"), helo: try row.text("helo"), mailFrom: try row.text("mail_from"),
-                rcptTo: recipients.compactMap { if case .string(let address) = $0 { address } else { nil } },
-                data: row.optionalBlob("data") ?? [])
-        }
+            [.text(holder), .int64(until.milliseconds), .int64(now.milliseconds), .integer(limit)]
+        ).map(StoredRecord.inboundMail(from:)).sorted { $0.seq < $1.seq }.map(\.mail)
     }
 
     public func pruneInbound(processedBefore cutoff: Date) async throws -> Int {
@@ -55,7 +50,7 @@ extension PostgresStore {
     public func markInboundProcessed(_ ids: [String], now: Date) async throws {
         guard !ids.isEmpty else { return }
         try await pool.query(
-            "UPDATE inbound_mail SET processed_at = ? WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
+            "UPDATE inbound_mail SET processed_at = ? WHERE processed_at IS NULL AND id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))",
             [.int64(now.milliseconds)] + ids.map(PGValue.text))
     }
 }

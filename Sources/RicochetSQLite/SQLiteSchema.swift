@@ -331,6 +331,19 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX leases_holder ON leases(holder)",
         ],
+        // 18: returned mail is claimed by the node that makes it into events;
+        // wrong dashboard passwords are counted here, for every node.
+        [
+            "ALTER TABLE inbound_mail ADD COLUMN claimed_by TEXT",
+            "ALTER TABLE inbound_mail ADD COLUMN claimed_until INTEGER",
+            """
+            CREATE TABLE sign_in_failures (
+                email TEXT PRIMARY KEY,
+                count INTEGER NOT NULL,
+                since INTEGER NOT NULL
+            ) STRICT
+            """,
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -18,23 +18,18 @@ extension SQLiteStore {
             ])
     }
 
-    public func unprocessedInbound(limit: Int) async throws -> [InboundMail] {
-        try await database.read(
+    public func claimInbound(limit: Int, holder: String, until: Date, now: Date) async throws -> [InboundMail] {
+        try await database.writeStatement(
             """
-            SELECT id, received_at, peer, helo, mail_from, rcpt_to, data FROM inbound_mail
-            WHERE processed_at IS NULL ORDER BY seq LIMIT ?
+            UPDATE inbound_mail SET claimed_by = ?, claimed_until = ?
+            WHERE seq IN (
+                SELECT seq FROM inbound_mail
+                WHERE processed_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?)
+                ORDER BY seq LIMIT ?)
+            RETURNING seq, id, received_at, peer, helo, mail_from, rcpt_to, data
             """,
-            [.int64(Int64(limit))]
-        ).map { row in
-            guard case .list(let recipients) = try JSONPayloadDecoder.decode(try row.text("rcpt_to")) else {
-                throw StoreError.corrupt("inbound mail: rcpt_to")
-            }
-            return InboundMail(
-                id: try row.text("id"), receivedAt: Date(milliseconds: try row.int64("received_at")),
-                peer: row.column("peer")?.string, helo: try row.text("helo"), mailFrom: try row.text("mail_from"),
-                rcptTo: recipients.compactMap { if case .string(let address) = $0 { address } else { nil } },
-                data: row.column("data")?.blob.map { Array($0.readableBytesView) } ?? [])
-        }
+            [.text(holder), .int64(until.milliseconds), .int64(now.milliseconds), .int64(Int64(limit))]
+        ).map(StoredRecord.inboundMail(from:)).sorted { $0.seq < $1.seq }.map(\.mail)
     }
 
     /// In chunks, so that other writes go on between them.
@@ -59,7 +54,7 @@ extension SQLiteStore {
         try await database.writeStatement(
             """
             UPDATE inbound_mail SET processed_at = ?
-            WHERE id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
+            WHERE processed_at IS NULL AND id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
             """,
             [.int64(now.milliseconds)] + ids.map(SQLiteData.text))
     }

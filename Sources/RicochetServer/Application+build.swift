@@ -89,7 +89,7 @@ public func buildApplication<S: Store>(
         let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
         let processor = InboundProcessor(
             store: store, recorder: recorder, codec: ReturnPathCodec(secret: secret),
-            retention: configuration.retentionDays * 86400, logger: logger)
+            retention: configuration.retentionDays * 86400, holder: configuration.node.instance, logger: logger)
         app.addServices(processor)
         app.addServices(
             returnPathReceiver(

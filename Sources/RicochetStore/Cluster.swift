@@ -35,3 +35,14 @@ public protocol ClusterStore: Sendable {
     /// A node that stops: its registry entry and every lease it holds go.
     func leave(_ instance: String) async throws
 }
+
+extension ClusterStore {
+    /// Whether `holder` is the node to run the periodic job `name` now: the
+    /// first node to ask in each period of `every` seconds takes the job's
+    /// lease for that period, the others find it taken and skip it.
+    public func runsJob(_ name: String, holder: String, every: TimeInterval, now: Date) async throws -> Bool {
+        let lease = "job:" + name
+        return try await acquireLeases([lease], holder: holder, until: now.addingTimeInterval(every), now: now)
+            .contains(lease)
+    }
+}

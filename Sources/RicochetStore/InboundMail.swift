@@ -28,10 +28,14 @@ public struct InboundMail: Sendable, Equatable {
 public protocol InboundMailStore: Sendable {
     /// Stores the mail durably: when this returns, it survives a crash.
     func storeInbound(_ mail: InboundMail) async throws
-    /// Mail not yet made into events, oldest first.
-    func unprocessedInbound(limit: Int) async throws -> [InboundMail]
+    /// Claims mail not yet made into events, oldest first, for `holder`
+    /// until `until`: mail another node claimed is skipped until its claim
+    /// expires, so each mail is made into events by one node, whichever
+    /// received it.
+    func claimInbound(limit: Int, holder: String, until: Date, now: Date) async throws -> [InboundMail]
     /// Removes mail made into events before `cutoff`; returns how many.
     func pruneInbound(processedBefore cutoff: Date) async throws -> Int
-    /// Marks mail as made into events (or as about no message of ours).
+    /// Marks mail as made into events (or as about no message of ours); mail
+    /// already marked keeps its first mark.
     func markInboundProcessed(_ ids: [String], now: Date) async throws
 }

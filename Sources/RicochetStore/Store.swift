@@ -161,7 +161,7 @@ public struct StoredSigningKey: Sendable, Equatable {
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
     & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore & SigningKeyStore & InboundMailStore
-    & DashboardSessionStore & DashboardUserStore & ClusterStore & StoreConnection
+    & DashboardSessionStore & DashboardUserStore & SignInFailureStore & ClusterStore & StoreConnection
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

@@ -127,21 +127,30 @@ struct DashboardTests {
         }
     }
 
-    @Test("ten wrong passwords for an address lock it for fifteen minutes; a right one clears the count")
-    func throttle() {
-        let throttle = SignInThrottle()
+    @Test("ten wrong passwords for an address lock it for fifteen minutes, on every node; a right one clears the count")
+    func throttle() async throws {
+        let path = try Harness.database()
+        let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
+        // Two nodes' throttles over one database count together.
+        let throttle = SignInThrottle(store: store)
+        let other = SignInThrottle(store: store)
         let start = Date(timeIntervalSince1970: 1_800_000_000)
-        for _ in 0..<SignInThrottle.maximumFailures {
-            #expect(throttle.allows("Ops@example.com", now: start))
-            throttle.failed("ops@example.com", now: start)
+        for index in 0..<SignInThrottle<SQLiteStore>.maximumFailures {
+            #expect(try await throttle.allows("Ops@example.com", now: start))
+            try await (index % 2 == 0 ? throttle : other).failed("ops@example.com", now: start)
         }
-        #expect(!throttle.allows("OPS@example.com", now: start.addingTimeInterval(60)))
-        #expect(throttle.allows("other@example.com", now: start.addingTimeInterval(60)))
-        #expect(throttle.allows("ops@example.com", now: start.addingTimeInterval(SignInThrottle.window + 1)))
-        throttle.failed("x@example.com", now: start)
-        throttle.succeeded("X@example.com")
-        for _ in 0..<SignInThrottle.maximumFailures - 1 { throttle.failed("x@example.com", now: start) }
-        #expect(throttle.allows("x@example.com", now: start), "the count started again after the success")
+        #expect(try await !other.allows("OPS@example.com", now: start.addingTimeInterval(60)))
+        #expect(try await throttle.allows("other@example.com", now: start.addingTimeInterval(60)))
+        #expect(
+            try await throttle.allows(
+                "ops@example.com", now: start.addingTimeInterval(SignInThrottle<SQLiteStore>.window + 1)))
+        try await throttle.failed("x@example.com", now: start)
+        try await throttle.succeeded("X@example.com")
+        for _ in 0..<SignInThrottle<SQLiteStore>.maximumFailures - 1 {
+            try await throttle.failed("x@example.com", now: start)
+        }
+        #expect(try await throttle.allows("x@example.com", now: start), "the count started again after the success")
+        await store.close()
     }
 
     @Test("behind https the session cookie is Secure too")

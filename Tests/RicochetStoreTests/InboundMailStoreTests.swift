@@ -22,14 +22,17 @@ struct InboundMailStoreTests {
         for (index, id) in ["inb_a", "inb_b", "inb_c"].enumerated() {
             try await store.storeInbound(mail(id, at: start.addingTimeInterval(Double(index))))
         }
+        let now = Date()
         #expect(
-            try await store.unprocessedInbound(limit: 10)
+            try await store.claimInbound(limit: 10, holder: "a#1", until: now, now: now)
                 == ["inb_a", "inb_b", "inb_c"].enumerated().map {
                     mail($1, at: start.addingTimeInterval(Double($0)))
                 })
         try await store.markInboundProcessed(["inb_a"], now: start.addingTimeInterval(10))
         try await store.markInboundProcessed(["inb_b"], now: start.addingTimeInterval(20))
-        #expect(try await store.unprocessedInbound(limit: 10).map(\.id) == ["inb_c"])
+        #expect(
+            try await store.claimInbound(limit: 10, holder: "a#1", until: now, now: now).map(\.id) == ["inb_c"],
+            "an expired claim is taken again; processed mail is not")
         #expect(try await store.pruneInbound(processedBefore: start.addingTimeInterval(15)) == 1)
         #expect(try await store.pruneInbound(processedBefore: start.addingTimeInterval(15)) == 0)
         #expect(try await store.pruneInbound(processedBefore: start.addingTimeInterval(1000)) == 1)

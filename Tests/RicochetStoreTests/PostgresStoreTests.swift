@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import RicochetCore
-import RicochetPostgres
+@testable import RicochetPostgres
 import Synchronization
 import Testing
 
@@ -42,7 +42,7 @@ struct PostgresStoreTests {
                 host: location.host, port: location.port, user: location.user, password: location.password,
                 database: location.database, tls: location.tls),
             "UPDATE ricochet_schema SET version = 99")
-        await #expect(throws: StoreError.newerSchema(found: 99, supported: 1)) {
+        await #expect(throws: StoreError.newerSchema(found: 99, supported: PostgresSchema.latestVersion)) {
             _ = try await PostgresStore.open(location, logger: Logger(label: "test"))
         }
         await fresh.dispose()

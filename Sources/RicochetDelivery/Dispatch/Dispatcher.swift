@@ -149,9 +149,16 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                     }
                     if prunedAt.map({ ContinuousClock.now - $0 >= configuration.pruneInterval }) ?? true {
                         prunedAt = ContinuousClock.now
-                        let removed = try await store.prune(before: Date().addingTimeInterval(-configuration.retention))
-                        if removed > 0 {
-                            logger.info("old delivery records removed", metadata: ["count": "\(removed)"])
+                        // One node an interval does it, whichever asks first.
+                        let every = TimeInterval(configuration.pruneInterval.milliseconds) / 1000
+                        if try await store.runsJob(
+                            "prune-deliveries", holder: configuration.node.instance, every: every, now: Date())
+                        {
+                            let removed = try await store.prune(
+                                before: Date().addingTimeInterval(-configuration.retention))
+                            if removed > 0 {
+                                logger.info("old delivery records removed", metadata: ["count": "\(removed)"])
+                            }
                         }
                     }
                     if heardAt.map({ ContinuousClock.now - $0 >= configuration.heartbeat }) ?? true {

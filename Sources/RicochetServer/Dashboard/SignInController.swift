@@ -7,7 +7,7 @@ import RicochetStore
 /// The dashboard's front door: `/` sends a browser to its loops or to the
 /// sign-in form; signing in takes an email address and password (a user of
 /// `ricochet user create`) or an API key; signing out ends the session.
-struct SignInController<S: AccountStore & DashboardSessionStore & DashboardUserStore>: Sendable {
+struct SignInController<S: AccountStore & DashboardSessionStore & DashboardUserStore & SignInFailureStore>: Sendable {
     /// Pairs the sign-in form with the browser that asked for it (the form's
     /// token must equal this cookie's), so no other site can sign a browser in.
     static var formCookieName: String { "ricochet_sign_in" }
@@ -15,7 +15,7 @@ struct SignInController<S: AccountStore & DashboardSessionStore & DashboardUserS
     let accounts: S
     let sessions: DashboardSessions<S>
     let page: DashboardPage
-    let throttle = SignInThrottle()
+    var throttle: SignInThrottle<S> { SignInThrottle(store: accounts) }
 
     /// Checked when the email address is unknown, so that an answer takes as
     /// long as for a known one.
@@ -96,7 +96,7 @@ struct SignInController<S: AccountStore & DashboardSessionStore & DashboardUserS
         guard !email.isEmpty, !password.isEmpty, email.count <= 254 else {
             return .failure(Refusal(status: .badRequest, message: "Give your email address and password."))
         }
-        guard throttle.allows(email) else {
+        guard try await throttle.allows(email) else {
             return .failure(
                 Refusal(
                     status: .tooManyRequests,
@@ -107,10 +107,10 @@ struct SignInController<S: AccountStore & DashboardSessionStore & DashboardUserS
         // scrypt takes tens of milliseconds: off the event loop.
         let matches = try await NIOThreadPool.singleton.runIfActive { PasswordHash.verify(password, against: stored) }
         guard let user, matches else {
-            throttle.failed(email)
+            try await throttle.failed(email)
             return .failure(Refusal(status: .unauthorized, message: "That email address and password do not match."))
         }
-        throttle.succeeded(email)
+        try await throttle.succeeded(email)
         return .success(user.account)
     }
 

@@ -10,23 +10,33 @@ import ServiceLifecycle
 /// events through the one recording step (so loops get them). Woken by
 /// every stored mail; at start it takes up whatever an earlier run left.
 ///
-/// A crash between recording the events and marking the mail done records
-/// them again at the next start (at-least-once, like every delivery). Mail
-/// made into events is removed after `retention` (the `bounce` event keeps
-/// its text).
+/// Each batch is claimed first (``InboundMailStore/claimInbound(limit:holder:until:now:)``),
+/// so with several nodes on one database each mail is made into events by
+/// one of them, whichever received it. A crash between recording the events
+/// and marking the mail done records them again once the claim expires
+/// (at-least-once, like every delivery). Mail made into events is removed
+/// after `retention` (the `bounce` event keeps its text), by one node an hour.
 final class InboundProcessor<S: Store>: Service, Sendable {
     private let store: S
     private let recorder: EventRecorder<S>
     private let codec: ReturnPathCodec
     private let logger: Logger
     private let retention: TimeInterval
+    /// This node process, which claims the mail it works on.
+    private let holder: String
     private let wake: AsyncStream<Void>
     private let waker: AsyncStream<Void>.Continuation
 
     static var batch: Int { 100 }
     static var pruneInterval: Duration { .seconds(3600) }
+    /// How long a claim lasts: far longer than a batch takes.
+    static var claim: TimeInterval { 300 }
 
-    init(store: S, recorder: EventRecorder<S>, codec: ReturnPathCodec, retention: TimeInterval, logger: Logger) {
+    init(
+        store: S, recorder: EventRecorder<S>, codec: ReturnPathCodec, retention: TimeInterval, holder: String,
+        logger: Logger
+    ) {
+        self.holder = holder
         self.store = store
         self.recorder = recorder
         self.codec = codec
@@ -58,8 +68,10 @@ final class InboundProcessor<S: Store>: Service, Sendable {
     private func pruneRegularly() async {
         while !Task.isCancelled {
             do {
-                let removed = try await store.pruneInbound(processedBefore: Date().addingTimeInterval(-retention))
-                if removed > 0 { logger.info("old returned mail removed", metadata: ["count": "\(removed)"]) }
+                if try await store.runsJob("prune-inbound", holder: holder, every: 3600, now: Date()) {
+                    let removed = try await store.pruneInbound(processedBefore: Date().addingTimeInterval(-retention))
+                    if removed > 0 { logger.info("old returned mail removed", metadata: ["count": "\(removed)"]) }
+                }
             } catch is CancellationError {
                 return
             } catch {
@@ -89,7 +101,9 @@ final class InboundProcessor<S: Store>: Service, Sendable {
         var backoff = Backoff()
         while !Task.isCancelled {
             do {
-                let mails = try await store.unprocessedInbound(limit: Self.batch)
+                let now = Date()
+                let mails = try await store.claimInbound(
+                    limit: Self.batch, holder: holder, until: now.addingTimeInterval(Self.claim), now: now)
                 guard !mails.isEmpty else { return }
                 var drafts: [EventDraft] = []
                 for mail in mails {

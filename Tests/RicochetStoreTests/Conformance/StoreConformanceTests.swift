@@ -247,17 +247,50 @@ struct StoreConformanceTests {
         }
     }
 
-    @Test("inbound mail is kept as it came until made into events, and pruned after", arguments: Backend.all)
+    @Test(
+        "inbound mail is kept as it came, claimed by one node, made into events once, and pruned after",
+        arguments: Backend.all)
     func inbound(_ backend: Backend) async throws {
         try await withStore(backend) { store in
             let mail = InboundMail(
                 id: "inb_1", receivedAt: Date(milliseconds: 1000), peer: nil, helo: "mx.example", mailFrom: "",
                 rcptTo: ["b+1@bounce.example"], data: Array("Subject: x\r\n\r\nbody\r\n".utf8))
             try await store.storeInbound(mail)
-            #expect(try await store.unprocessedInbound(limit: 10) == [mail])
+            let now = Date()
+            #expect(try await store.claimInbound(limit: 10, holder: "a#1", until: now + 300, now: now) == [mail])
+            #expect(
+                try await store.claimInbound(limit: 10, holder: "b#1", until: now + 300, now: now).isEmpty,
+                "claimed by another node")
+            #expect(
+                try await store.claimInbound(limit: 10, holder: "b#1", until: now + 900, now: now + 301) == [mail],
+                "a claim that expired is taken over")
             try await store.markInboundProcessed(["inb_1"], now: Date(milliseconds: 2000))
-            #expect(try await store.unprocessedInbound(limit: 10).isEmpty)
-            #expect(try await store.pruneInbound(processedBefore: Date(milliseconds: 3000)) == 1)
+            try await store.markInboundProcessed(["inb_1"], now: Date(milliseconds: 9000))
+            #expect(try await store.claimInbound(limit: 10, holder: "a#1", until: now + 2000, now: now + 1000).isEmpty)
+            #expect(
+                try await store.pruneInbound(processedBefore: Date(milliseconds: 3000)) == 1, "the first mark stays")
+        }
+    }
+}
+
+extension StoreConformanceTests {
+    @Test(
+        "a periodic job runs on one node a period; wrong passwords are counted for every node", arguments: Backend.all)
+    func sharedChores(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let now = Date()
+            #expect(try await store.runsJob("prune", holder: "a#1", every: 3600, now: now))
+            #expect(try await store.runsJob("prune", holder: "b#1", every: 3600, now: now + 60) == false)
+            #expect(try await store.runsJob("prune", holder: "b#1", every: 3600, now: now + 3601))
+            #expect(try await store.runsJob("other", holder: "a#1", every: 3600, now: now + 60), "jobs are apart")
+
+            #expect(try await store.signInFailures(email: "ops@example.com", since: now - 900) == 0)
+            for _ in 0..<3 { try await store.recordSignInFailure(email: "Ops@Example.com", now: now, window: 900) }
+            #expect(try await store.signInFailures(email: "ops@example.com", since: now - 900) == 3)
+            try await store.recordSignInFailure(email: "ops@example.com", now: now + 1000, window: 900)
+            #expect(try await store.signInFailures(email: "ops@example.com", since: now + 100) == 1, "a new window")
+            try await store.clearSignInFailures(email: "OPS@example.com")
+            #expect(try await store.signInFailures(email: "ops@example.com", since: now) == 0)
         }
     }
 }
