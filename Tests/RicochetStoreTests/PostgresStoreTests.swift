@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import RicochetCore
-@testable import RicochetPostgres
 import Synchronization
 import Testing
 
+@testable import RicochetPostgres
 @testable import RicochetStore
 
 /// What only the PostgreSQL store has to show: several nodes opening one
