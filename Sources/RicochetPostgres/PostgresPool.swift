@@ -33,11 +33,6 @@ struct PGRow: StoreRow {
         guard row.contains(column), let buffer = try? row[column].decode(ByteBuffer?.self) else { return nil }
         return Array(buffer.readableBytesView)
     }
-
-    func bool(_ column: String) -> Bool {
-        guard row.contains(column) else { return false }
-        return (try? row[column].decode(Bool.self)) ?? false
-    }
 }
 
 /// Something statements run on: the pool, or one connection in a transaction.
@@ -66,7 +61,6 @@ struct PGConnection: PGQuerying {
 /// its own so that commands and servers use it alike).
 final class PostgresPool: PGQuerying {
     let client: PostgresClient
-    let configuration: PostgresClient.Configuration
     let logger: Logger
     private let runner: Task<Void, Never>
 
@@ -75,7 +69,6 @@ final class PostgresPool: PGQuerying {
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: try Self.tls(location.tls))
         configuration.options.maximumConnections = 20
-        self.configuration = configuration
         self.logger = logger
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
