@@ -77,13 +77,18 @@ final class SQLiteDatabaseFile: Sendable {
         _ = try await connection.query("PRAGMA foreign_keys = ON")
     }
 
+    /// Closes every connection, also when the caller is being cancelled (a
+    /// service group torn down by a failed sibling): in a task of its own,
+    /// after the write under way, so no connection is left open.
     func close() async {
         checkpoints.cancel()
-        await checkpoints.value
-        _ = try? await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
-        try? await checkpointer.close()
-        try? await reader.close()
-        try? await writer.close()
+        await Task { [self] in
+            await checkpoints.value
+            _ = try? await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
+            try? await checkpointer.close()
+            try? await reader.close()
+            _ = try? await gate.withGate { try await writer.close() }
+        }.value
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`, so the write lock

@@ -103,13 +103,18 @@ struct DashboardTests {
         let path = try Harness.database()
         try await Harness.run(database: path) { api, tenants in
             let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
-            let account = try #require(try await store.accounts().first)
-            _ = try await store.createUser(
-                email: "ops@example.com", account: account.id,
-                passwordHash: try PasswordHash.make("correct horse battery staple"), now: Date())
-            await #expect(throws: StoreError.conflict) {
+            do {
+                let account = try #require(try await store.accounts().first)
                 _ = try await store.createUser(
-                    email: "OPS@example.com", account: account.id, passwordHash: "x", now: Date())
+                    email: "ops@example.com", account: account.id,
+                    passwordHash: try PasswordHash.make("correct horse battery staple"), now: Date())
+                await #expect(throws: StoreError.conflict) {
+                    _ = try await store.createUser(
+                        email: "OPS@example.com", account: account.id, passwordHash: "x", now: Date())
+                }
+            } catch {
+                await store.close()
+                throw error
             }
             await store.close()
             func attempt(_ password: String) async throws -> API.Answer {
