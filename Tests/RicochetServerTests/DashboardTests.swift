@@ -113,8 +113,7 @@ struct DashboardTests {
                         email: "OPS@example.com", account: account.id, passwordHash: "x", now: Date())
                 }
             } catch {
-                await store.close()
-                throw error
+                Issue.record("a write failed: \(error)")
             }
             await store.close()
             func attempt(_ password: String) async throws -> API.Answer {

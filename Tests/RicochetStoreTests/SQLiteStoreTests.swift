@@ -103,15 +103,22 @@ struct SQLiteStoreTests {
         defer { database.remove() }
         let server = try await database.open()
         let command = try await database.open()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<40 {
-                let store = index.isMultiple(of: 2) ? server : command
-                group.addTask { _ = try await store.createAccount(name: "n\(index)", key: .generate(), now: Date()) }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<40 {
+                    let store = index.isMultiple(of: 2) ? server : command
+                    group.addTask {
+                        _ = try await store.createAccount(name: "n\(index)", key: .generate(), now: Date())
+                    }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            let count = try await server.database.read("SELECT count(*) AS n FROM accounts").first?.column("n")?
+                .integer
+            #expect(count == 40)
+        } catch {
+            Issue.record("a write failed: \(error)")
         }
-        let count = try await server.database.read("SELECT count(*) AS n FROM accounts").first?.column("n")?.integer
-        #expect(count == 40)
         await server.close()
         await command.close()
     }
