@@ -13,6 +13,11 @@ import SQLiteNIO
 /// connection every half second instead of inside whichever commit crosses
 /// SQLite's threshold, so no commit — and no caller waiting on it — pays for
 /// them.
+///
+/// The file's connections run on threads of their own: a connection that
+/// waits for the write lock (SQLite's busy wait blocks its thread) holds up
+/// only this file, never the shared pool that another file's lock holder
+/// needs to commit and let it go.
 final class SQLiteDatabaseFile: Sendable {
     let path: String
     private let logger: Logger
@@ -21,14 +26,16 @@ final class SQLiteDatabaseFile: Sendable {
     private let checkpointer: SQLiteConnection
     private let checkpoints: Task<Void, Never>
     private let gate = AsyncGate()
+    private let threads: NIOThreadPool
 
     static let busyTimeoutMilliseconds = 10_000
     static let checkpointInterval = Duration.milliseconds(500)
 
     private init(
         path: String, writer: SQLiteConnection, reader: SQLiteConnection, checkpointer: SQLiteConnection,
-        logger: Logger
+        threads: NIOThreadPool, logger: Logger
     ) {
+        self.threads = threads
         self.path = path
         self.logger = logger
         self.writer = writer
@@ -45,7 +52,16 @@ final class SQLiteDatabaseFile: Sendable {
 
     /// Opens (creating if needed) the file and brings its schema up to date.
     static func open(path: String, logger: Logger) async throws -> SQLiteDatabaseFile {
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        // The writer, the reader, the checkpointer and a fresh reader for readiness.
+        let threads = NIOThreadPool(numberOfThreads: 4)
+        threads.start()
+        let writer: SQLiteConnection
+        do {
+            writer = try await connect(path, threads: threads, logger: logger)
+        } catch {
+            try? await threads.shutdownGracefully()
+            throw error
+        }
         var others: [SQLiteConnection] = []
         let file: SQLiteDatabaseFile
         do {
@@ -53,14 +69,16 @@ final class SQLiteDatabaseFile: Sendable {
             _ = try await writer.query("PRAGMA journal_mode = WAL")
             _ = try await writer.query("PRAGMA wal_autocheckpoint = 0")
             for _ in 0..<2 {
-                others.append(try await SQLiteConnection.open(storage: .file(path: path), logger: logger))
+                others.append(try await connect(path, threads: threads, logger: logger))
                 try await configure(others.last!)
             }
             file = SQLiteDatabaseFile(
-                path: path, writer: writer, reader: others[0], checkpointer: others[1], logger: logger)
+                path: path, writer: writer, reader: others[0], checkpointer: others[1], threads: threads, logger: logger
+            )
         } catch {
             for connection in others { try? await connection.close() }
             try? await writer.close()
+            try? await threads.shutdownGracefully()
             throw error
         }
         do {
@@ -70,6 +88,14 @@ final class SQLiteDatabaseFile: Sendable {
             throw error
         }
         return file
+    }
+
+    private static func connect(_ path: String, threads: NIOThreadPool, logger: Logger) async throws
+        -> SQLiteConnection
+    {
+        try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threads, logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any())
     }
 
     private static func configure(_ connection: SQLiteConnection) async throws {
@@ -88,6 +114,7 @@ final class SQLiteDatabaseFile: Sendable {
             try? await checkpointer.close()
             try? await reader.close()
             _ = try? await gate.withGate { try await writer.close() }
+            try? await threads.shutdownGracefully()
         }.value
     }
 
@@ -129,7 +156,7 @@ final class SQLiteDatabaseFile: Sendable {
 
     /// One statement on a connection opened for it and closed after.
     func readFresh(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let connection = try await Self.connect(path, threads: threads, logger: logger)
         do {
             try await Self.configure(connection)
             let rows = try await connection.query(sql, binds)
