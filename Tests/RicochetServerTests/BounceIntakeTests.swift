@@ -3,12 +3,6 @@ import Testing
 
 @testable import RicochetServer
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
-
 @Suite("Bounce intake over SMTP")
 struct BounceIntakeTests {
     @Test("a DSN to a registered message's return path becomes bounce and failure deliveries to the loop")
@@ -144,81 +138,4 @@ extension BounceIntakeTests {
             }
         }
     }
-}
-
-/// A plain SMTP client on a blocking socket: enough to hand over one message.
-enum SMTPTestClient {
-    /// A port nothing listens on right now.
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw SMTPTestError.socket }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    /// Sends one message (envelope commands pipelined), returns every reply.
-    static func send(port: Int, from: String, to recipients: [String], message: String) async throws -> String {
-        // The server starts alongside the HTTP listener: try for a moment.
-        for _ in 0..<50 {
-            if let transcript = try? exchange(port: port, from: from, to: recipients, message: message) {
-                return transcript
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw SMTPTestError.socket
-    }
-
-    private static func exchange(port: Int, from: String, to recipients: [String], message: String) throws -> String {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else { throw SMTPTestError.socket }
-        var transcript = ""
-        func write(_ text: String) throws {
-            let bytes = Array(text.utf8)
-            guard Glibc.send(socket, bytes, bytes.count, 0) == bytes.count else { throw SMTPTestError.socket }
-        }
-        func read(until marker: String) throws {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while !transcript.contains(marker) {
-                let count = recv(socket, &buffer, buffer.count, 0)
-                guard count > 0 else { throw SMTPTestError.socket }
-                transcript += String(decoding: buffer[..<count], as: UTF8.self)
-            }
-        }
-        try read(until: "\r\n")
-        let envelope = ["EHLO test.example", "MAIL FROM:<\(from)>"] + recipients.map { "RCPT TO:<\($0)>" } + ["DATA"]
-        try write(envelope.map { $0 + "\r\n" }.joined())
-        try read(until: "354 ")
-        let body = message.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasPrefix(".") ? "." + $0 : String($0)
-        }
-        try write(body.joined(separator: "\r\n") + "\r\n.\r\nQUIT\r\n")
-        try read(until: "221 ")
-        return transcript
-    }
-}
-
-enum SMTPTestError: Error {
-    case socket
 }
