@@ -37,10 +37,12 @@ struct PGRow: StoreRow {
 
 /// Something statements run on: the pool, or one connection in a transaction.
 protocol PGQuerying: Sendable {
+    @discardableResult
     func query(_ sql: String, _ binds: [PGValue]) async throws -> [PGRow]
 }
 
 extension PGQuerying {
+    @discardableResult
     func query(_ sql: String) async throws -> [PGRow] { try await query(sql, []) }
 }
 
@@ -49,6 +51,7 @@ struct PGConnection: PGQuerying {
     let connection: PostgresConnection
     let logger: Logger
 
+    @discardableResult
     func query(_ sql: String, _ binds: [PGValue]) async throws -> [PGRow] {
         let rows = try await connection.query(PostgresPool.statement(sql, binds), logger: logger)
         var result: [PGRow] = []
@@ -88,6 +91,7 @@ final class PostgresPool: PGQuerying {
         await runner.value
     }
 
+    @discardableResult
     func query(_ sql: String, _ binds: [PGValue]) async throws -> [PGRow] {
         let rows = try await client.query(Self.statement(sql, binds), logger: logger)
         var result: [PGRow] = []
