@@ -168,6 +168,24 @@ final class SQLiteDatabaseFile: Sendable {
         }
     }
 
+    /// Runs `body` in a read transaction on a connection opened for it:
+    /// every statement in it sees the database as its first read found it,
+    /// whatever is written meanwhile.
+    func snapshot<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        let connection = try await Self.connect(path, threads: threads, logger: logger)
+        do {
+            try await Self.configure(connection)
+            _ = try await connection.query("BEGIN")
+            let result = try await body(connection)
+            _ = try await connection.query("COMMIT")
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// One statement on the reader connection, outside any write transaction.
     func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         try await reader.query(sql, binds)
