@@ -194,7 +194,7 @@ func buildRouter<S: Store>(
     LoopController(service: loopService).addRoutes(to: api)
     let deliveryService = DeliveryService(store: store, deliveriesQueued: { dispatcher.deliveriesQueued() })
 
-    let page = DashboardPage(library: DashboardAssets.library)
+    let page = DashboardPage(library: DashboardAssets.library, node: configuration.node.name)
     let sessions = DashboardSessions(store: store, secureCookies: publicURL.string.hasPrefix("https:"))
     DashboardAssets.addRoutes(to: router)
     let signedIn = router.group().add(middleware: DashboardAuthenticator(sessions: sessions, page: page))

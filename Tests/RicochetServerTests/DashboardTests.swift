@@ -34,6 +34,15 @@ struct DashboardTests {
         _ = DashboardAssets.library
     }
 
+    @Test("every page names the node that served it, as --node-name set it")
+    func nodeName() async throws {
+        try await Harness.run(configure: { $0.node = .current(name: "node-b") }) { api, _ in
+            let page = try await api.call(.get, "/sign-in", key: nil)
+            #expect(page.status == .ok)
+            #expect(page.body.contains("· node node-b ·"))
+        }
+    }
+
     @Test("after signing in, only a path of this site: never another site")
     func nextPage() {
         #expect(SignInController<SQLiteStoreStandIn>.safeNext("/loops/loop_x") == "/loops/loop_x")

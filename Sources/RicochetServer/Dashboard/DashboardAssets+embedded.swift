@@ -151,7 +151,7 @@ Attempts: {{delivery.attempts}}{{#delivery.next}} · Next retry: {{delivery.next
 {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
 {{{body}}}
 </main>
-<footer class="bottom">Ricochet {{version}} · <a href="/api/v1/openapi.yaml">API description</a></footer>
+<footer class="bottom">Ricochet {{version}} · node {{node}} · <a href="/api/v1/openapi.yaml">API description</a></footer>
 {{#script}}<script src="/assets/dashboard.js" defer></script>{{/script}}
 </body>
 </html>

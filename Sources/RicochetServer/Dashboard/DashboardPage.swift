@@ -9,6 +9,9 @@ import RicochetStore
 /// scripts and styles).
 struct DashboardPage: Sendable {
     let library: MustacheLibrary
+    /// This node's name, in every page's footer: behind a load balancer it
+    /// says which node answered.
+    let node: String
 
     func render(
         _ template: String, title: String, data: [String: Any] = [:], session: DashboardSession?,
@@ -18,7 +21,7 @@ struct DashboardPage: Sendable {
         data["csrf"] = session?.csrfToken ?? data["csrf"]
         let body = library.render(data, withTemplate: template) ?? ""
         var layout: [String: Any] = [
-            "title": title, "body": body, "version": Ricochet.version, "script": true,
+            "title": title, "body": body, "version": Ricochet.version, "node": node, "script": true,
         ]
         if let session {
             layout["account"] = session.account.name
