@@ -16,6 +16,25 @@ extension PostgresStore {
         return account
     }
 
+    /// Under a transaction-scoped advisory lock, so that nodes starting at
+    /// once on an empty database check and insert one after the other.
+    public func createFirstAccount(name: String, key: APIKey, now: Date) async throws -> Account? {
+        let account = Account(id: Account.newID(), name: name, createdAt: now)
+        return try await pool.transaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(?)", [.int64(Self.firstAccountLock)])
+            guard try await connection.query("SELECT 1 AS one FROM accounts LIMIT 1").isEmpty else { return nil }
+            try await connection.query(
+                "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
+                [.text(account.id), .text(account.name), .int64(now.milliseconds)])
+            try await connection.query(
+                "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
+                [.text(key.hash), .text(account.id), .text(key.hint), .int64(now.milliseconds)])
+            return account
+        }
+    }
+
+    static let firstAccountLock: Int64 = 0x5269_636f_6669_7273  // "Ricofirs"
+
     public func account(keyHash: String) async throws -> Account? {
         try await pool.query(
             """

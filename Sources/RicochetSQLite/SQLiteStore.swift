@@ -44,6 +44,22 @@ extension SQLiteStore {
         return account
     }
 
+    /// `BEGIN IMMEDIATE` holds the file's write lock from the check to the
+    /// insert, for other processes too.
+    public func createFirstAccount(name: String, key: APIKey, now: Date) async throws -> Account? {
+        let account = Account(id: Account.newID(), name: name, createdAt: now)
+        return try await database.write { connection in
+            guard try await connection.query("SELECT 1 AS one FROM accounts LIMIT 1").isEmpty else { return nil }
+            _ = try await connection.query(
+                "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
+                [.text(account.id), .text(account.name), .int64(now.milliseconds)])
+            _ = try await connection.query(
+                "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
+                [.text(key.hash), .text(account.id), .text(key.hint), .int64(now.milliseconds)])
+            return account
+        }
+    }
+
     public func account(keyHash: String) async throws -> Account? {
         let rows = try await database.read(
             """

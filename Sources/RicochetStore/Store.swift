@@ -8,6 +8,10 @@ public protocol AccountStore: Sendable {
     /// The account a key belongs to, looked up by the key's hash.
     func account(keyHash: String) async throws -> Account?
     func hasAccounts() async throws -> Bool
+    /// Creates the account only if there is none yet, atomically: of several
+    /// nodes (or processes) making the first account of one empty database
+    /// at once, one does; the others get nil.
+    func createFirstAccount(name: String, key: APIKey, now: Date) async throws -> Account?
     /// Every account, oldest first.
     func accounts() async throws -> [Account]
     /// Gives an account one more API key. Throws ``StoreError/notFound``

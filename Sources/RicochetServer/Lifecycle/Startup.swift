@@ -57,6 +57,9 @@ final class Startup<Accounts: AccountStore>: Service, Sendable {
 func createFirstAccountIfNeeded(in store: some AccountStore) async throws -> FirstStartAnnouncement? {
     guard try await !store.hasAccounts() else { return nil }
     let key = APIKey.generate()
-    let account = try await store.createAccount(name: "default", key: key, now: Date())
+    // Nodes starting together on an empty database: one of them makes it.
+    guard let account = try await store.createFirstAccount(name: "default", key: key, now: Date()) else {
+        return nil
+    }
     return FirstStartAnnouncement(accountName: account.name, apiKey: key.secret)
 }

@@ -9,6 +9,28 @@ import Testing
 /// secrets, images, keys, sessions, users, profiles, statistics, inbound mail.
 @Suite("Store conformance")
 struct StoreConformanceTests {
+    @Test("of four stores making the first account of one empty database at once, one does", arguments: Backend.all)
+    func firstAccount(_ backend: Backend) async throws {
+        let fresh = try await backend.make()
+        var stores: [any Store] = []
+        do {
+            for _ in 0..<4 { stores.append(try await fresh.open()) }
+            let made = try await withThrowingTaskGroup(of: Account?.self) { group in
+                for store in stores {
+                    group.addTask { try await store.createFirstAccount(name: "default", key: .generate(), now: Date()) }
+                }
+                return try await group.reduce(into: [Account]()) { if let account = $1 { $0.append(account) } }
+            }
+            #expect(made.count == 1)
+            #expect(try await stores[0].accounts().map(\.id) == made.map(\.id))
+            #expect(try await stores[1].createFirstAccount(name: "again", key: .generate(), now: Date()) == nil)
+        } catch {
+            Issue.record(error)
+        }
+        for store in stores { await store.close() }
+        await fresh.dispose()
+    }
+
     @Test(
         "accounts are found by the hash of their key; keys are added only to accounts that exist",
         arguments: Backend.all)
