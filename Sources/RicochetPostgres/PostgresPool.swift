@@ -11,6 +11,11 @@ enum PGValue: Sendable {
     case int64(Int64)
     case blob([UInt8])
     case null
+    /// A `text[]`: a column of many rows in one parameter (`unnest`), so a
+    /// statement's text is the same whatever the number of rows.
+    case texts([String])
+    /// A `bigint[]`.
+    case int64s([Int64])
 
     static func integer(_ value: Int) -> PGValue { .int64(Int64(value)) }
 }
@@ -144,6 +149,8 @@ final class PostgresPool: PGQuerying {
             case .int64(let number): bindings.append(number)
             case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
             case .null: bindings.appendNull()
+            case .texts(let texts): bindings.append(texts)
+            case .int64s(let numbers): bindings.append(numbers)
             }
         }
         return PostgresQuery(unsafeSQL: numbered, binds: bindings)
@@ -158,4 +165,6 @@ extension PSQLError {
 extension Error {
     /// A unique or primary key already held that value.
     var isUniqueViolation: Bool { (self as? PSQLError)?.sqlState == "23505" }
+    /// A referenced row is not there (or went while the statement ran).
+    var isForeignKeyViolation: Bool { (self as? PSQLError)?.sqlState == "23503" }
 }

@@ -223,6 +223,29 @@ enum PostgresSchema {
             "ALTER TABLE inbound_mail ADD COLUMN claimed_until BIGINT",
             "CREATE TABLE sign_in_failures (email TEXT PRIMARY KEY, count BIGINT NOT NULL, since BIGINT NOT NULL)",
         ],
+        // 3: a version of what the delivery planner reads, moved on by every
+        // statement that could change it (triggers, so that no write can
+        // forget), so that a node plans from its cached subscriptions and
+        // learns in the same statement whether they are still current.
+        [
+            "CREATE TABLE loop_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
+            "INSERT INTO loop_version (id, version) VALUES (1, 0)",
+            """
+            CREATE FUNCTION ricochet_loops_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE loop_version SET version = version + 1 WHERE id = 1;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER loops_changed BEFORE INSERT OR DELETE OR UPDATE OF account_id, format, status, disabled_at
+            ON loops FOR EACH STATEMENT EXECUTE FUNCTION ricochet_loops_changed()
+            """,
+            """
+            CREATE TRIGGER loop_subscriptions_changed BEFORE INSERT OR DELETE OR UPDATE
+            ON loop_subscriptions FOR EACH STATEMENT EXECUTE FUNCTION ricochet_loops_changed()
+            """,
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

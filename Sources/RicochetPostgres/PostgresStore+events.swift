@@ -3,80 +3,117 @@ import PostgresNIO
 import RicochetCore
 import RicochetStore
 
-/// Events and the deliveries they queue. The loops' subscriptions are read,
-/// the deliveries planned in Swift (``DeliveryPlanner``), and then events,
-/// deliveries and the notification that wakes the loops' owners go to the
-/// server as one statement: one round trip that commits all of it or none.
+/// Events and the deliveries they queue. The deliveries are planned in Swift
+/// (``DeliveryPlanner``) from the loops' subscriptions as this node last read
+/// them; events, deliveries and the notification that wakes the loops'
+/// owners then go to the server as one statement, which inserts only if the
+/// subscriptions' version in its snapshot is the one planned from, and
+/// otherwise nothing — then the subscriptions are read again and the
+/// statement sent again. One round trip a commit, unless the loops changed.
+///
+/// A loop change that commits while the statement runs is after it, as if the
+/// events had come a moment sooner; only a loop deleted meanwhile cannot be
+/// referenced, and the statement is tried again.
 extension PostgresStore {
     public func insert(_ events: [Event]) async throws {
         guard !events.isEmpty else { return }
         for start in stride(from: 0, to: events.count, by: Self.eventsPerStatement) {
             let chunk = Array(events[start..<min(start + Self.eventsPerStatement, events.count)])
-            try await Self.record(chunk, on: pool)
+            try await record(chunk, on: pool, retryingDeletedLoops: true)
         }
         eventsCommitted()
     }
 
     /// Records events and their deliveries inside the caller's transaction
-    /// (or alone, on the pool).
-    static func record(_ events: [Event], on connection: some PGQuerying) async throws {
-        let accounts = Array(Set(events.map(\.accountID)))
+    /// (or alone, on the pool, where a statement that failed on a loop
+    /// deleted meanwhile can be sent again).
+    func record(_ events: [Event], on connection: some PGQuerying, retryingDeletedLoops: Bool = false)
+        async throws
+    {
+        while true {
+            let current: VersionedPlanner
+            if let cached = planners.withLock({ $0 }) {
+                current = cached
+            } else {
+                current = try await Self.readPlanner(on: connection)
+                planners.withLock { $0 = current }
+            }
+            do {
+                if try await Self.record(events, planner: current, on: connection) { return }
+            } catch  where retryingDeletedLoops && error.isForeignKeyViolation {
+                // Read again below.
+            }
+            planners.withLock { if $0?.version == current.version { $0 = nil } }
+        }
+    }
+
+    /// The version first, then the subscriptions: a change between the two
+    /// leaves the version behind what was read, and the insert refuses it.
+    static func readPlanner(on connection: some PGQuerying) async throws -> VersionedPlanner {
+        guard
+            let version = try await connection.query("SELECT version FROM loop_version WHERE id = 1").first?
+                .optionalInt64("version")
+        else { throw StoreError.corrupt("loop_version: no row") }
         let planner = try StoredRecord.planner(
             from: try await connection.query(
                 """
                 SELECT l.id, l.account_id, l.format, s.event_type FROM loops l
                 JOIN loop_subscriptions s ON s.loop_id = l.id
                 WHERE l.status = 'validated' AND l.disabled_at IS NULL
-                    AND l.account_id IN (\(Array(repeating: "?", count: accounts.count).joined(separator: ", ")))
-                """,
-                accounts.map(PGValue.text)))
+                """))
+        return VersionedPlanner(version: version, planner: planner)
+    }
+
+    /// Whether the events went in: false when the loops changed since
+    /// `planner` was read.
+    static func record(_ events: [Event], planner versioned: VersionedPlanner, on connection: some PGQuerying)
+        async throws -> Bool
+    {
+        let planner = versioned.planner
         let deliveries = planner.plan(events)
-        var binds: [PGValue] = []
-        binds.reserveCapacity(events.count * 7 + 3 + deliveries.count * 4)
-        for event in events {
-            binds += [
-                .text(event.id), .text(event.accountID), .text(event.type.rawValue),
-                event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
-                event.machineReason.map(PGValue.text) ?? .null, .text(JSONPayloadEncoder.encode(event.variables)),
-            ]
-        }
-        let eventRows = Array(repeating: "(?, ?, ?, ?::text, ?, ?::text, ?)", count: events.count)
-            .joined(separator: ", ")
-        guard !deliveries.isEmpty else {
-            _ = try await connection.query(
-                """
-                INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
-                VALUES \(eventRows)
-                """, binds)
-            return
-        }
+        // Columns as arrays, unnested by the server: one statement text for
+        // any number of rows, short to send and to parse. An empty string
+        // stands for NULL where a value is never empty.
         let now = Date().milliseconds
-        binds += [.int64(now), .int64(now), .int64(now)]
-        for delivery in deliveries {
-            binds += [
-                .text(delivery.id), .text(delivery.loopID), .text(delivery.eventID), .text(delivery.format.rawValue),
-            ]
-        }
-        _ = try await connection.query(
+        // In the order of the statement's placeholders.
+        let binds: [PGValue] = [
+            .int64(versioned.version),
+            .texts(events.map(\.id)), .texts(events.map(\.accountID)), .texts(events.map(\.type.rawValue)),
+            .texts(events.map { $0.message?.description ?? "" }), .int64s(events.map(\.occurredAt.milliseconds)),
+            .texts(events.map { $0.machineReason ?? "" }),
+            .texts(events.map { JSONPayloadEncoder.encode($0.variables) }),
+            .int64(now), .int64(now), .int64(now),
+            .texts(deliveries.map(\.id)), .texts(deliveries.map(\.loopID)), .texts(deliveries.map(\.eventID)),
+            .texts(deliveries.map(\.format.rawValue)),
+        ]
+        let eventRows = """
+            SELECT id, account, type, NULLIF(message, ''), at, NULLIF(reason, ''), variables
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])
+                AS u(id, account, type, message, at, reason, variables)
             """
-            WITH e AS (
+        let rows = try await connection.query(
+            """
+            WITH v AS (SELECT version FROM loop_version WHERE id = 1 AND version = ?),
+            e AS (
                 INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
-                VALUES \(eventRows)
+                \(eventRows)
+                WHERE EXISTS (SELECT 1 FROM v)
                 RETURNING seq, id, account_id),
             d AS (
                 INSERT INTO deliveries (
                     id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, updated_at)
                 SELECT v.id, v.loop, e.account_id, e.seq, e.id, v.format, 'queued', ?, ?, ?
-                FROM (VALUES \(Array(repeating: "(?::text, ?::text, ?::text, ?::text)", count: deliveries.count).joined(separator: ", ")))
-                    AS v(id, loop, event, format)
+                FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, loop, event, format)
                 JOIN e ON e.id = v.event
-                RETURNING 1)
-            SELECT pg_notify('\(channel)', '') AS notified WHERE EXISTS (SELECT 1 FROM d)
+                RETURNING 1),
+            n AS (SELECT pg_notify('\(channel)', '') WHERE EXISTS (SELECT 1 FROM d))
+            SELECT (SELECT count(*) FROM e) AS inserted, (SELECT count(*) FROM n) AS notified
             """,
             binds)
+        return (rows.first?.optionalInt64("inserted") ?? 0) > 0
     }
 
-    /// 7 values a row, well under PostgreSQL's 65,535 a statement with the deliveries beside them.
+    /// Events a statement: a commit's worth of hits, and a bound on one statement's size.
     static let eventsPerStatement = 1000
 
     public func onEventsCommitted(_ observer: @escaping @Sendable () -> Void) {
@@ -127,4 +164,10 @@ extension PostgresStore {
         let next = rows.count > query.limit ? try page.last.map { try $0.int64("seq") } : nil
         return EventPage(events: events, next: next)
     }
+}
+
+/// The delivery planner, and the `loop_version` it was read at.
+struct VersionedPlanner: Sendable {
+    let version: Int64
+    let planner: DeliveryPlanner
 }

@@ -38,7 +38,7 @@ extension PostgresStore {
     {
         let result = try await pool.transaction { connection in
             let result = try await change(connection)
-            try await Self.record([event], on: connection)
+            try await self.record([event], on: connection)
             return result
         }
         eventsCommitted()

@@ -14,6 +14,9 @@ public final class PostgresStore: Store {
     let logger: Logger
     let eventObservers = Mutex<[@Sendable () -> Void]>([])
     let listenerTask = Mutex<Task<Void, Never>?>(nil)
+    /// The delivery planner as of a `loop_version`, read again when an
+    /// insert finds the version moved on.
+    let planners = Mutex<VersionedPlanner?>(nil)
 
     /// The channel on which every commit that queued deliveries is announced.
     static let channel = "ricochet_deliveries"

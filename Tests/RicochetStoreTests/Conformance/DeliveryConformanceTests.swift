@@ -15,6 +15,46 @@ struct DeliveryConformanceTests {
         try await store.deliveries(of: loop.id, account: loop.accountID, status: status, before: nil, limit: 1000)
     }
 
+    /// PostgreSQL nodes plan from subscriptions they read earlier; a change
+    /// made by another node must reach the very next event. (A SQLite file
+    /// has one server, whose own writes drop its plan.)
+    @Test(
+        "the event after another node validates, resubscribes, disables, enables or deletes a loop is planned with that change",
+        arguments: Backend.all.filter { $0 == .postgres })
+    func changesFromAnotherNode(_ backend: Backend) async throws {
+        let fresh = try await backend.make()
+        var stores: [any Store] = []
+        do {
+            stores = [try await fresh.open(), try await fresh.open()]
+            let (recorder, changer) = (stores[0], stores[1])
+            let account = try await changer.createAccount(name: "a", key: .generate(), now: Date())
+            var loop = try await Fixture.loop(changer, account: account.id, events: [.open], validated: false)
+            func record(_ types: EventType...) async throws -> Int {
+                try await recorder.insert(types.map { Fixture.event($0, account: account.id) })
+                return try await waiting(recorder, loop).count
+            }
+            #expect(try await record(.open) == 0, "not validated yet")
+            loop.markValidated(at: Date())
+            loop = try await changer.update(loop)
+            #expect(try await record(.open, .click) == 1)
+            loop.events = [.click]
+            loop = try await changer.update(loop)
+            #expect(try await record(.open, .click) == 2)
+            loop.disabled = .init(at: Date(), reason: "paused")
+            loop = try await changer.update(loop)
+            #expect(try await record(.click) == 2)
+            loop.disabled = nil
+            loop = try await changer.update(loop)
+            #expect(try await record(.click) == 3)
+            #expect(try await changer.delete(loop.id, of: account.id))
+            #expect(try await record(.click, .open) == 0, "a deleted loop gets nothing, and recording goes on")
+        } catch {
+            Issue.record(error)
+        }
+        for store in stores { await store.close() }
+        await fresh.dispose()
+    }
+
     @Test(
         "an event queues one delivery per validated, enabled, subscribed loop of its account, in its transaction",
         arguments: Backend.all)
