@@ -7,8 +7,13 @@ command -v nginx >/dev/null || missing+=(nginx-light)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-swift build -c release --product ricochet >/dev/null 2>&1
-bin=$(swift build -c release --show-bin-path)/ricochet
+# RICOCHET_BIN measures another build (an earlier commit's, side by side).
+if [ -n "${RICOCHET_BIN:-}" ]; then
+  bin=$RICOCHET_BIN
+else
+  swift build -c release --product ricochet >/dev/null 2>&1
+  bin=$(swift build -c release --show-bin-path)/ricochet
+fi
 export RICOCHET_SMTP=off  # the benchmarks do not use the SMTP receiver
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx workers may run as another user and serve files from it

@@ -144,7 +144,9 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                         || ContinuousClock.now - loadedAt >= configuration.loopRefresh
                     {
                         key = try await currentKey(known: key)
-                        try await reload(&states, key: key)
+                        // A loop new to this node is assigned at once, not at
+                        // the next heartbeat: its first events wait for no one.
+                        if try await reload(&states, key: key) { heardAt = nil }
                         loadedAt = ContinuousClock.now
                     }
                     if prunedAt.map({ ContinuousClock.now - $0 >= configuration.pruneInterval }) ?? true {
@@ -292,11 +294,13 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         return try InstallationKey(pem: newest.privateKey)
     }
 
-    private func reload(_ states: inout [FeedbackLoop.ID: LoopState], key: InstallationKey?) async throws {
+    /// Reads the deliverable loops again; returns whether one of them is new here.
+    private func reload(_ states: inout [FeedbackLoop.ID: LoopState], key: InstallationKey?) async throws -> Bool {
         let loops = try await store.deliverableLoops()
         let now = Date()
         let clock = seconds()
         var next: [FeedbackLoop.ID: LoopState] = [:]
+        var arrived = false
         for loop in loops {
             let signing = LoopSigning(
                 secrets: try await store.secrets(of: loop.id, at: now), key: key, ed25519Key: loop.ed25519Key)
@@ -310,6 +314,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                 state.nextDue = nil
                 next[loop.id] = state
             } else {
+                arrived = true
                 next[loop.id] = LoopState(
                     loop: loop, signing: signing,
                     throttle: LoopThrottle(
@@ -321,6 +326,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         // back what they claimed.
         for var gone in states.values { try await release(&gone) }
         states = next
+        return arrived
     }
 
     private func release(_ state: inout LoopState) async throws {
