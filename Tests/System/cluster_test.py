@@ -169,10 +169,18 @@ class Node:
         self.process.send_signal(number)
 
     def stop(self):
+        """SIGTERM; a node still running after 45 s (its drain timeout is 30)
+        has its threads' stacks printed, then is killed."""
         self.process.send_signal(signal.SIGTERM)
         try:
-            return self.process.wait(timeout=30)
+            return self.process.wait(timeout=45)
         except subprocess.TimeoutExpired:
+            try:
+                stacks = subprocess.run(["gdb", "-p", str(self.process.pid), "-batch", "-ex", "thread apply all bt 30"],
+                                        capture_output=True, text=True, timeout=120).stdout[-20000:]
+            except (OSError, subprocess.SubprocessError) as error:
+                stacks = f"(no stacks: {error})"
+            print(f"--- {self.name} did not stop; its threads:\n{stacks}", flush=True)
             self.process.kill()
             return -9
 
@@ -412,7 +420,10 @@ def main():
         rate_across_nodes(nodes, key, receiver)
         sigstop_past_leases(nodes, key, receiver, url)
         for node in nodes:
-            check(f"{node.name} stops cleanly on SIGTERM", node.stop() == 0)
+            started = time.monotonic()
+            status = node.stop()
+            check(f"{node.name} stops cleanly on SIGTERM", status == 0,
+                  f"exit status {status} after {time.monotonic() - started:.1f} s")
         copy_round_trip(receiver)
     finally:
         for node in nodes:

@@ -189,6 +189,12 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         }
         // Requests under way finish (within the drain timeout) and are written
         // down; claimed ones not started go back in the queue.
+        logger.info(
+            "dispatcher stopping",
+            metadata: [
+                "in_flight": "\(inFlight.withLock { $0 })",
+                "buffered": "\(states.values.map(\.buffer.count).reduce(0, +))",
+            ])
         let deadline = ContinuousClock.now + configuration.drainTimeout
         while inFlight.withLock({ $0 }) > 0, ContinuousClock.now < deadline {
             await signal.wait(timeout: .milliseconds(50))
@@ -199,6 +205,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         // Leaving: the other nodes take this one's loops at their next heartbeat.
         try? await store.leave(configuration.node.instance)
         try? await signers.shutdownGracefully()
+        logger.info("dispatcher stopped", metadata: ["in_flight": "\(inFlight.withLock { $0 })"])
     }
 
     private var leaseSeconds: TimeInterval { TimeInterval(configuration.leaseDuration.milliseconds) / 1000 }
