@@ -18,7 +18,7 @@ smtp=18325
 
 "$bin" serve --http 127.0.0.1:$http --smtp 127.0.0.1:$smtp --database "sqlite:$work/bounces.db" \
   --log-level warning >"$work/server.out" 2>&1 &
-for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$http/healthz >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$http/readyz >/dev/null && break; sleep 0.1; done
 key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/server.out" | head -1)
 echo "one machine ($(nproc) cores), Ricochet $("$bin" --version), $connections SMTP connections, ${seconds} s"
 

@@ -55,7 +55,7 @@ start() {  # start PORT DATABASE NAME: a node, in the background, until healthy
   "$bin" serve --http "127.0.0.1:$1" --public-url "http://127.0.0.1:$1" --allow-private-networks \
     --database "$2" --node-name "$3" --log-level warning >"$work/$3.out" 2>&1 &
   nodes+=($!)
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.1; done
   echo "node $3 did not start"; cat "$work/$3.out"; exit 1
 }
 stop_all() {
@@ -82,7 +82,7 @@ balance() {  # balance PORT BACKEND_PORT...: haproxy on PORT, round robin
     for port in "$@"; do echo "  server n$port 127.0.0.1:$port"; done
   } >"$work/haproxy-$front.cfg"
   haproxy -f "$work/haproxy-$front.cfg" -D -p "$work/haproxy-$front.pid"
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$front/healthz" >/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$front/readyz" >/dev/null && return 0; sleep 0.1; done
 }
 pixel_of() {  # pixel_of PORT KEY: a new message's tracked pixel path
   curl -s -X POST "http://127.0.0.1:$1/api/v1/messages" -H "Authorization: Bearer $2" \

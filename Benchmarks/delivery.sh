@@ -44,7 +44,7 @@ prepare() {  # prepare DB EVENTS [BATCH_JSON]
   "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$1" --log-level warning \
     >"$work/prepare.out" 2>&1 &
   local server=$!
-  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
   local key
   key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/prepare.out" | head -1)
   curl -s -X POST http://127.0.0.1:$port/api/v1/loops -H "Authorization: Bearer $key" \
@@ -137,7 +137,7 @@ nginx -c "$work/receiver.conf"
 "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$work/latency.db" \
   --log-level warning >"$work/latency.out" 2>&1 &
 server=$!
-for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
 key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/latency.out" | head -1)
 python3 - "$port" "$key" "$receiver_port" "$work" <<'PY'
 import http.client, json, os, re, sys

@@ -20,7 +20,7 @@ ulimit -n "$(ulimit -Hn)"
 "$bin" serve --http 127.0.0.1:18093 --smtp off --http-idle-timeout "$idle" --http-max-connections "$cap" \
   --database "sqlite:$work/flood.db" --log-level warning >"$work/out" 2>"$work/err" &
 server=$!
-for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18093/healthz >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18093/readyz >/dev/null && break; sleep 0.1; done
 python3 - "$clients" "$server" <<'PY'
 import asyncio, json, os, sys, time
 clients, pid = int(sys.argv[1]), int(sys.argv[2])

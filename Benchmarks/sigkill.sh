@@ -23,7 +23,7 @@ start_server() {
   "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$work/kill.db" \
     --log-level warning >>"$work/server.out" 2>>"$work/server.err" &
   server=$!
-  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && return 0; sleep 0.1; done
   echo "server did not start" >&2
   exit 1
 }

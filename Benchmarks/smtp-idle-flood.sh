@@ -18,7 +18,7 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 ulimit -n "$(ulimit -Hn)"
 "$bin" serve --http 127.0.0.1:18094 --smtp 127.0.0.1:18095 --database "sqlite:$work/flood.db" --log-level warning \
   >"$work/out" 2>"$work/err" &
-for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18094/healthz >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18094/readyz >/dev/null && break; sleep 0.1; done
 python3 - "$addresses" "$per" "$one" <<'PY'
 import asyncio, collections, json, sys, time
 addresses, per, one = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "--one-network"

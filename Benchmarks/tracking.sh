@@ -17,7 +17,7 @@ source Benchmarks/nginx-setup.sh
 # Ricochet on a fresh database.
 "$bin" serve --http 127.0.0.1:18090 --public-url http://127.0.0.1:18090 --database "sqlite:$work/bench.db" \
   --log-level warning >"$work/ricochet.out" 2>"$work/ricochet.err" &
-for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18090/readyz >/dev/null && break; sleep 0.1; done
 key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/ricochet.out" | head -1)
 curl -s -X POST http://127.0.0.1:18090/api/v1/messages -H "Authorization: Bearer $key" \
   -d '{"recipient": "bench@example.com", "tags": ["bench"], "html": "<a href=\"https://example.com/landing\">go</a>"}' \

@@ -45,8 +45,10 @@ final class Startup<Accounts: AccountStore>: Service, Sendable {
         // Cancelled while waiting: a listener failed, and says why itself.
         guard Set(ports.keys) == expected else { throw CancellationError() }
         let first = try await createFirstAccountIfNeeded(in: accounts)
-        await readiness.started()
+        // The banner (with a first start's key) before readiness: whoever
+        // waits for /readyz finds the key already printed.
         await onReady(ports, first)
+        await readiness.started()
         // Returning before shutdown would end the service group.
         try? await gracefulShutdown()
     }
