@@ -5,15 +5,18 @@ import RicochetStore
 extension PostgresStore {
     public func createAccount(name: String, key: APIKey, now: Date) async throws -> Account {
         let account = Account(id: Account.newID(), name: name, createdAt: now)
-        try await pool.transaction { connection in
-            _ = try await connection.query(
-                "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
-                [.text(account.id), .text(account.name), .int64(now.milliseconds)])
-            _ = try await connection.query(
-                "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
-                [.text(key.hash), .text(account.id), .text(key.hint), .int64(now.milliseconds)])
-        }
+        try await pool.transaction { connection in try await Self.insert(account, key: key, on: connection) }
         return account
+    }
+
+    /// The account and its first key, inside the caller's transaction.
+    private static func insert(_ account: Account, key: APIKey, on connection: PGConnection) async throws {
+        try await connection.query(
+            "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
+            [.text(account.id), .text(account.name), .int64(account.createdAt.milliseconds)])
+        try await connection.query(
+            "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
+            [.text(key.hash), .text(account.id), .text(key.hint), .int64(account.createdAt.milliseconds)])
     }
 
     /// Under a transaction-scoped advisory lock, so that nodes starting at
@@ -23,12 +26,7 @@ extension PostgresStore {
         return try await pool.transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(?)", [.int64(Self.firstAccountLock)])
             guard try await connection.query("SELECT 1 AS one FROM accounts LIMIT 1").isEmpty else { return nil }
-            try await connection.query(
-                "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
-                [.text(account.id), .text(account.name), .int64(now.milliseconds)])
-            try await connection.query(
-                "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
-                [.text(key.hash), .text(account.id), .text(key.hint), .int64(now.milliseconds)])
+            try await Self.insert(account, key: key, on: connection)
             return account
         }
     }

@@ -31,17 +31,18 @@ public final class SQLiteStore: Store {
 extension SQLiteStore {
     public func createAccount(name: String, key: APIKey, now: Date) async throws -> Account {
         let account = Account(id: Account.newID(), name: name, createdAt: now)
-        try await database.write { connection in
-            _ = try await connection.query(
-                "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
-                [.text(account.id), .text(account.name), .int64(now.milliseconds)]
-            )
-            _ = try await connection.query(
-                "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
-                [.text(key.hash), .text(account.id), .text(key.hint), .int64(now.milliseconds)]
-            )
-        }
+        try await database.write { connection in try await Self.insert(account, key: key, on: connection) }
         return account
+    }
+
+    /// The account and its first key, inside the caller's transaction.
+    private static func insert(_ account: Account, key: APIKey, on connection: SQLiteConnection) async throws {
+        _ = try await connection.query(
+            "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
+            [.text(account.id), .text(account.name), .int64(account.createdAt.milliseconds)])
+        _ = try await connection.query(
+            "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
+            [.text(key.hash), .text(account.id), .text(key.hint), .int64(account.createdAt.milliseconds)])
     }
 
     /// `BEGIN IMMEDIATE` holds the file's write lock from the check to the
@@ -50,12 +51,7 @@ extension SQLiteStore {
         let account = Account(id: Account.newID(), name: name, createdAt: now)
         return try await database.write { connection in
             guard try await connection.query("SELECT 1 AS one FROM accounts LIMIT 1").isEmpty else { return nil }
-            _ = try await connection.query(
-                "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
-                [.text(account.id), .text(account.name), .int64(now.milliseconds)])
-            _ = try await connection.query(
-                "INSERT INTO api_keys (hash, account_id, hint, created_at) VALUES (?, ?, ?, ?)",
-                [.text(key.hash), .text(account.id), .text(key.hint), .int64(now.milliseconds)])
+            try await Self.insert(account, key: key, on: connection)
             return account
         }
     }

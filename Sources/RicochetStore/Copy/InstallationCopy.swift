@@ -64,12 +64,8 @@ public enum InstallationCopy {
     ]
 
     /// What a copy moved: rows a table, in copying order.
-    public struct Report: Sendable, Equatable {
+    public struct Report: Sendable {
         public var rows: [(table: String, count: Int)] = []
-
-        public static func == (a: Report, b: Report) -> Bool {
-            a.rows.map(\.table) == b.rows.map(\.table) && a.rows.map(\.count) == b.rows.map(\.count)
-        }
     }
 
     public enum Failure: Error, Equatable, CustomStringConvertible {
