@@ -12,10 +12,12 @@ enum PGValue: Sendable {
     case blob([UInt8])
     case null
     /// A `text[]`: a column of many rows in one parameter (`unnest`), so a
-    /// statement's text is the same whatever the number of rows.
-    case texts([String])
+    /// statement's text is the same whatever the number of rows; `nil` is NULL.
+    case texts([String?])
     /// A `bigint[]`.
-    case int64s([Int64])
+    case int64s([Int64?])
+    /// A `bytea[]`.
+    case blobs([[UInt8]?])
 
     static func integer(_ value: Int) -> PGValue { .int64(Int64(value)) }
 }
@@ -44,6 +46,24 @@ struct PGRow: StoreRow {
 protocol PGQuerying: Sendable {
     @discardableResult
     func query(_ sql: String, _ binds: [PGValue]) async throws -> [PGRow]
+
+    /// Runs a statement that each connection prepares once and then runs by
+    /// name: parsed and planned once, not on every call.
+    @discardableResult
+    func execute<Statement: PGPreparedStatement>(_ statement: Statement) async throws -> [PGRow]
+}
+
+/// A statement of the hot paths, with a constant text (`?` placeholders, as
+/// the other statements), prepared on each connection the first time it runs
+/// there.
+protocol PGPreparedStatement: PostgresPreparedStatement where Row == PGRow {
+    /// In the order of the statement's placeholders.
+    var binds: [PGValue] { get }
+}
+
+extension PGPreparedStatement {
+    func makeBindings() throws -> PostgresBindings { PostgresPool.bindings(binds) }
+    func decodeRow(_ row: PostgresRow) throws -> PGRow { PGRow(row: row.makeRandomAccess()) }
 }
 
 extension PGQuerying {
@@ -61,6 +81,13 @@ struct PGConnection: PGQuerying {
         let rows = try await connection.query(PostgresPool.statement(sql, binds), logger: logger)
         var result: [PGRow] = []
         for try await row in rows { result.append(PGRow(row: row.makeRandomAccess())) }
+        return result
+    }
+
+    @discardableResult
+    func execute<Statement: PGPreparedStatement>(_ statement: Statement) async throws -> [PGRow] {
+        var result: [PGRow] = []
+        for try await row in try await connection.execute(statement, logger: logger) { result.append(row) }
         return result
     }
 }
@@ -104,6 +131,13 @@ final class PostgresPool: PGQuerying {
         return result
     }
 
+    @discardableResult
+    func execute<Statement: PGPreparedStatement>(_ statement: Statement) async throws -> [PGRow] {
+        var result: [PGRow] = []
+        for try await row in try await client.execute(statement, logger: logger) { result.append(row) }
+        return result
+    }
+
     /// Runs `body` in a transaction on one connection: committed when it
     /// returns, rolled back when it throws.
     func transaction<T: Sendable>(_ body: @Sendable (PGConnection) async throws -> T) async throws -> T {
@@ -120,12 +154,16 @@ final class PostgresPool: PGQuerying {
         }
     }
 
+    static func statement(_ sql: String, _ binds: [PGValue]) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: numbered(sql), binds: bindings(binds))
+    }
+
     /// The statement with its `?` placeholders numbered (`$1`, `$2`, …) as
     /// PostgreSQL wants them, so that the SQL reads as the SQLite store's.
     /// A `?` inside a quoted string or identifier stays as it is.
-    static func statement(_ sql: String, _ binds: [PGValue]) -> PostgresQuery {
+    static func numbered(_ sql: String) -> String {
         var numbered = ""
-        numbered.reserveCapacity(sql.utf8.count + binds.count * 2)
+        numbered.reserveCapacity(sql.utf8.count + 16)
         var index = 0
         var quote: Character?
         for character in sql {
@@ -142,6 +180,10 @@ final class PostgresPool: PGQuerying {
                 numbered.append(character)
             }
         }
+        return numbered
+    }
+
+    static func bindings(_ binds: [PGValue]) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {
@@ -149,11 +191,12 @@ final class PostgresPool: PGQuerying {
             case .int64(let number): bindings.append(number)
             case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
             case .null: bindings.appendNull()
-            case .texts(let texts): bindings.append(texts)
-            case .int64s(let numbers): bindings.append(numbers)
+            case .texts(let texts): bindings.append(PGArray(elements: texts))
+            case .int64s(let numbers): bindings.append(PGArray(elements: numbers))
+            case .blobs(let blobs): bindings.append(PGArray(elements: blobs.map { $0.map { ByteBuffer(bytes: $0) } }))
             }
         }
-        return PostgresQuery(unsafeSQL: numbered, binds: bindings)
+        return bindings
     }
 }
 

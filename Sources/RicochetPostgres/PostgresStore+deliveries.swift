@@ -4,10 +4,7 @@ import RicochetStore
 
 extension PostgresStore {
     public func renewLeases(holder: String, until: Date) async throws -> Int {
-        try await pool.query(
-            "UPDATE deliveries SET lease_expires_at = ? WHERE status = 'sending' AND lease_holder = ? RETURNING seq",
-            [.int64(until.milliseconds), .text(holder)]
-        ).count
+        try await pool.execute(RenewLeases(binds: [.int64(until.milliseconds), .text(holder)])).count
     }
 
     public func rescueExpiredLeases(now: Date) async throws -> Int {
@@ -25,19 +22,12 @@ extension PostgresStore {
     }
 
     public func nextDue(loop: FeedbackLoop.ID) async throws -> Date? {
-        try await pool.query(
-            "SELECT MIN(due_at) AS due FROM deliveries WHERE loop_id = ? AND status = 'queued'", [.text(loop)]
-        ).first?.optionalInt64("due").map(Date.init(milliseconds:))
+        try await pool.execute(NextDue(binds: [.text(loop)])).first?.optionalInt64("due").map(Date.init(milliseconds:))
     }
 
     public func due(loop: FeedbackLoop.ID, now: Date, limit: Int) async throws -> (count: Int, oldest: Date?) {
-        let row = try await pool.query(
-            """
-            SELECT COUNT(*)::bigint AS count, MIN(due_at) AS oldest FROM (
-                SELECT due_at FROM deliveries WHERE loop_id = ? AND status = 'queued' AND due_at <= ?
-                ORDER BY due_at LIMIT ?) AS due
-            """,
-            [.text(loop), .int64(now.milliseconds), .integer(limit)]
+        let row = try await pool.execute(
+            CountDue(binds: [.text(loop), .int64(now.milliseconds), .integer(limit)])
         ).first
         return (Int(row?.optionalInt64("count") ?? 0), row?.optionalInt64("oldest").map(Date.init(milliseconds:)))
     }
@@ -45,24 +35,11 @@ extension PostgresStore {
     public func claimDue(loop: FeedbackLoop.ID, now: Date, limit: Int, lease: DeliveryLease) async throws
         -> [ClaimedDelivery]
     {
-        // One statement: claiming and reading what to send cannot come apart;
-        // SKIP LOCKED lets two claims of one loop (a handover) never wait on
-        // or take the same rows.
-        let rows = try await pool.query(
-            """
-            UPDATE deliveries AS d SET status = 'sending', updated_at = ?, lease_holder = ?, lease_id = ?,
-                lease_expires_at = ?
-            WHERE d.seq IN (
-                SELECT seq FROM deliveries WHERE loop_id = ? AND status = 'queued' AND due_at <= ?
-                ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED)
-            RETURNING d.seq, d.id, d.loop_id, d.webhook_id, d.format, d.attempts, d.body,
-                CASE WHEN d.body IS NULL THEN (SELECT variables FROM events WHERE events.seq = d.event_seq) END
-                    AS variables
-            """,
-            [
+        let rows = try await pool.execute(
+            ClaimDue(binds: [
                 .int64(now.milliseconds), .text(lease.holder), .text(lease.id), .int64(lease.expiresAt.milliseconds),
                 .text(loop), .int64(now.milliseconds), .integer(limit),
-            ])
+            ]))
         return try rows.map { row in
             let id = try row.text("id")
             guard let format = PayloadFormat(rawValue: try row.text("format")) else {
@@ -90,52 +67,30 @@ extension PostgresStore {
         }
     }
 
+    /// The results and their attempts in one statement, then the loops'
+    /// health in one more: a batch of any size in one transaction of two
+    /// prepared statements (and one more for each loop a result disables).
     public func record(_ results: [DeliveryResult], now: Date) async throws -> Int {
         guard !results.isEmpty else { return 0 }
         return try await pool.transaction { connection in
             var written = Set<Int64>()
             for start in stride(from: 0, to: results.count, by: 1000) {
                 let chunk = results[start..<min(start + 1000, results.count)]
-                for row in try await connection.query(
-                    """
-                    UPDATE deliveries SET status = v.status, attempts = attempts + 1, due_at = v.due,
-                        body = COALESCE(deliveries.body, v.body), updated_at = ?, last_status = v.last_status,
-                        last_error = v.last_error, lease_holder = NULL, lease_id = NULL, lease_expires_at = NULL
-                    FROM (VALUES \(Array(repeating: "(?::bigint, ?::text, ?::bigint, ?::bytea, ?::bigint, ?::text, ?::text)", count: chunk.count).joined(separator: ", ")))
-                        AS v(seq, status, due, body, last_status, last_error, lease)
-                    WHERE deliveries.seq = v.seq AND deliveries.status = 'sending' AND deliveries.lease_id = v.lease
-                    RETURNING deliveries.seq
-                    """,
-                    [.int64(now.milliseconds)] + chunk.flatMap { Self.deliveryUpdate($0, now: now) })
-                {
+                for row in try await connection.execute(RecordResults(chunk, now: now)) {
                     written.insert(try row.int64("seq"))
                 }
-                // The attempt was made whether or not its lease held.
-                _ = try await connection.query(
-                    """
-                    INSERT INTO delivery_attempts (
-                        delivery_id, started_at, duration_ms, status, error_class, error, response_headers,
-                        response_body, request_headers)
-                    SELECT v.* FROM (VALUES \(Array(repeating: "(?::text, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::text, ?::text, ?::bytea, ?::text)", count: chunk.count).joined(separator: ", ")))
-                        AS v(delivery_id, started_at, duration_ms, status, error_class, error, response_headers,
-                            response_body, request_headers)
-                    WHERE v.delivery_id IN (SELECT id FROM deliveries)
-                    """,
-                    chunk.flatMap(Self.attemptRow))
             }
             let current = results.filter { written.contains($0.delivery.seq) }
             var lastByLoop: [FeedbackLoop.ID: DeliveryResult] = [:]
             for result in current { lastByLoop[result.delivery.loopID] = result }
-            for (loop, result) in lastByLoop.sorted(by: { $0.key < $1.key }) {
-                if result.next == .succeeded {
-                    _ = try await connection.query(
-                        "UPDATE loops SET last_success_at = ?, failing_since = NULL WHERE id = ?",
-                        [.int64(now.milliseconds), .text(loop)])
-                } else {
-                    _ = try await connection.query(
-                        "UPDATE loops SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
-                        [.int64(result.attempt.startedAt.milliseconds), .text(loop)])
-                }
+            if !lastByLoop.isEmpty {
+                let health = lastByLoop.sorted { $0.key < $1.key }
+                try await connection.execute(
+                    RecordLoopHealth(binds: [
+                        .int64(now.milliseconds), .texts(health.map(\.key)),
+                        .int64s(health.map { $0.value.next == .succeeded ? 1 : 0 }),
+                        .int64s(health.map { $0.value.attempt.startedAt.milliseconds }),
+                    ]))
             }
             for result in current {
                 guard let reason = result.disableLoop else { continue }
@@ -146,37 +101,8 @@ extension PostgresStore {
                     """,
                     [.int64(now.milliseconds), .text(reason), .text(result.delivery.loopID)])
             }
-            let retried = current.contains { if case .retry = $0.next { true } else { false } }
-            if retried { _ = try await connection.query("SELECT pg_notify('\(Self.channel)', '') AS notified") }
             return results.count - current.count
         }
-    }
-
-    private static func deliveryUpdate(_ result: DeliveryResult, now: Date) -> [PGValue] {
-        let status: DeliveryStatus
-        var due = now
-        switch result.next {
-        case .succeeded: status = .succeeded
-        case .failed: status = .failed
-        case .retry(let at):
-            status = .queued
-            due = at
-        }
-        return [
-            .int64(result.delivery.seq), .text(status.rawValue), .int64(due.milliseconds), .blob(result.body),
-            result.attempt.status.map { .integer($0) } ?? .null, result.attempt.error.map(PGValue.text) ?? .null,
-            .text(result.delivery.lease),
-        ]
-    }
-
-    private static func attemptRow(_ result: DeliveryResult) -> [PGValue] {
-        let attempt = result.attempt
-        return [
-            .text(result.delivery.id), .int64(attempt.startedAt.milliseconds), .integer(attempt.durationMilliseconds),
-            attempt.status.map { .integer($0) } ?? .null, attempt.errorClass.map(PGValue.text) ?? .null,
-            attempt.error.map(PGValue.text) ?? .null, .text(StoredRecord.headersColumn(attempt.responseHeaders)),
-            .blob(attempt.responseBody), .text(StoredRecord.headersColumn(attempt.requestHeaders)),
-        ]
     }
 
     private static let deliveryColumns = """
@@ -388,4 +314,116 @@ extension PostgresStore {
     }
 
     static let pruneChunk = 5000
+}
+
+/// A node's leases on the deliveries it is sending, extended.
+struct RenewLeases: PGPreparedStatement {
+    static let sql = PostgresPool.numbered(
+        "UPDATE deliveries SET lease_expires_at = ? WHERE status = 'sending' AND lease_holder = ? RETURNING seq")
+    let binds: [PGValue]
+}
+
+/// When a loop's next queued delivery is due.
+struct NextDue: PGPreparedStatement {
+    static let sql = PostgresPool.numbered(
+        "SELECT MIN(due_at) AS due FROM deliveries WHERE loop_id = ? AND status = 'queued'")
+    let binds: [PGValue]
+}
+
+/// How many of a loop's deliveries are due (up to a limit), and the oldest.
+struct CountDue: PGPreparedStatement {
+    static let sql = PostgresPool.numbered(
+        """
+        SELECT COUNT(*)::bigint AS count, MIN(due_at) AS oldest FROM (
+            SELECT due_at FROM deliveries WHERE loop_id = ? AND status = 'queued' AND due_at <= ?
+            ORDER BY due_at LIMIT ?) AS due
+        """)
+    let binds: [PGValue]
+}
+
+/// Claiming and reading what to send in one statement, so they cannot come
+/// apart; SKIP LOCKED lets two claims of one loop (a handover) never wait on
+/// or take the same rows.
+struct ClaimDue: PGPreparedStatement {
+    static let sql = PostgresPool.numbered(
+        """
+        UPDATE deliveries AS d SET status = 'sending', updated_at = ?, lease_holder = ?, lease_id = ?,
+            lease_expires_at = ?
+        WHERE d.seq IN (
+            SELECT seq FROM deliveries WHERE loop_id = ? AND status = 'queued' AND due_at <= ?
+            ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED)
+        RETURNING d.seq, d.id, d.loop_id, d.webhook_id, d.format, d.attempts, d.body,
+            CASE WHEN d.body IS NULL THEN (SELECT variables FROM events WHERE events.seq = d.event_seq) END
+                AS variables
+        """)
+    let binds: [PGValue]
+}
+
+/// Each result written only while its lease still holds; every attempt
+/// recorded whether or not it did (unless its delivery is gone); the loops'
+/// owners woken if a written result is a retry.
+struct RecordResults: PGPreparedStatement {
+    static let sql = PostgresPool.numbered(
+        """
+        WITH v AS (
+            SELECT * FROM unnest(
+                ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bytea[], ?::bigint[], ?::text[], ?::text[],
+                ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::bytea[], ?::text[])
+            AS v(seq, delivery_id, status, due, body, last_status, last_error, lease, started_at, duration_ms,
+                error_class, response_headers, response_body, request_headers)),
+        u AS (
+            UPDATE deliveries SET status = v.status, attempts = attempts + 1, due_at = v.due,
+                body = COALESCE(deliveries.body, v.body), updated_at = ?, last_status = v.last_status,
+                last_error = v.last_error, lease_holder = NULL, lease_id = NULL, lease_expires_at = NULL
+            FROM v
+            WHERE deliveries.seq = v.seq AND deliveries.status = 'sending' AND deliveries.lease_id = v.lease
+            RETURNING deliveries.seq, deliveries.status),
+        a AS (
+            INSERT INTO delivery_attempts (
+                delivery_id, started_at, duration_ms, status, error_class, error, response_headers, response_body,
+                request_headers)
+            SELECT v.delivery_id, v.started_at, v.duration_ms, v.last_status, v.error_class, v.last_error,
+                v.response_headers, v.response_body, v.request_headers
+            FROM v WHERE v.delivery_id IN (SELECT id FROM deliveries)
+            RETURNING 1),
+        n AS (SELECT pg_notify('\(PostgresStore.channel)', '') WHERE EXISTS (SELECT 1 FROM u WHERE status = 'queued'))
+        SELECT u.seq, (SELECT count(*) FROM a) AS attempts, (SELECT count(*) FROM n) AS notified FROM u
+        """)
+    let binds: [PGValue]
+
+    init(_ results: ArraySlice<DeliveryResult>, now: Date) {
+        let next: [(status: DeliveryStatus, due: Date)] = results.map { result in
+            switch result.next {
+            case .succeeded: (.succeeded, now)
+            case .failed: (.failed, now)
+            case .retry(let at): (.queued, at)
+            }
+        }
+        let attempts = results.map(\.attempt)
+        binds = [
+            .int64s(results.map(\.delivery.seq)), .texts(results.map(\.delivery.id)),
+            .texts(next.map(\.status.rawValue)), .int64s(next.map(\.due.milliseconds)), .blobs(results.map(\.body)),
+            .int64s(attempts.map { $0.status.map(Int64.init) }), .texts(attempts.map(\.error)),
+            .texts(results.map(\.delivery.lease)), .int64s(attempts.map(\.startedAt.milliseconds)),
+            .int64s(attempts.map { Int64($0.durationMilliseconds) }), .texts(attempts.map(\.errorClass)),
+            .texts(attempts.map { StoredRecord.headersColumn($0.responseHeaders) }),
+            .blobs(attempts.map(\.responseBody)),
+            .texts(attempts.map { StoredRecord.headersColumn($0.requestHeaders) }),
+            .int64(now.milliseconds),
+        ]
+    }
+}
+
+/// The loops' health after a batch of results: when each last succeeded, or
+/// since when it fails (`ok` is 1 for a success, 0 otherwise).
+struct RecordLoopHealth: PGPreparedStatement {
+    static let sql = PostgresPool.numbered(
+        """
+        UPDATE loops SET
+            last_success_at = CASE WHEN v.ok = 1 THEN ? ELSE loops.last_success_at END,
+            failing_since = CASE WHEN v.ok = 1 THEN NULL ELSE COALESCE(loops.failing_since, v.at) END
+        FROM unnest(?::text[], ?::bigint[], ?::bigint[]) AS v(id, ok, at)
+        WHERE loops.id = v.id
+        """)
+    let binds: [PGValue]
 }

@@ -69,47 +69,18 @@ extension PostgresStore {
     static func record(_ events: [Event], planner versioned: VersionedPlanner, on connection: some PGQuerying)
         async throws -> Bool
     {
-        let planner = versioned.planner
-        let deliveries = planner.plan(events)
-        // Columns as arrays, unnested by the server: one statement text for
-        // any number of rows, short to send and to parse. An empty string
-        // stands for NULL where a value is never empty.
+        let deliveries = versioned.planner.plan(events)
         let now = Date().milliseconds
-        // In the order of the statement's placeholders.
-        let binds: [PGValue] = [
-            .int64(versioned.version),
-            .texts(events.map(\.id)), .texts(events.map(\.accountID)), .texts(events.map(\.type.rawValue)),
-            .texts(events.map { $0.message?.description ?? "" }), .int64s(events.map(\.occurredAt.milliseconds)),
-            .texts(events.map { $0.machineReason ?? "" }),
-            .texts(events.map { JSONPayloadEncoder.encode($0.variables) }),
-            .int64(now), .int64(now), .int64(now),
-            .texts(deliveries.map(\.id)), .texts(deliveries.map(\.loopID)), .texts(deliveries.map(\.eventID)),
-            .texts(deliveries.map(\.format.rawValue)),
-        ]
-        let eventRows = """
-            SELECT id, account, type, NULLIF(message, ''), at, NULLIF(reason, ''), variables
-            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])
-                AS u(id, account, type, message, at, reason, variables)
-            """
-        let rows = try await connection.query(
-            """
-            WITH v AS (SELECT version FROM loop_version WHERE id = 1 AND version = ?),
-            e AS (
-                INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
-                \(eventRows)
-                WHERE EXISTS (SELECT 1 FROM v)
-                RETURNING seq, id, account_id),
-            d AS (
-                INSERT INTO deliveries (
-                    id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, updated_at)
-                SELECT v.id, v.loop, e.account_id, e.seq, e.id, v.format, 'queued', ?, ?, ?
-                FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS v(id, loop, event, format)
-                JOIN e ON e.id = v.event
-                RETURNING 1),
-            n AS (SELECT pg_notify('\(channel)', '') WHERE EXISTS (SELECT 1 FROM d))
-            SELECT (SELECT count(*) FROM e) AS inserted, (SELECT count(*) FROM n) AS notified
-            """,
-            binds)
+        let rows = try await connection.execute(
+            RecordEvents(binds: [
+                .int64(versioned.version),
+                .texts(events.map(\.id)), .texts(events.map(\.accountID)), .texts(events.map(\.type.rawValue)),
+                .texts(events.map { $0.message?.description }), .int64s(events.map(\.occurredAt.milliseconds)),
+                .texts(events.map(\.machineReason)), .texts(events.map { JSONPayloadEncoder.encode($0.variables) }),
+                .int64(now), .int64(now), .int64(now),
+                .texts(deliveries.map(\.id)), .texts(deliveries.map(\.loopID)), .texts(deliveries.map(\.eventID)),
+                .texts(deliveries.map(\.format.rawValue)),
+            ]))
         return (rows.first?.optionalInt64("inserted") ?? 0) > 0
     }
 
@@ -170,4 +141,30 @@ extension PostgresStore {
 struct VersionedPlanner: Sendable {
     let version: Int64
     let planner: DeliveryPlanner
+}
+
+/// Events, their deliveries and the notification that wakes the loops'
+/// owners, if the loops are still at the version planned from. Columns go as
+/// arrays, unnested by the server: one text for any number of rows, parsed
+/// once per connection.
+struct RecordEvents: PGPreparedStatement {
+    static let sql = PostgresPool.numbered(
+        """
+        WITH v AS (SELECT version FROM loop_version WHERE id = 1 AND version = ?),
+        e AS (
+            INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
+            SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[])
+            WHERE EXISTS (SELECT 1 FROM v)
+            RETURNING seq, id, account_id),
+        d AS (
+            INSERT INTO deliveries (
+                id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, updated_at)
+            SELECT p.id, p.loop, e.account_id, e.seq, e.id, p.format, 'queued', ?, ?, ?
+            FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) AS p(id, loop, event, format)
+            JOIN e ON e.id = p.event
+            RETURNING 1),
+        n AS (SELECT pg_notify('\(PostgresStore.channel)', '') WHERE EXISTS (SELECT 1 FROM d))
+        SELECT (SELECT count(*) FROM e) AS inserted, (SELECT count(*) FROM n) AS notified
+        """)
+    let binds: [PGValue]
 }

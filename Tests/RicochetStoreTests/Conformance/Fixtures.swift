@@ -32,7 +32,8 @@ enum Fixture {
         DeliveryResult(
             delivery: delivery, body: Array("{}".utf8),
             attempt: DeliveryAttempt(
-                startedAt: Date(), durationMilliseconds: 5, status: status, errorClass: nil, error: nil,
+                startedAt: Date(milliseconds: Date().milliseconds), durationMilliseconds: 5, status: status,
+                errorClass: nil, error: nil,
                 responseHeaders: [.init(name: "X-A", value: "1")], responseBody: Array("ok".utf8),
                 requestHeaders: [.init(name: "webhook-id", value: delivery.webhookID)]),
             next: next, disableLoop: nil)

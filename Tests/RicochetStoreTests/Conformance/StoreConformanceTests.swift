@@ -316,3 +316,49 @@ extension StoreConformanceTests {
         }
     }
 }
+
+extension StoreConformanceTests {
+    @Test(
+        "one batch of events and one of results, with and without their optional values, read back as written",
+        arguments: Backend.all)
+    func optionalValuesInBatches(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let loop = try await Fixture.loop(store, account: account.id, events: [.open])
+            let at = Date(milliseconds: Date().milliseconds - 1000)
+            let message = MessageID.generate()
+            let events = [
+                Event(
+                    id: Event.newID(at: at), accountID: account.id, type: .open, message: message, occurredAt: at,
+                    machineReason: "prefetch", variables: ["type": "open", "note": ""]),
+                Event(
+                    id: Event.newID(at: at + 1), accountID: account.id, type: .open, message: nil,
+                    occurredAt: at + 1, machineReason: nil, variables: ["type": "open"]),
+            ]
+            try await store.insert(events)
+            #expect(try await store.events(of: account.id, matching: EventQuery()).events == events.reversed())
+
+            let claimed = try await store.claimDue(loop: loop.id, now: Date(), limit: 10, lease: Fixture.lease())
+            try #require(claimed.count == 2)
+            let answered = Fixture.result(claimed[0])
+            let retryAt = Date(milliseconds: Date().milliseconds + 60_000)
+            let unanswered = DeliveryResult(
+                delivery: claimed[1], body: [],
+                attempt: DeliveryAttempt(
+                    startedAt: Date(milliseconds: Date().milliseconds), durationMilliseconds: 10_000, status: nil,
+                    errorClass: "timeout", error: "no answer within 10 s", responseHeaders: [], responseBody: [],
+                    requestHeaders: []),
+                next: .retry(at: retryAt), disableLoop: nil)
+            #expect(try await store.record([answered, unanswered], now: Date()) == 0)
+
+            let (first, firstAttempts) = try #require(try await store.delivery(claimed[0].id, account: account.id))
+            #expect(first.status == .succeeded && first.lastStatus == 200 && first.lastError == nil)
+            #expect(firstAttempts == [answered.attempt])
+            let (second, secondAttempts) = try #require(try await store.delivery(claimed[1].id, account: account.id))
+            #expect(second.status == .queued && second.dueAt == retryAt && second.attempts == 1)
+            #expect(second.lastStatus == nil && second.lastError == "no answer within 10 s")
+            #expect(second.body == [], "an empty first body is kept, not taken for none")
+            #expect(secondAttempts == [unanswered.attempt])
+        }
+    }
+}
