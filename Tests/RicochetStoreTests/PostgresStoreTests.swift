@@ -119,4 +119,28 @@ struct PostgresStoreTests {
         await listener.close()
         await fresh.dispose()
     }
+
+    @Test("the hot statements run prepared: parsed once on a connection, then by name")
+    func preparedStatements() async throws {
+        let fresh = try await Backend.postgres.make()
+        let store = try await PostgresStore.open(try location(fresh), logger: Logger(label: "test"))
+        let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+        let loop = try await Fixture.loop(store, account: account.id)
+        // One connection, so that what it has prepared can be read on it.
+        let prepared = try await store.pool.transaction { connection in
+            for _ in 0..<2 { try await store.record([Fixture.event(.open, account: account.id)], on: connection) }
+            let claimed = try await connection.execute(
+                ClaimDue(binds: [
+                    .int64(Date().milliseconds), .text("a#1"), .text("lease"), .int64(Date().milliseconds + 30_000),
+                    .text(loop.id), .int64(Date().milliseconds), .integer(10),
+                ]))
+            #expect(claimed.count == 2)
+            return try await connection.query("SELECT name FROM pg_prepared_statements ORDER BY name").map {
+                try $0.text("name")
+            }
+        }
+        #expect(prepared == [String(reflecting: ClaimDue.self), String(reflecting: RecordEvents.self)])
+        await store.close()
+        await fresh.dispose()
+    }
 }

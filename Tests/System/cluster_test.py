@@ -16,6 +16,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -442,4 +443,5 @@ if __name__ == "__main__":
     except Exception as error:  # a broken step is a failure, reported as one
         check("the cluster test ran to its end", False, repr(error))
     print(f"{results['passed']} passed, {results['failed']} failed")
+    shutil.rmtree(WORK, ignore_errors=True)
     sys.exit(1 if results["failed"] else 0)

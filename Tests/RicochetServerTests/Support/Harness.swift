@@ -23,10 +23,22 @@ enum Harness {
     /// One RSA key for every test server: making one takes long in a debug build.
     static let signingKey = try! InstallationKey.generate()
 
+    /// A new SQLite file's path, in a folder of its own under ``root``.
     static func database() throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ricochet-\(UUID().uuidString)")
+        let directory = root.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent("ricochet.db").path
+    }
+
+    /// This test process's databases, all under one folder that goes when the
+    /// process exits.
+    static let root: URL = {
+        atexit { try? FileManager.default.removeItem(at: Harness.rootPath(of: getpid())) }
+        return rootPath(of: getpid())
+    }()
+
+    private static func rootPath(of process: pid_t) -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("ricochet-tests-\(process)")
     }
 
     static func tenants(in path: String) async throws -> Tenants {
