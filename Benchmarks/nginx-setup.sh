@@ -17,4 +17,5 @@ fi
 export RICOCHET_SMTP=off  # the benchmarks do not use the SMTP receiver
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx workers may run as another user and serve files from it
-trap 'kill $(jobs -p) 2>/dev/null || true; for pid in "$work"/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done; rm -rf "$work"' EXIT
+# Under set -e a failed kill (a process already gone) would end the trap early.
+trap 'kill $(jobs -p) 2>/dev/null || true; for pid in "$work"/*.pid; do [ -f "$pid" ] && { kill "$(cat "$pid")" 2>/dev/null || true; }; done; rm -rf "$work"' EXIT
