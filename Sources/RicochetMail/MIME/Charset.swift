@@ -22,13 +22,20 @@ public enum Charset {
     static let maximumSkips = 4096
 
     static func convert(_ input: [UInt8], from charset: String) -> String? {
-        let converter = iconv_open("UTF-8", charset)
+        transcode(input, from: charset, to: "UTF-8", skipping: maximumSkips).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `input` converted by iconv; bytes that are not valid in `source` are
+    /// skipped, up to `skipping` of them, else the conversion fails. A
+    /// stateful target (ISO-2022-JP) is shifted back to its initial state.
+    static func transcode(_ input: [UInt8], from source: String, to target: String, skipping: Int) -> [UInt8]? {
+        let converter = iconv_open(target, source)
         guard converter != iconv_t(bitPattern: -1) else { return nil }
         defer { iconv_close(converter) }
-        var output = [UInt8](repeating: 0, count: input.count * 4 + 16)
+        var output = [UInt8](repeating: 0, count: input.count * 4 + 64)
         var skips = 0
-        var source = input.map { CChar(bitPattern: $0) }
-        let produced: Int? = source.withUnsafeMutableBufferPointer { sourceBuffer in
+        var sourceBytes = input.map { CChar(bitPattern: $0) }
+        let produced: Int? = sourceBytes.withUnsafeMutableBufferPointer { sourceBuffer in
             output.withUnsafeMutableBytes { outputBuffer in
                 var inPointer: UnsafeMutablePointer<CChar>? = sourceBuffer.baseAddress
                 var inLeft = sourceBuffer.count
@@ -38,15 +45,15 @@ public enum Charset {
                 while inLeft > 0 {
                     if iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft) != -1 { break }
                     // A byte that is not valid here, or a sequence cut short: skip one byte.
-                    guard errno == EILSEQ || errno == EINVAL, skips < maximumSkips else { return nil }
+                    guard errno == EILSEQ || errno == EINVAL, skips < skipping else { return nil }
                     skips += 1
                     inPointer = inPointer.map { $0 + 1 }
                     inLeft -= 1
                 }
+                guard iconv(converter, nil, nil, &outPointer, &outLeft) != -1 else { return nil }
                 return outputBuffer.count - outLeft
             }
         }
-        guard let produced else { return nil }
-        return String(decoding: output[..<produced], as: UTF8.self)
+        return produced.map { Array(output[..<$0]) }
     }
 }
