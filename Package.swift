@@ -63,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "RicochetMail",
-            dependencies: ["RicochetCore"]
+            dependencies: ["RicochetCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "RicochetDelivery",

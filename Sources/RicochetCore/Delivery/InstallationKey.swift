@@ -39,13 +39,8 @@ public struct InstallationKey: Sendable {
     /// `<id>._domainkey.<domain>`, its value split into strings of at most
     /// 255 characters as DNS requires.
     public func dnsRecord(domain: String) -> String {
-        let value = "v=DKIM1; k=rsa; p=" + privateKey.publicKey.derRepresentation.base64EncodedString()
-        var strings: [String] = []
-        var rest = Substring(value)
-        while !rest.isEmpty {
-            strings.append("\"\(rest.prefix(255))\"")
-            rest = rest.dropFirst(255)
-        }
-        return "\(id)._domainkey.\(domain). IN TXT ( \(strings.joined(separator: " ")) )"
+        DNSTextRecord.zoneLine(
+            name: "\(id)._domainkey.\(domain)",
+            value: "v=DKIM1; k=rsa; p=" + privateKey.publicKey.derRepresentation.base64EncodedString())
     }
 }

@@ -43,6 +43,12 @@ public struct SubmittedPart: Sendable {
         return try parser.part(in: 0..<bytes.count, path: [], defaultType: .plainText)
     }
 
+    /// The fields of a message's header, and where its body starts.
+    static func header(of bytes: [UInt8]) throws(MIMERefusal) -> (fields: [Field], bodyStart: Int) {
+        let (fields, _, bodyStart) = try Parser(bytes: bytes).header(in: 0..<bytes.count, name: "the message")
+        return (fields, bodyStart)
+    }
+
     /// "the message", or "part 2.1" (the first part of the second part).
     static func name(of path: [Int]) -> String {
         path.isEmpty ? "the message" : "part " + path.map(String.init).joined(separator: ".")
