@@ -26,6 +26,7 @@ struct SMTPSessionTests {
             case .deliver: "D"
             case .startTLS: "T"
             case .close: "C"
+            case .authenticate: "A"
             }
         }
     }

@@ -7,6 +7,8 @@
 /// ESMTP extensions: PIPELINING (commands are answered in order, a
 /// pipelined DATA after refused recipients is refused), 8BITMIME, SIZE,
 /// ENHANCEDSTATUSCODES, and STARTTLS when the server has a certificate.
+/// With a ``Configuration/submission`` policy it is a submission server
+/// (RFC 6409): AUTH PLAIN and LOGIN (RFC 4954), and no mail before it.
 public struct SMTPSession: Sendable {
     public struct Configuration: Sendable {
         /// The name the server gives itself in the greeting and EHLO reply.
@@ -18,6 +20,9 @@ public struct SMTPSession: Sendable {
         /// Bad commands after which the connection is closed.
         public var maximumErrors = 10
         public var startTLSAvailable = false
+        /// Set for the submission listener: mail is taken only from a client
+        /// that authenticated.
+        public var submission: Submission?
         /// Whether mail to this address is accepted here (a return path of
         /// this installation, on its bounce domain).
         public var acceptsRecipient: @Sendable (String) -> Bool
@@ -25,6 +30,17 @@ public struct SMTPSession: Sendable {
         public init(hostname: String, acceptsRecipient: @escaping @Sendable (String) -> Bool) {
             self.hostname = hostname
             self.acceptsRecipient = acceptsRecipient
+        }
+    }
+
+    /// The submission listener's rules.
+    public struct Submission: Sendable {
+        /// Whether AUTH is offered without TLS (for local development only:
+        /// the key then crosses the network in the clear).
+        public var authenticationInClear: Bool
+
+        public init(authenticationInClear: Bool = false) {
+            self.authenticationInClear = authenticationInClear
         }
     }
 
@@ -36,10 +52,13 @@ public struct SMTPSession: Sendable {
         case deliver(SMTPEnvelope)
         /// Answer, then start TLS on the connection before reading on.
         case startTLS
+        /// Check the credentials, then call ``authenticated(_:)``; read no
+        /// further line until then.
+        case authenticate(username: String, password: String)
         case close
     }
 
-    private enum State: Sendable {
+    enum State: Sendable {
         /// No EHLO/HELO yet.
         case connected
         case ready
@@ -48,13 +67,19 @@ public struct SMTPSession: Sendable {
         case data(SMTPEnvelope, size: Int, lineTooLong: Bool)
         /// Waiting for the message to be stored.
         case delivering
+        /// Reading the client's answer to a 334 challenge.
+        case authenticating(AuthenticationStep)
+        /// Waiting for the credentials to be checked.
+        case checkingCredentials
         case closed
     }
 
     public let configuration: Configuration
-    private var state = State.connected
-    private var helo: String?
-    private var errors = 0
+    var state = State.connected
+    var helo: String?
+    var errors = 0
+    /// Who the client authenticated as (what the handler said it is).
+    public internal(set) var identity: String?
     /// Set once TLS is on: STARTTLS is not offered again.
     public private(set) var secure = false
 
@@ -75,7 +100,8 @@ public struct SMTPSession: Sendable {
 
     /// The greeting, sent when the connection opens.
     public func greeting() -> [Action] {
-        [.reply(SMTPReply(220, nil, "\(configuration.hostname) ESMTP Ricochet"))]
+        let kind = configuration.submission == nil ? "" : " submission"
+        return [.reply(SMTPReply(220, nil, "\(configuration.hostname) ESMTP Ricochet\(kind)"))]
     }
 
     /// One line from the client, without its line end. `truncated` says it
@@ -103,10 +129,16 @@ public struct SMTPSession: Sendable {
             }
             state = .data(envelope, size: newSize, lineTooLong: lineTooLong || truncated)
             return []
-        case .delivering:
-            // The handler holds lines while a message is being stored; one
-            // that comes anyway is out of sequence.
-            return refuse(SMTPReply(503, "5.5.1", "Wait for the answer to DATA"))
+        case .delivering, .checkingCredentials:
+            // The handler holds lines while a message is being stored or
+            // credentials checked; one that comes anyway is out of sequence.
+            return refuse(SMTPReply(503, "5.5.1", "Wait for the answer to the last command"))
+        case .authenticating(let step):
+            guard !truncated, line.count <= configuration.maximumCommandLength else {
+                state = .ready
+                return refuse(SMTPReply(500, "5.5.6", "Authentication exchange line is too long"))
+            }
+            return continueAuthentication(step, with: line)
         case .closed:
             return []
         case .connected, .ready, .mail:
@@ -133,6 +165,7 @@ public struct SMTPSession: Sendable {
         secure = true
         state = .connected
         helo = nil
+        identity = nil
     }
 
     private mutating func command(_ line: SMTPCommandLine) -> [Action] {
@@ -151,11 +184,15 @@ public struct SMTPSession: Sendable {
                 "ENHANCEDSTATUSCODES",
             ]
             if configuration.startTLSAvailable, !secure { lines.append("STARTTLS") }
+            if offersAuthentication { lines.append("AUTH PLAIN LOGIN") }
             return [.reply(SMTPReply(code: 250, enhanced: nil, lines: lines))]
         case "MAIL":
             guard case .ready = state, let helo else {
                 return refuse(
                     SMTPReply(503, "5.5.1", helo == nil ? "Send EHLO or HELO first" : "Nested MAIL command"))
+            }
+            if configuration.submission != nil, identity == nil {
+                return refuse(SMTPReply(530, "5.7.0", "Authentication required"))
             }
             guard let path = line.path(after: "FROM:") else {
                 return refuse(SMTPReply(501, "5.5.4", "Syntax: MAIL FROM:<address>"))
@@ -206,8 +243,14 @@ public struct SMTPSession: Sendable {
             }
             guard line.argument.isEmpty else { return refuse(SMTPReply(501, "5.5.4", "Syntax: STARTTLS")) }
             return [.reply(SMTPReply(220, "2.0.0", "Ready to start TLS")), .startTLS]
+        case "AUTH":
+            return authenticate(line)
         case "HELP":
-            return [.reply(SMTPReply(214, "2.0.0", "Ricochet takes bounces for its return paths"))]
+            let text =
+                configuration.submission == nil
+                ? "Ricochet takes bounces for its return paths"
+                : "Ricochet relays mail for its accounts: AUTH with username apikey and an API key"
+            return [.reply(SMTPReply(214, "2.0.0", text))]
         case "EXPN", "TURN", "ETRN", "BDAT":
             return refuse(SMTPReply(502, "5.5.1", "Command not implemented"))
         default:
@@ -216,7 +259,7 @@ public struct SMTPSession: Sendable {
     }
 
     /// A refusal counts towards the error limit; past it, the connection closes.
-    private mutating func refuse(_ reply: SMTPReply) -> [Action] {
+    mutating func refuse(_ reply: SMTPReply) -> [Action] {
         errors += 1
         guard errors < configuration.maximumErrors else {
             state = .closed

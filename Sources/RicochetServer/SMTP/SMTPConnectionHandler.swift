@@ -5,8 +5,8 @@ import NIOTLS
 import RicochetMail
 
 /// Runs one ``SMTPSession`` on a connection: lines in, replies out. While a
-/// message is being stored, later (pipelined) lines wait their turn; the
-/// reply to each line goes out in order.
+/// message is being stored or credentials checked, later (pipelined) lines
+/// wait their turn; the reply to each line goes out in order.
 ///
 /// STARTTLS puts TLS under the line decoder. Whatever the client sent in
 /// the clear after the command is thrown away, not read as if it had come
@@ -17,6 +17,12 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
 
     /// Stores a received message durably and returns its id.
     typealias Intake = @Sendable (SMTPEnvelope, _ peer: String?) async throws -> String
+
+    /// Checks AUTH credentials (the submission listener's; the receiver has none).
+    typealias Authenticator =
+        @Sendable (_ username: String, _ password: String, _ peer: String?) async ->
+        SMTPSession
+        .AuthenticationOutcome
 
     /// How the connection's line decoder is made, and its name in the pipeline.
     struct Lines: Sendable {
@@ -47,7 +53,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     private var closeWhenStored = false
     private let tls: NIOSSLContext?
     private let intake: Intake
+    private let authenticator: Authenticator?
     private let logger: Logger
+    /// A message is being stored or credentials checked: lines wait.
     private var storing = false
     private var held: [SMTPLine] = []
     /// STARTTLS answered, handshake not finished: lines are the clear text
@@ -58,9 +66,11 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     static let maximumHeldLines = 1000
 
     init(
-        session: SMTPSession, lines: Lines, tls: NIOSSLContext?, idle: Idle, intake: @escaping Intake, logger: Logger
+        session: SMTPSession, lines: Lines, tls: NIOSSLContext?, idle: Idle, intake: @escaping Intake,
+        authenticator: Authenticator? = nil, logger: Logger
     ) {
         self.session = session
+        self.authenticator = authenticator
         self.lines = lines
         self.idle = idle
         self.tls = tls
@@ -152,7 +162,17 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                         if case .failure(let error) = result {
                             self.logger.error("storing received mail failed", metadata: ["error": "\(error)"])
                         }
-                        self.stored((try? result.get()), context: context)
+                        self.resume(with: self.session.delivered(try? result.get()), context: context)
+                    }
+            case .authenticate(let username, let password):
+                storing = true
+                let authenticator = self.authenticator
+                let peer = context.remoteAddress?.ipAddress
+                context.eventLoop.makeFutureWithTask { await authenticator?(username, password, peer) ?? .refused }
+                    .hop(to: context.eventLoop)
+                    .assumeIsolated()
+                    .whenSuccess { outcome in
+                        self.resume(with: self.session.authenticated(outcome), context: context)
                     }
             case .startTLS:
                 context.flush()
@@ -187,10 +207,12 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private func stored(_ id: String?, context: ChannelHandlerContext) {
+    /// The message is stored or the credentials checked: the session's
+    /// answer goes out, then the lines that waited.
+    private func resume(with actions: [SMTPSession.Action], context: ChannelHandlerContext) {
         storing = false
         lastLine = .now()
-        perform(session.delivered(id), context: context)
+        perform(actions, context: context)
         if closeWhenStored {
             held.removeAll()
             return closeWith(SMTPReply(421, "4.3.2", "Shutting down, try again later"), context: context)
