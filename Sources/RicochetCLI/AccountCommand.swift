@@ -109,7 +109,7 @@ struct CreateAccountKey: AsyncParsableCommand {
             try await store.addKey(key, to: account, now: Date())
         } catch StoreError.notFound {
             await store.close()
-            throw ValidationError("--account: no account '\(account)'; 'ricochet account list' shows them")
+            throw CommandFailure("--account: no account '\(account)'; 'ricochet account list' shows them")
         } catch {
             await store.close()
             throw error

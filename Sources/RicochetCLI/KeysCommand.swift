@@ -51,7 +51,7 @@ struct KeysDNS: AsyncParsableCommand {
         }
         await store.close()
         guard !keys.isEmpty else {
-            throw ValidationError("the installation has no key yet: start the server once (ricochet serve)")
+            throw CommandFailure("the installation has no key yet: start the server once (ricochet serve)")
         }
         for stored in keys {
             print(try InstallationKey(pem: stored.privateKey).dnsRecord(domain: domain))

@@ -25,8 +25,7 @@ struct CreateUser: AsyncParsableCommand {
     @Option(name: .long, help: "The user's email address, used to sign in.")
     var email: String
 
-    @Option(name: .long, help: "The account the user acts for (default: the only account).")
-    var account: String?
+    @OptionGroup var account: AccountOption
 
     @OptionGroup var database: DatabaseOption
 
@@ -39,36 +38,21 @@ struct CreateUser: AsyncParsableCommand {
 
     func run() async throws {
         guard let line = readLine(strippingNewline: true) else {
-            throw ValidationError("give the password on standard input (one line)")
+            throw CommandFailure("give the password on standard input (one line)")
         }
         let hash: String
         do {
             hash = try PasswordHash.make(line)
         } catch let problem as PasswordHash.Problem {
-            throw ValidationError("the password is refused: \(problem)")
+            throw CommandFailure("the password is refused: \(problem)")
         }
         let store = try await database.open()
         do {
-            let accounts = try await store.accounts()
-            let chosen: Account
-            if let account {
-                guard let match = accounts.first(where: { $0.id == account }) else {
-                    throw ValidationError(
-                        "--account: no account '\(account)' (accounts: \(accounts.map(\.id).joined(separator: ", ")))")
-                }
-                chosen = match
-            } else {
-                guard accounts.count == 1, let only = accounts.first else {
-                    throw ValidationError(
-                        "there are \(accounts.count) accounts; name one with --account (\(accounts.map(\.id).joined(separator: ", ")))"
-                    )
-                }
-                chosen = only
-            }
+            let chosen = try await account.choose(in: store)
             do {
                 _ = try await store.createUser(email: email, account: chosen.id, passwordHash: hash, now: Date())
             } catch StoreError.conflict {
-                throw ValidationError("a user with the email address \(email) exists already")
+                throw CommandFailure("a user with the email address \(email) exists already")
             }
             await store.close()
             print("user \(email) created for account \(chosen.id) (\(chosen.name))")

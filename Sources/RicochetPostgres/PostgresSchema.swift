@@ -246,6 +246,20 @@ enum PostgresSchema {
             ON loop_subscriptions FOR EACH STATEMENT EXECUTE FUNCTION ricochet_loops_changed()
             """,
         ],
+        // 4: the keys accounts sign relayed mail with (DKIM).
+        [
+            """
+            CREATE TABLE dkim_keys (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                domain TEXT NOT NULL,
+                selector TEXT NOT NULL,
+                algorithm TEXT NOT NULL,
+                private_key TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                UNIQUE (account_id, domain, selector))
+            """
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

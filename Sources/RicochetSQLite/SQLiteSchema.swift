@@ -344,6 +344,21 @@ enum SQLiteSchema {
             ) STRICT
             """,
         ],
+        // 19: the keys accounts sign relayed mail with (DKIM).
+        [
+            """
+            CREATE TABLE dkim_keys (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                domain TEXT NOT NULL,
+                selector TEXT NOT NULL,
+                algorithm TEXT NOT NULL,
+                private_key TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                UNIQUE (account_id, domain, selector)
+            ) STRICT
+            """
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

@@ -48,6 +48,10 @@ struct CopyTests {
         let loop = try await Fixture.loop(source, account: alice.id, events: [.open, .click])
         let secret = try await source.secret(named: "tracking")
         try await source.addSigningKey(id: "key_1", privateKey: "PEM", now: Date(), grace: 0)
+        let dkim = StoredDKIMKey(
+            try DKIMKey.generate(domain: "shop.example", selector: "s1", algorithm: .ed25519), account: alice.id,
+            now: Date())
+        try await source.insert(dkim)
         let message = Message(
             id: .generate(), accountID: alice.id, recipient: "jane@example.com", tags: ["may"],
             links: [TrackedLink(kind: .click, index: 0, url: "https://shop.example/", tags: ["hero"])],
@@ -90,6 +94,7 @@ struct CopyTests {
         #expect(try await target.secrets(of: loop.id, at: Date()) == source.secrets(of: loop.id, at: Date()))
         #expect(try await target.secret(named: "tracking") == secret, "links already sent still verify")
         #expect(try await target.signingKeys(at: Date()) == source.signingKeys(at: Date()))
+        #expect(try await target.dkimKeys(of: alice.id) == [dkim], "relayed mail is signed as before")
         #expect(try await target.messages([message.id])[message.id] == message)
         #expect(try await target.profile("prf_1", of: alice.id) == profile)
         #expect(try await target.subprofile("sub_1", of: alice.id) == subprofile)

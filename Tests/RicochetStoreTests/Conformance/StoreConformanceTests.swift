@@ -362,3 +362,41 @@ extension StoreConformanceTests {
         }
     }
 }
+
+extension StoreConformanceTests {
+    @Test(
+        "DKIM keys: one per account, domain and selector, newest first, read back to sign, scoped to their account",
+        arguments: Backend.all)
+    func dkimKeys(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let alice = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let bob = try await store.createAccount(name: "b", key: .generate(), now: Date())
+            let first = StoredDKIMKey(
+                try DKIMKey.generate(domain: "shop.example", selector: "s1", algorithm: .rsa), account: alice.id,
+                now: Date(milliseconds: 1000))
+            let second = StoredDKIMKey(
+                try DKIMKey.generate(domain: "shop.example", selector: "s2", algorithm: .ed25519),
+                account: alice.id, now: Date(milliseconds: 2000))
+            try await store.insert(first)
+            try await store.insert(second)
+            #expect(try await store.dkimKeys(of: alice.id) == [second, first])
+            #expect(try await store.dkimKeys(of: alice.id).first?.key().dnsValue == second.key().dnsValue)
+            await #expect(throws: StoreError.conflict) {
+                try await store.insert(
+                    StoredDKIMKey(
+                        try DKIMKey.generate(domain: "shop.example", selector: "s1", algorithm: .ed25519),
+                        account: alice.id, now: Date()))
+            }
+            await #expect(throws: StoreError.notFound) {
+                try await store.insert(
+                    StoredDKIMKey(
+                        try DKIMKey.generate(domain: "x.example", selector: "s1", algorithm: .ed25519),
+                        account: "acc_missing", now: Date()))
+            }
+            #expect(try await store.dkimKeys(of: bob.id).isEmpty)
+            #expect(try await store.deleteDKIMKey(first.id, of: bob.id) == false, "another account's key stays")
+            #expect(try await store.deleteDKIMKey(first.id, of: alice.id))
+            #expect(try await store.dkimKeys(of: alice.id) == [second])
+        }
+    }
+}
