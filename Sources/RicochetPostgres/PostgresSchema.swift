@@ -260,6 +260,42 @@ enum PostgresSchema {
                 UNIQUE (account_id, domain, selector))
             """
         ],
+        // 5: the relay's queue: each submission as it came, and a copy to
+        // send for each of its recipients, claimed under a lease.
+        [
+            """
+            CREATE TABLE relay_submissions (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                mail_from TEXT NOT NULL,
+                received_at BIGINT NOT NULL,
+                data BYTEA NOT NULL)
+            """,
+            """
+            CREATE TABLE relay_copies (
+                id TEXT PRIMARY KEY,
+                submission_id TEXT NOT NULL REFERENCES relay_submissions(id) ON DELETE CASCADE,
+                account_id TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts BIGINT NOT NULL DEFAULT 0,
+                due_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                last_code BIGINT,
+                last_enhanced TEXT,
+                last_reply TEXT,
+                lease_holder TEXT,
+                lease_id TEXT,
+                lease_expires_at BIGINT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX relay_copies_due ON relay_copies(due_at) WHERE status = 'queued'",
+            "CREATE INDEX relay_copies_leases ON relay_copies(lease_expires_at) WHERE status = 'sending'",
+            "CREATE INDEX relay_copies_message ON relay_copies(message_id)",
+            "CREATE INDEX relay_copies_submission ON relay_copies(submission_id)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

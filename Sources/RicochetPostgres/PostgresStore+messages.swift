@@ -7,10 +7,15 @@ extension PostgresStore {
         "id, account_id, recipient, tags, links, created_at, profile_id, subprofile_id, message_id_header"
 
     public func insert(_ messages: [Message]) async throws {
+        try await Self.insert(messages, on: pool)
+    }
+
+    /// On the pool, or inside the caller's transaction.
+    static func insert(_ messages: [Message], on connection: some PGQuerying) async throws {
         guard !messages.isEmpty else { return }
         for start in stride(from: 0, to: messages.count, by: 1000) {
             let chunk = messages[start..<min(start + 1000, messages.count)]
-            try await pool.query(
+            try await connection.query(
                 """
                 INSERT INTO messages (\(Self.messageColumns))
                 VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?::text, ?::text, ?::text)", count: chunk.count).joined(separator: ", "))

@@ -359,6 +359,44 @@ enum SQLiteSchema {
             ) STRICT
             """
         ],
+        // 20: the relay's queue: each submission as it came, and a copy to
+        // send for each of its recipients, claimed under a lease.
+        [
+            """
+            CREATE TABLE relay_submissions (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                mail_from TEXT NOT NULL,
+                received_at INTEGER NOT NULL,
+                data BLOB NOT NULL
+            ) STRICT
+            """,
+            """
+            CREATE TABLE relay_copies (
+                id TEXT PRIMARY KEY,
+                submission_id TEXT NOT NULL REFERENCES relay_submissions(id) ON DELETE CASCADE,
+                account_id TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                due_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                last_code INTEGER,
+                last_enhanced TEXT,
+                last_reply TEXT,
+                lease_holder TEXT,
+                lease_id TEXT,
+                lease_expires_at INTEGER,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX relay_copies_due ON relay_copies(due_at) WHERE status = 'queued'",
+            "CREATE INDEX relay_copies_leases ON relay_copies(lease_expires_at) WHERE status = 'sending'",
+            "CREATE INDEX relay_copies_message ON relay_copies(message_id)",
+            "CREATE INDEX relay_copies_submission ON relay_copies(submission_id)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

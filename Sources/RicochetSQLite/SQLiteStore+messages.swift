@@ -5,27 +5,27 @@ import SQLiteNIO
 
 extension SQLiteStore {
     public func insert(_ messages: [Message]) async throws {
-        let rows: [[SQLiteData]] = messages.map { message in
-            [
-                .text(message.id.description), .text(message.accountID), .text(message.recipient),
-                .text(JSONPayloadEncoder.encode(.list(message.tags.map(PayloadValue.string)))),
-                .text(JSONPayloadEncoder.encode(.list(message.links.map(StoredRecord.payload(for:))))),
-                .int64(message.createdAt.milliseconds), message.profileID.map(SQLiteData.text) ?? .null,
-                message.subprofileID.map(SQLiteData.text) ?? .null,
-                message.messageIDHeader.map { SQLiteData.text($0.value) } ?? .null,
-            ]
-        }
-        try await database.write { connection in
-            for binds in rows {
-                _ = try await connection.query(
-                    """
-                    INSERT INTO messages (
-                        id, account_id, recipient, tags, links, created_at, profile_id, subprofile_id,
-                        message_id_header)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    binds)
-            }
+        try await database.write { connection in try await Self.insert(messages, on: connection) }
+    }
+
+    /// Inside the caller's write transaction.
+    static func insert(_ messages: [Message], on connection: SQLiteConnection) async throws {
+        for message in messages {
+            _ = try await connection.query(
+                """
+                INSERT INTO messages (
+                    id, account_id, recipient, tags, links, created_at, profile_id, subprofile_id,
+                    message_id_header)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(message.id.description), .text(message.accountID), .text(message.recipient),
+                    .text(JSONPayloadEncoder.encode(.list(message.tags.map(PayloadValue.string)))),
+                    .text(JSONPayloadEncoder.encode(.list(message.links.map(StoredRecord.payload(for:))))),
+                    .int64(message.createdAt.milliseconds), message.profileID.map(SQLiteData.text) ?? .null,
+                    message.subprofileID.map(SQLiteData.text) ?? .null,
+                    message.messageIDHeader.map { SQLiteData.text($0.value) } ?? .null,
+                ])
         }
     }
 

@@ -165,7 +165,8 @@ public struct StoredSigningKey: Sendable, Equatable {
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
     & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore & SigningKeyStore & InboundMailStore
-    & DashboardSessionStore & DashboardUserStore & SignInFailureStore & ClusterStore & DKIMKeyStore & StoreConnection
+    & DashboardSessionStore & DashboardUserStore & SignInFailureStore & ClusterStore & DKIMKeyStore & RelayQueueStore
+    & StoreConnection
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {
     case notFound

@@ -79,6 +79,18 @@ struct CopyTests {
                 id: "inb_1", receivedAt: now, peer: "192.0.2.1", helo: "mx.example", mailFrom: "",
                 rcptTo: ["bounces@example.org"], data: Array("Subject: x\r\n\r\nbody".utf8)))
         #expect(try await source.claimInbound(limit: 10, holder: "node#1", until: Date() + 300, now: Date()).count == 1)
+        let relayed = Message(
+            id: .generate(), accountID: alice.id, recipient: "joe@example.com", tags: [], links: [], createdAt: now)
+        let submission = RelaySubmission(
+            accountID: alice.id, mailFrom: "app@shop.example", receivedAt: now, data: [1, 2])
+        try await source.accept(
+            submission, messages: [relayed],
+            copies: [
+                RelayCopy(
+                    submissionID: submission.id, accountID: alice.id, messageID: relayed.id,
+                    recipient: relayed.recipient, dueAt: now, expiresAt: now + 86400, updatedAt: now)
+            ])
+        #expect(try await source.claimRelayCopies(now: Date(), limit: 1, lease: Fixture.lease()).count == 1)
         try await source.cache(
             CachedImage(url: "https://cdn.example/a.png", contentType: "image/png", body: [1, 2, 3], fetchedAt: now))
 
@@ -102,6 +114,9 @@ struct CopyTests {
             try await target.events(of: alice.id, matching: EventQuery()).events
                 == source.events(of: alice.id, matching: EventQuery()).events)
         #expect(try await target.cachedImage(url: "https://cdn.example/a.png")?.body == [1, 2, 3])
+        #expect(
+            try await target.claimRelayCopies(now: Date(), limit: 10, lease: Fixture.lease()).map(\.data) == [[1, 2]],
+            "a copy being sent is queued again, with its submission")
 
         let queued = try await target.claimDue(
             loop: loop.id, now: Date(), limit: 10, lease: Fixture.lease("node-b#1"))

@@ -46,7 +46,7 @@ public protocol InstallationWriter: Sendable {
 /// hashes, users and their sessions, loops with their subscriptions, secrets
 /// and validation, the accounts' DKIM keys, the installation's signing keys and secrets (so links and
 /// return paths already sent keep working), messages, profiles,
-/// subprofiles, events, deliveries and their attempts, returned mail and
+/// subprofiles, events, deliveries and their attempts, the relay's queue, returned mail and
 /// the image cache — is copied row for row, its ids and sequence numbers
 /// kept. What describes only the source's running nodes is not: their
 /// registry and leases, the readiness probe, wrong-password counts.
@@ -59,7 +59,7 @@ public enum InstallationCopy {
         "accounts", "api_keys", "users", "dashboard_sessions", "secrets", "signing_keys", "dkim_keys",
         "loops", "loop_subscriptions", "loop_secrets",
         "profile_databases", "profiles", "collections", "subprofiles",
-        "messages", "events", "deliveries", "delivery_attempts",
+        "messages", "events", "deliveries", "delivery_attempts", "relay_submissions", "relay_copies",
         "inbound_mail", "image_cache",
     ]
 
@@ -131,7 +131,8 @@ public enum InstallationCopy {
         }
         func value(_ column: String) -> CopiedValue? { columns.firstIndex(of: column).map { row[$0] } }
         switch table {
-        case "deliveries" where value("status") == .text("sending"):
+        case "deliveries" where value("status") == .text("sending"),
+            "relay_copies" where value("status") == .text("sending"):
             set("status", .text("queued"))
             for column in ["lease_holder", "lease_id", "lease_expires_at"] { set(column, .null) }
         case "inbound_mail":

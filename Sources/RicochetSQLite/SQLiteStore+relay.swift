@@ -1,0 +1,103 @@
+import Foundation
+import RicochetCore
+import RicochetStore
+import SQLiteNIO
+
+extension SQLiteStore {
+    public func accept(_ submission: RelaySubmission, messages: [Message], copies: [RelayCopy]) async throws {
+        try await database.write { connection in
+            _ = try await connection.query(
+                "INSERT INTO relay_submissions (id, account_id, mail_from, received_at, data) VALUES (?, ?, ?, ?, ?)",
+                [
+                    .text(submission.id), .text(submission.accountID), .text(submission.mailFrom),
+                    .int64(submission.receivedAt.milliseconds), .blob(ByteBuffer(bytes: submission.data)),
+                ])
+            try await Self.insert(messages, on: connection)
+            for copy in copies {
+                _ = try await connection.query(
+                    """
+                    INSERT INTO relay_copies (
+                        id, submission_id, account_id, message_id, recipient, status, attempts, due_at, expires_at,
+                        created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [
+                        .text(copy.id), .text(copy.submissionID), .text(copy.accountID),
+                        .text(copy.messageID.description), .text(copy.recipient), .text(copy.status.rawValue),
+                        .integer(copy.attempts), .int64(copy.dueAt.milliseconds), .int64(copy.expiresAt.milliseconds),
+                        .int64(copy.updatedAt.milliseconds), .int64(copy.updatedAt.milliseconds),
+                    ])
+            }
+        }
+    }
+
+    public func claimRelayCopies(now: Date, limit: Int, lease: DeliveryLease) async throws -> [ClaimedRelayCopy] {
+        try await database.write { connection in
+            let ids = try await connection.query(
+                """
+                UPDATE relay_copies SET status = 'sending', lease_holder = ?, lease_id = ?, lease_expires_at = ?,
+                    updated_at = ?
+                WHERE id IN (
+                    SELECT id FROM relay_copies WHERE status = 'queued' AND due_at <= ? ORDER BY due_at, id LIMIT ?)
+                RETURNING id
+                """,
+                [
+                    .text(lease.holder), .text(lease.id), .int64(lease.expiresAt.milliseconds),
+                    .int64(now.milliseconds), .int64(now.milliseconds), .integer(limit),
+                ]
+            ).compactMap { $0.column("id")?.string }
+            guard !ids.isEmpty else { return [] }
+            return try await connection.query(
+                """
+                SELECT \(StoredRecord.relayCopyColumns), s.mail_from, s.data
+                FROM relay_copies c JOIN relay_submissions s ON s.id = c.submission_id
+                WHERE c.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
+                ORDER BY c.due_at, c.id
+                """,
+                ids.map(SQLiteData.text)
+            ).map { row in
+                ClaimedRelayCopy(
+                    copy: try StoredRecord.relayCopy(from: row), lease: lease.id, mailFrom: try row.text("mail_from"),
+                    data: row.optionalBlob("data") ?? [])
+            }
+        }
+    }
+
+    public func recordRelayResults(_ results: [RelayResult], now: Date) async throws -> Int {
+        try await database.write { connection in
+            var stale = 0
+            for result in results {
+                let (status, due) = StoredRecord.relayNext(result, now: now)
+                let written = try await connection.query(
+                    """
+                    UPDATE relay_copies SET status = ?, attempts = attempts + 1, due_at = ?, last_code = ?,
+                        last_enhanced = ?, last_reply = ?, lease_holder = NULL, lease_id = NULL,
+                        lease_expires_at = NULL, updated_at = ?
+                    WHERE id = ? AND status = 'sending' AND lease_id = ?
+                    RETURNING id
+                    """,
+                    [
+                        .text(status.rawValue), .int64(due.milliseconds), .integer(result.reply.code),
+                        result.reply.enhanced.map(SQLiteData.text) ?? .null, .text(result.reply.text),
+                        .int64(now.milliseconds), .text(result.copyID), .text(result.lease),
+                    ])
+                if written.isEmpty { stale += 1 }
+            }
+            return stale
+        }
+    }
+
+    public func rescueExpiredRelayLeases(now: Date) async throws -> Int {
+        try await database.writeStatement(
+            StoredRecord.rescueRelayLeases,
+            [.int64(now.milliseconds), .int64(now.milliseconds)]
+        ).count
+    }
+
+    public func relayCopies(of message: MessageID, account: Account.ID) async throws -> [RelayCopy] {
+        try await database.read(
+            StoredRecord.relayCopiesOfMessage,
+            [.text(message.description), .text(account)]
+        ).map(StoredRecord.relayCopy(from:))
+    }
+}

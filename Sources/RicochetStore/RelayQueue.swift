@@ -1,0 +1,185 @@
+import Foundation
+import RicochetCore
+
+/// Mail applications hand to the relay: each submission is kept as it came,
+/// and each of its recipients gets a copy to send, made from it at send
+/// time. A copy is claimed under a lease, as deliveries are, so that one
+/// node sends it and a dead node's copies go back to the queue.
+public protocol RelayQueueStore: Sendable {
+    /// The submission, the message registered for each recipient and their
+    /// copies, in one transaction: when this returns, all are durable.
+    func accept(_ submission: RelaySubmission, messages: [Message], copies: [RelayCopy]) async throws
+    /// Up to `limit` queued copies due at `now`, oldest first, now held
+    /// under `lease`, with what is needed to make them.
+    func claimRelayCopies(now: Date, limit: Int, lease: DeliveryLease) async throws -> [ClaimedRelayCopy]
+    /// Writes each outcome if its lease still holds; returns how many did not.
+    func recordRelayResults(_ results: [RelayResult], now: Date) async throws -> Int
+    /// Copies being sent under a lease that expired go back to the queue.
+    func rescueExpiredRelayLeases(now: Date) async throws -> Int
+    /// The copies of one registered message (one, for a relayed message).
+    func relayCopies(of message: MessageID, account: Account.ID) async throws -> [RelayCopy]
+}
+
+/// A message as an application submitted it.
+public struct RelaySubmission: Sendable, Equatable {
+    public let id: String
+    public let accountID: Account.ID
+    /// The application's envelope sender.
+    public let mailFrom: String
+    public let receivedAt: Date
+    /// The message as received (CRLF lines, dot-unstuffed).
+    public let data: [UInt8]
+
+    public init(id: String = newID(), accountID: Account.ID, mailFrom: String, receivedAt: Date, data: [UInt8]) {
+        self.id = id
+        self.accountID = accountID
+        self.mailFrom = mailFrom
+        self.receivedAt = Date(milliseconds: receivedAt.milliseconds)
+        self.data = data
+    }
+
+    public static func newID() -> String { "sub_" + RandomToken.base32(length: 20) }
+}
+
+public enum RelayCopyStatus: String, Sendable {
+    /// Waiting for its first try, or for the next after a deferral.
+    case queued
+    case sending
+    case sent
+    case failed
+}
+
+/// What the smarthost (or the relay itself) answered.
+public struct RelayReply: Sendable, Equatable {
+    public let code: Int
+    public let enhanced: String?
+    public let text: String
+
+    public init(code: Int, enhanced: String?, text: String) {
+        self.code = code
+        self.enhanced = enhanced
+        self.text = text
+    }
+}
+
+/// One recipient's copy of a submission.
+public struct RelayCopy: Sendable, Equatable {
+    public let id: String
+    public let submissionID: String
+    public let accountID: Account.ID
+    public let messageID: MessageID
+    public let recipient: String
+    public var status: RelayCopyStatus
+    public var attempts: Int
+    /// When it is next tried, while queued.
+    public var dueAt: Date
+    /// After this, a copy still deferred fails.
+    public let expiresAt: Date
+    public var lastReply: RelayReply?
+    public var updatedAt: Date
+
+    public init(
+        id: String = newID(), submissionID: String, accountID: Account.ID, messageID: MessageID, recipient: String,
+        status: RelayCopyStatus = .queued, attempts: Int = 0, dueAt: Date, expiresAt: Date,
+        lastReply: RelayReply? = nil, updatedAt: Date
+    ) {
+        self.id = id
+        self.submissionID = submissionID
+        self.accountID = accountID
+        self.messageID = messageID
+        self.recipient = recipient
+        self.status = status
+        self.attempts = attempts
+        self.dueAt = Date(milliseconds: dueAt.milliseconds)
+        self.expiresAt = Date(milliseconds: expiresAt.milliseconds)
+        self.lastReply = lastReply
+        self.updatedAt = Date(milliseconds: updatedAt.milliseconds)
+    }
+
+    public static func newID() -> String { "cpy_" + RandomToken.base32(length: 20) }
+}
+
+/// A copy held under a lease, with its submission's sender and bytes.
+public struct ClaimedRelayCopy: Sendable, Equatable {
+    public let copy: RelayCopy
+    public let lease: String
+    public let mailFrom: String
+    public let data: [UInt8]
+
+    public init(copy: RelayCopy, lease: String, mailFrom: String, data: [UInt8]) {
+        self.copy = copy
+        self.lease = lease
+        self.mailFrom = mailFrom
+        self.data = data
+    }
+}
+
+/// How one try of a copy ended.
+public struct RelayResult: Sendable {
+    public enum Next: Sendable, Equatable {
+        case sent
+        case retry(at: Date)
+        case failed
+    }
+
+    public let copyID: String
+    public let lease: String
+    public let reply: RelayReply
+    public let next: Next
+
+    public init(copyID: String, lease: String, reply: RelayReply, next: Next) {
+        self.copyID = copyID
+        self.lease = lease
+        self.reply = reply
+        self.next = next
+    }
+}
+
+extension StoredRecord {
+    public static let relayCopyColumns = """
+        c.id, c.submission_id, c.account_id, c.message_id, c.recipient, c.status, c.attempts, c.due_at,
+        c.expires_at, c.last_code, c.last_enhanced, c.last_reply, c.updated_at
+        """
+
+    /// The same text on both backends (`?` placeholders): the statement
+    /// that queues copies whose lease expired again (now, now).
+    public static let rescueRelayLeases = """
+        UPDATE relay_copies SET status = 'queued', lease_holder = NULL, lease_id = NULL, lease_expires_at = NULL,
+            updated_at = ?
+        WHERE status = 'sending' AND lease_expires_at <= ?
+        RETURNING id
+        """
+
+    /// A message's copies (message id, account).
+    public static let relayCopiesOfMessage = """
+        SELECT \(relayCopyColumns) FROM relay_copies c
+        WHERE c.message_id = ? AND c.account_id = ? ORDER BY c.created_at, c.id
+        """
+
+    public static func relayCopy(from row: some StoreRow) throws -> RelayCopy {
+        let id = try row.text("id")
+        guard let status = RelayCopyStatus(rawValue: try row.text("status")),
+            let message = MessageID(try row.text("message_id"))
+        else { throw StoreError.corrupt("relay copy \(id)") }
+        let reply = row.optionalInt64("last_code").map { code in
+            RelayReply(
+                code: Int(code), enhanced: row.optionalText("last_enhanced"), text: row.optionalText("last_reply") ?? ""
+            )
+        }
+        return RelayCopy(
+            id: id, submissionID: try row.text("submission_id"), accountID: try row.text("account_id"),
+            messageID: message, recipient: try row.text("recipient"), status: status,
+            attempts: Int(try row.int64("attempts")), dueAt: Date(milliseconds: try row.int64("due_at")),
+            expiresAt: Date(milliseconds: try row.int64("expires_at")), lastReply: reply,
+            updatedAt: Date(milliseconds: try row.int64("updated_at")))
+    }
+
+    /// The status a result leaves, and when the copy is next due.
+    public static func relayNext(_ result: RelayResult, now: Date) -> (status: RelayCopyStatus, due: Date) {
+        switch result.next {
+        case .sent: (.sent, now)
+        case .failed: (.failed, now)
+        case .retry(let at): (.queued, at)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import RicochetCore
+import Testing
+
+@testable import RicochetStore
+
+/// The relay's queue, alike on every backend.
+@Suite("Relay queue conformance")
+struct RelayQueueConformanceTests {
+    static func message(_ account: Account.ID, to recipient: String) -> Message {
+        Message(
+            id: .generate(), accountID: account, recipient: recipient, tags: ["may"], links: [],
+            createdAt: Date(milliseconds: Date().milliseconds))
+    }
+
+    @Test(
+        "a submission, its messages and copies go in together; copies are claimed once, deferred, sent or failed under their lease",
+        arguments: Backend.all)
+    func lifecycle(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let now = Date(milliseconds: Date().milliseconds)
+            let submission = RelaySubmission(
+                accountID: account.id, mailFrom: "app@shop.example", receivedAt: now,
+                data: Array("From: a@shop.example\r\n\r\nhi\r\n".utf8) + [0xFF, 0x00])
+            let messages = [
+                Self.message(account.id, to: "jane@example.com"), Self.message(account.id, to: "joe@example.com"),
+            ]
+            let copies = messages.enumerated().map { index, message in
+                RelayCopy(
+                    submissionID: submission.id, accountID: account.id, messageID: message.id,
+                    recipient: message.recipient, dueAt: now + Double(index * 60), expiresAt: now + 86400,
+                    updatedAt: now)
+            }
+            try await store.accept(submission, messages: messages, copies: copies)
+            #expect(try await store.messages(messages.map(\.id)).count == 2, "registered as the messages API does")
+            #expect(try await store.relayCopies(of: messages[0].id, account: account.id) == [copies[0]])
+            #expect(try await store.relayCopies(of: messages[0].id, account: "acc_other").isEmpty)
+
+            let first = DeliveryLease(holder: "a#1", expiresAt: now + 30)
+            let claimed = try await store.claimRelayCopies(now: now, limit: 10, lease: first)
+            #expect(claimed.map(\.copy.id) == [copies[0].id], "only the copy that is due")
+            #expect(claimed.first?.data == submission.data && claimed.first?.mailFrom == "app@shop.example")
+            #expect(try await store.claimRelayCopies(now: now, limit: 10, lease: Fixture.lease("b#1")).isEmpty)
+
+            let deferred = RelayReply(code: 451, enhanced: "4.3.0", text: "try later")
+            #expect(
+                try await store.recordRelayResults(
+                    [RelayResult(copyID: copies[0].id, lease: first.id, reply: deferred, next: .retry(at: now + 120))],
+                    now: now) == 0)
+            var copy = try #require(try await store.relayCopies(of: messages[0].id, account: account.id).first)
+            #expect(copy.status == .queued && copy.attempts == 1 && copy.lastReply == deferred)
+            #expect(copy.dueAt == now + 120)
+            #expect(
+                try await store.recordRelayResults(
+                    [RelayResult(copyID: copies[0].id, lease: first.id, reply: deferred, next: .failed)], now: now)
+                    == 1, "a lease already given back writes nothing")
+
+            let second = DeliveryLease(holder: "a#1", expiresAt: now + 150)
+            let both = try await store.claimRelayCopies(now: now + 120, limit: 10, lease: second)
+            #expect(both.map(\.copy.id) == [copies[1].id, copies[0].id], "oldest due first")
+            let sent = RelayReply(code: 250, enhanced: "2.0.0", text: "queued as ABC")
+            let refused = RelayReply(code: 550, enhanced: "5.1.1", text: "no such user")
+            #expect(
+                try await store.recordRelayResults(
+                    [
+                        RelayResult(copyID: copies[0].id, lease: second.id, reply: sent, next: .sent),
+                        RelayResult(copyID: copies[1].id, lease: second.id, reply: refused, next: .failed),
+                    ], now: now + 121) == 0)
+            copy = try #require(try await store.relayCopies(of: messages[0].id, account: account.id).first)
+            #expect(copy.status == .sent && copy.attempts == 2 && copy.lastReply == sent)
+            copy = try #require(try await store.relayCopies(of: messages[1].id, account: account.id).first)
+            #expect(copy.status == .failed && copy.lastReply == refused)
+            #expect(try await store.claimRelayCopies(now: now + 9999, limit: 10, lease: first).isEmpty)
+        }
+    }
+
+    @Test(
+        "a copy whose node died is queued again once its lease expires, and the dead lease writes nothing",
+        arguments: Backend.all)
+    func rescue(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let now = Date(milliseconds: Date().milliseconds)
+            let submission = RelaySubmission(accountID: account.id, mailFrom: "", receivedAt: now, data: [1])
+            let message = Self.message(account.id, to: "jane@example.com")
+            let copy = RelayCopy(
+                submissionID: submission.id, accountID: account.id, messageID: message.id, recipient: message.recipient,
+                dueAt: now, expiresAt: now + 86400, updatedAt: now)
+            try await store.accept(submission, messages: [message], copies: [copy])
+            let dead = DeliveryLease(holder: "a#1", expiresAt: now + 30)
+            #expect(try await store.claimRelayCopies(now: now, limit: 1, lease: dead).count == 1)
+            #expect(try await store.rescueExpiredRelayLeases(now: now + 10) == 0, "not before the lease ends")
+            #expect(try await store.rescueExpiredRelayLeases(now: now + 31) == 1)
+            let again = DeliveryLease(holder: "b#1", expiresAt: now + 90)
+            #expect(try await store.claimRelayCopies(now: now + 31, limit: 1, lease: again).count == 1)
+            let reply = RelayReply(code: 250, enhanced: nil, text: "ok")
+            #expect(
+                try await store.recordRelayResults(
+                    [RelayResult(copyID: copy.id, lease: dead.id, reply: reply, next: .sent)], now: now + 32) == 1)
+            #expect(try await store.relayCopies(of: message.id, account: account.id).first?.status == .sending)
+        }
+    }
+
+    @Test("a submission that cannot be stored whole leaves nothing behind", arguments: Backend.all)
+    func atomic(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let now = Date()
+            let taken = Self.message(account.id, to: "jane@example.com")
+            try await store.insert([taken])
+            let submission = RelaySubmission(accountID: account.id, mailFrom: "", receivedAt: now, data: [1])
+            let fresh = Self.message(account.id, to: "joe@example.com")
+            let copies = [fresh, taken].map { message in
+                RelayCopy(
+                    submissionID: submission.id, accountID: account.id, messageID: message.id,
+                    recipient: message.recipient, dueAt: now, expiresAt: now + 60, updatedAt: now)
+            }
+            await #expect(throws: (any Error).self) {
+                try await store.accept(submission, messages: [fresh, taken], copies: copies)
+            }
+            #expect(try await store.messages([fresh.id]).isEmpty)
+            #expect(try await store.relayCopies(of: fresh.id, account: account.id).isEmpty)
+            #expect(try await store.claimRelayCopies(now: now, limit: 10, lease: Fixture.lease()).isEmpty)
+        }
+    }
+}
