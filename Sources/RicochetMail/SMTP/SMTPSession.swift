@@ -277,4 +277,11 @@ public struct SMTPEnvelope: Sendable, Equatable {
     public var rcptTo: [String]
     /// The message, dot-unstuffed, lines ending CRLF.
     public var data: [UInt8]
+
+    public init(helo: String, mailFrom: String, rcptTo: [String], data: [UInt8]) {
+        self.helo = helo
+        self.mailFrom = mailFrom
+        self.rcptTo = rcptTo
+        self.data = data
+    }
 }

@@ -51,20 +51,25 @@ enum MessageInput {
 
     static func tags(_ tags: [String]?, at path: String) throws -> [String] {
         let tags = tags ?? []
-        guard tags.count <= maximumTags else {
-            throw APIError.badRequest("\(path)tags: at most \(maximumTags) tags", code: "invalid_tags")
-        }
-        for tag in tags {
-            guard !tag.isEmpty, tag.count <= maximumTagLength, !tag.unicodeScalars.contains(where: { $0.value < 0x20 })
-            else {
-                throw APIError.badRequest(
-                    "\(path)tags: each tag is 1 to \(maximumTagLength) characters without control characters",
-                    code: "invalid_tags")
-            }
-        }
+        if let problem = tagProblem(tags) { throw APIError.badRequest("\(path)tags: \(problem)", code: "invalid_tags") }
+        return unique(tags)
+    }
+
+    /// Each tag once, in the order first given.
+    static func unique(_ tags: [String]) -> [String] {
         var unique: [String] = []
         for tag in tags where !unique.contains(tag) { unique.append(tag) }
         return unique
+    }
+
+    /// What is wrong with `tags`, for the API and the relay alike.
+    static func tagProblem(_ tags: [String]) -> String? {
+        guard tags.count <= maximumTags else { return "at most \(maximumTags) tags" }
+        for tag in tags {
+            guard !tag.isEmpty, tag.count <= maximumTagLength, !tag.unicodeScalars.contains(where: { $0.value < 0x20 })
+            else { return "each tag is 1 to \(maximumTagLength) characters without control characters" }
+        }
+        return nil
     }
 
     static func messageID(_ text: String?, at path: String) throws -> MessageIDHeader? {
