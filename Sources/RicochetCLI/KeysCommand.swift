@@ -30,14 +30,9 @@ struct KeysDNS: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func validate() throws {
-        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        let valid =
-            !domain.isEmpty && domain.count <= 253
-            && labels.allSatisfy { label in
-                !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                    && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
-            }
-        guard valid else { throw ValidationError("--domain must be a DNS name such as example.com") }
+        guard DKIMKey.isHostName(domain.lowercased()) else {
+            throw ValidationError("--domain must be a DNS name such as example.com")
+        }
     }
 
     func run() async throws {

@@ -118,8 +118,9 @@ public struct DKIMKey: Sendable {
         }
     }
 
-    /// Letters, digits and hyphens in dot-separated labels of at most 63.
-    static func isHostName(_ name: String) -> Bool {
+    /// Lowercase letters, digits, hyphens and underscores in dot-separated
+    /// labels of at most 63, none starting or ending with a hyphen.
+    public static func isHostName(_ name: String) -> Bool {
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
         guard !name.isEmpty, name.utf8.count <= 253 else { return false }
         return labels.allSatisfy { label in

@@ -81,19 +81,12 @@ struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore
         let subprofiles = try await messages.subprofiles(namedSubprofiles)
         for (index, input) in inputs.enumerated() {
             let path = inputs.count > 1 ? "messages[\(index)]." : ""
-            if let id = input.profile, profiles[id]?.accountID != account.id {
-                throw APIError.badRequest("\(path)profile: no profile \(id) in this account", code: "unknown_profile")
-            }
-            if let id = input.subprofile {
-                guard let subprofile = subprofiles[id], subprofile.accountID == account.id else {
-                    throw APIError.badRequest(
-                        "\(path)subprofile: no subprofile \(id) in this account", code: "unknown_profile")
-                }
-                if let profile = input.profile, profile != subprofile.profileID {
-                    throw APIError.badRequest(
-                        "\(path)subprofile: \(id) belongs to profile \(subprofile.profileID), not \(profile)",
-                        code: "unknown_profile")
-                }
+            if let problem = ProfileReference.problem(
+                profile: input.profile, subprofile: input.subprofile, account: account.id, profiles: profiles,
+                subprofiles: subprofiles)
+            {
+                let field = problem.isSubprofile ? "subprofile" : "profile"
+                throw APIError.badRequest("\(path)\(field): \(problem.description)", code: "unknown_profile")
             }
         }
         return subprofiles.mapValues(\.profileID)

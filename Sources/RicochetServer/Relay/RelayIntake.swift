@@ -71,19 +71,15 @@ struct RelayIntake<Store: RelayQueueStore & ProfileStore & SubprofileStore>: Sen
     /// The profile the copies are of: the one named, or the owner of the
     /// subprofile named; both must be the account's and agree.
     private func checkedProfile(_ steering: RelaySteering, account: Account.ID) async throws -> String? {
-        if let id = steering.profile, try await store.profiles([id])[id]?.accountID != account {
-            throw Refusal(code: 550, enhanced: "5.7.1", reason: "X-Ricochet-Profile: no profile \(id) in this account")
+        let profiles = try await store.profiles(steering.profile.map { [$0] } ?? [])
+        let subprofiles = try await store.subprofiles(steering.subprofile.map { [$0] } ?? [])
+        if let problem = ProfileReference.problem(
+            profile: steering.profile, subprofile: steering.subprofile, account: account, profiles: profiles,
+            subprofiles: subprofiles)
+        {
+            let field = problem.isSubprofile ? "X-Ricochet-Subprofile" : "X-Ricochet-Profile"
+            throw Refusal(code: 550, enhanced: "5.7.1", reason: "\(field): \(problem.description)")
         }
-        guard let id = steering.subprofile else { return steering.profile }
-        guard let subprofile = try await store.subprofiles([id])[id], subprofile.accountID == account else {
-            throw Refusal(
-                code: 550, enhanced: "5.7.1", reason: "X-Ricochet-Subprofile: no subprofile \(id) in this account")
-        }
-        if let profile = steering.profile, profile != subprofile.profileID {
-            throw Refusal(
-                code: 550, enhanced: "5.7.1",
-                reason: "X-Ricochet-Subprofile: \(id) belongs to profile \(subprofile.profileID), not \(profile)")
-        }
-        return subprofile.profileID
+        return steering.profile ?? steering.subprofile.flatMap { subprofiles[$0]?.profileID }
     }
 }
