@@ -10,6 +10,14 @@ enum Banner {
             "  Dashboard:  \(ready.publicURL)/",
         ]
         if let smtp = ready.smtpPort { lines.append("  SMTP:       returned mail on port \(smtp)") }
+        if let submission = ready.submissionPort {
+            lines.append("  Relay:      submission (AUTH as apikey) on port \(submission)")
+            if ready.submissionAuthInClear {
+                lines.append(
+                    "  Warning:    AUTH is offered without TLS (--submission-auth-in-clear): API keys cross the network in the clear"
+                )
+            }
+        }
         if let first = ready.firstAccount {
             lines += [
                 "",

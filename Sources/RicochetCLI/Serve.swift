@@ -11,7 +11,9 @@ struct Serve: AsyncParsableCommand {
             Every option can also be given in the environment: RICOCHET_HTTP, RICOCHET_PUBLIC_URL,
             RICOCHET_DATABASE, RICOCHET_ALLOW_PRIVATE_NETWORKS=1, RICOCHET_BOUNCE_DOMAIN,
             RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL, RICOCHET_RETENTION_DAYS,
-            RICOCHET_SMTP, RICOCHET_HTTP_IDLE_TIMEOUT, RICOCHET_HTTP_MAX_CONNECTIONS, RICOCHET_DRAIN_TIMEOUT.
+            RICOCHET_SMTP, RICOCHET_HTTP_IDLE_TIMEOUT, RICOCHET_HTTP_MAX_CONNECTIONS, RICOCHET_DRAIN_TIMEOUT,
+            RICOCHET_SUBMISSION, RICOCHET_SUBMISSION_AUTH_IN_CLEAR=1, RICOCHET_SMARTHOST, RICOCHET_SMARTHOST_TLS,
+            RICOCHET_SMARTHOST_AUTH, RICOCHET_RELAY_EXPIRE_HOURS.
             """
     )
 
@@ -98,6 +100,44 @@ struct Serve: AsyncParsableCommand {
             valueName: "name"))
     var nodeName: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Address of the relay's submission listener, where applications send mail (AUTH as 'apikey' with an API key), or 'off' (default off; needs --smarthost).",
+            valueName: "host:port"))
+    var submission: String?
+
+    @Flag(
+        name: .customLong("submission-auth-in-clear"),
+        help:
+            "Offer AUTH on the submission listener without STARTTLS (local development only: keys cross the network in the clear)."
+    )
+    var submissionAuthInClear = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The mail server the relay hands its copies to.", valueName: "host:port"))
+    var smarthost: String?
+
+    @Option(
+        name: .customLong("smarthost-tls"),
+        help: ArgumentHelp(
+            "none, opportunistic (STARTTLS when offered, certificate not checked) or required (STARTTLS with a checked certificate); default opportunistic.",
+            valueName: "mode"))
+    var smarthostTLS: String?
+
+    @Option(
+        name: .customLong("smarthost-auth"),
+        help: ArgumentHelp(
+            "AUTH at the smarthost: the username, and a file that holds the password.",
+            valueName: "user:password-file"))
+    var smarthostAuth: String?
+
+    @Option(
+        name: .customLong("relay-expire-hours"),
+        help: "Hours a relayed copy is tried before it fails (default 72).")
+    var relayExpireHours: String?
+
     @OptionGroup var database: DatabaseOption
 
     func run() async throws {
@@ -161,6 +201,8 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--smtp-tls-cert and --smtp-tls-key go together")
         }
 
+        configuration.relay = try relayConfiguration(environment)
+
         let openFiles = HTTPConnectionBudget.raiseOpenFileLimit()
         configuration.httpMaximumConnections = HTTPConnectionBudget.defaultMaximum(openFiles: openFiles)
         if let text = httpIdleTimeout ?? environment["RICOCHET_HTTP_IDLE_TIMEOUT"] {
@@ -201,6 +243,55 @@ struct Serve: AsyncParsableCommand {
                 Data("ricochet: shutting down took longer than \(limit) (--drain-timeout); stopping now\n".utf8))
             Foundation.exit(1)
         }
+    }
+
+    /// The relay's options, checked together: a submission listener needs a smarthost.
+    func relayConfiguration(_ environment: [String: String]) throws -> RelayConfiguration? {
+        let submissionText = submission ?? environment["RICOCHET_SUBMISSION"] ?? "off"
+        let smarthostText = smarthost ?? environment["RICOCHET_SMARTHOST"]
+        guard submissionText.lowercased() != "off" else {
+            if smarthostText != nil { throw ValidationError("--smarthost is used only with --submission") }
+            return nil
+        }
+        let listen = try ListenAddress(submissionText, option: "--submission")
+        guard let smarthostText else {
+            throw ValidationError("--submission needs --smarthost HOST:PORT, the mail server copies are handed to")
+        }
+        let target = try ListenAddress(smarthostText, option: "--smarthost")
+        guard !smarthostText.hasPrefix(":"), target.port > 0 else {
+            throw ValidationError("--smarthost: '\(smarthostText)' is not HOST:PORT")
+        }
+        var host = Smarthost(host: target.host, port: target.port)
+        if let mode = smarthostTLS ?? environment["RICOCHET_SMARTHOST_TLS"] {
+            guard let parsed = Smarthost.TLSMode(rawValue: mode.lowercased()) else {
+                throw ValidationError("--smarthost-tls must be none, opportunistic or required, not '\(mode)'")
+            }
+            host.tls = parsed
+        }
+        if let auth = smarthostAuth ?? environment["RICOCHET_SMARTHOST_AUTH"] {
+            guard let colon = auth.firstIndex(of: ":"), colon != auth.startIndex else {
+                throw ValidationError("--smarthost-auth must be USER:PASSWORD-FILE, not '\(auth)'")
+            }
+            let file = String(auth[auth.index(after: colon)...])
+            guard let data = FileManager.default.contents(atPath: file),
+                let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .newlines), !text.isEmpty
+            else {
+                throw ValidationError("--smarthost-auth: cannot read a password from '\(file)'")
+            }
+            host.credentials = .init(username: String(auth[..<colon]), password: text)
+        }
+        var relay = RelayConfiguration(
+            submission: .init(host: listen.host, port: listen.port), smarthost: host)
+        relay.authenticationInClear =
+            submissionAuthInClear
+            || ["1", "true", "yes"].contains(environment["RICOCHET_SUBMISSION_AUTH_IN_CLEAR"]?.lowercased() ?? "")
+        if let text = relayExpireHours ?? environment["RICOCHET_RELAY_EXPIRE_HOURS"] {
+            guard let hours = Double(text), hours.isFinite, (0.01...720).contains(hours) else {
+                throw ValidationError("--relay-expire-hours must be a number of hours up to 720, not '\(text)'")
+            }
+            relay.expiry = hours * 3600
+        }
+        return relay
     }
 
     static func seconds(_ text: String, option: String, range: ClosedRange<Double>) throws -> Duration {

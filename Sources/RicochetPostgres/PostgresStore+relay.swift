@@ -46,7 +46,7 @@ extension PostgresStore {
             WHERE s.id = c.submission_id AND c.id IN (
                 SELECT id FROM relay_copies WHERE status = 'queued' AND due_at <= ? ORDER BY due_at, id LIMIT ?
                 FOR UPDATE SKIP LOCKED)
-            RETURNING \(StoredRecord.relayCopyColumns), s.mail_from, s.data
+            RETURNING \(StoredRecord.relayCopyColumns), s.mail_from, s.received_at, s.data
             """,
             [
                 .text(lease.holder), .text(lease.id), .int64(lease.expiresAt.milliseconds), .int64(now.milliseconds),
@@ -55,6 +55,7 @@ extension PostgresStore {
         ).map { row in
             ClaimedRelayCopy(
                 copy: try StoredRecord.relayCopy(from: row), lease: lease.id, mailFrom: try row.text("mail_from"),
+                receivedAt: Date(milliseconds: try row.int64("received_at")),
                 data: row.optionalBlob("data") ?? [])
         }.sorted { ($0.copy.dueAt, $0.copy.id) < ($1.copy.dueAt, $1.copy.id) }
     }
@@ -79,6 +80,15 @@ extension PostgresStore {
                 .texts(results.map(\.reply.text)),
             ])
         return results.count - written.count
+    }
+
+    public func renewRelayLeases(_ leases: [String], until: Date, now: Date) async throws {
+        guard !leases.isEmpty else { return }
+        _ = try await pool.query(
+            """
+            UPDATE relay_copies SET lease_expires_at = ?, updated_at = ?
+            WHERE status = 'sending' AND lease_id = ANY(?)
+            """, [.int64(until.milliseconds), .int64(now.milliseconds), .texts(leases)])
     }
 
     public func rescueExpiredRelayLeases(now: Date) async throws -> Int {

@@ -49,7 +49,7 @@ extension SQLiteStore {
             guard !ids.isEmpty else { return [] }
             return try await connection.query(
                 """
-                SELECT \(StoredRecord.relayCopyColumns), s.mail_from, s.data
+                SELECT \(StoredRecord.relayCopyColumns), s.mail_from, s.received_at, s.data
                 FROM relay_copies c JOIN relay_submissions s ON s.id = c.submission_id
                 WHERE c.id IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))
                 ORDER BY c.due_at, c.id
@@ -58,6 +58,7 @@ extension SQLiteStore {
             ).map { row in
                 ClaimedRelayCopy(
                     copy: try StoredRecord.relayCopy(from: row), lease: lease.id, mailFrom: try row.text("mail_from"),
+                    receivedAt: Date(milliseconds: try row.int64("received_at")),
                     data: row.optionalBlob("data") ?? [])
             }
         }
@@ -84,6 +85,16 @@ extension SQLiteStore {
                 if written.isEmpty { stale += 1 }
             }
             return stale
+        }
+    }
+
+    public func renewRelayLeases(_ leases: [String], until: Date, now: Date) async throws {
+        guard !leases.isEmpty else { return }
+        try await database.write { connection in
+            for lease in leases {
+                _ = try await connection.query(
+                    StoredRecord.renewRelayLease, [.int64(until.milliseconds), .int64(now.milliseconds), .text(lease)])
+            }
         }
     }
 

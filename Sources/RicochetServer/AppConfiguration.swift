@@ -35,6 +35,8 @@ public struct AppConfiguration: Sendable {
     public var drainTimeout: Duration = .seconds(30)
     /// This process among the nodes on the database (`--node-name`).
     public var node = NodeIdentity.current()
+    /// The relay: the submission listener and the smarthost; nil: off.
+    public var relay: RelayConfiguration?
 
     public struct SMTPAddress: Sendable, Equatable {
         public var host: String

@@ -12,6 +12,10 @@ public struct ServerReady: Sendable {
     public let port: Int
     /// The SMTP receiver's port, when it listens.
     public let smtpPort: Int?
+    /// The submission listener's port, when the relay is on.
+    public let submissionPort: Int?
+    /// Whether the submission listener offers AUTH without TLS.
+    public let submissionAuthInClear: Bool
     public let publicURL: PublicURL
     /// Set on the very first start only, when the account was just created.
     public let firstAccount: FirstStartAnnouncement?
@@ -57,11 +61,17 @@ public func buildApplication<S: Store>(
     let router = buildRouter(
         store: store, client: client, recorder: recorder, dispatcher: dispatcher, secret: secret,
         readiness: readiness, configuration: configuration, logger: logger)
-    let listeners: Set<Startup<S>.Listener> = configuration.smtp == nil ? [.http] : [.http, .smtp]
+    var listeners: Set<Startup<S>.Listener> = [.http]
+    if configuration.smtp != nil { listeners.insert(.smtp) }
+    if configuration.relay != nil { listeners.insert(.submission) }
     let startup = Startup(listeners: listeners, accounts: store, readiness: readiness) { ports, first in
         let port = ports[.http] ?? configuration.port
         let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: port)
-        await onReady(ServerReady(port: port, smtpPort: ports[.smtp], publicURL: publicURL, firstAccount: first))
+        await onReady(
+            ServerReady(
+                port: port, smtpPort: ports[.smtp], submissionPort: ports[.submission],
+                submissionAuthInClear: configuration.relay?.authenticationInClear ?? false, publicURL: publicURL,
+                firstAccount: first))
     }
     let connections = HTTPConnectionLimit(
         maximum: configuration.httpMaximumConnections, idleTimeout: .init(configuration.httpIdleTimeout))
@@ -85,15 +95,31 @@ public func buildApplication<S: Store>(
     if let egressGuard { app.addServices(egressGuard) }
     app.addServices(ShutdownHook { try? await client.shutdown() })
     app.addServices(dispatcher)
+    let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
+    let bounceDomain = configuration.bounceDomain ?? publicURL.host
+    if let relay = configuration.relay {
+        var sending = RelaySender<S>.Configuration(
+            smarthost: relay.smarthost, hostname: bounceDomain, bounceDomain: bounceDomain,
+            holder: configuration.node.instance)
+        sending.batch = 10
+        let sender = try RelaySender(
+            store: store, recorder: recorder,
+            urls: TrackingURLs(base: publicURL.string, codec: TrackingTokenCodec(secret: secret)),
+            returnPaths: ReturnPathCodec(secret: secret), configuration: sending, logger: logger)
+        app.addServices(sender)
+        app.addServices(
+            submissionListener(
+                relay, hostname: bounceDomain, bounceDomain: bounceDomain, tls: smtpTLS, store: store, logger: logger,
+                queued: { sender.queued() }, bound: { startup.bound(.submission, port: $0) }))
+    }
     if let address = configuration.smtp {
-        let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
         let processor = InboundProcessor(
             store: store, recorder: recorder, codec: ReturnPathCodec(secret: secret),
             retention: configuration.retentionDays * 86400, holder: configuration.node.instance, logger: logger)
         app.addServices(processor)
         app.addServices(
             returnPathReceiver(
-                at: address, domain: configuration.bounceDomain ?? publicURL.host, tls: smtpTLS, secret: secret,
+                at: address, domain: bounceDomain, tls: smtpTLS, secret: secret,
                 store: store, logger: logger, stored: { processor.stored() },
                 bound: { startup.bound(.smtp, port: $0) }))
     }
@@ -123,9 +149,9 @@ func returnPathReceiver(
     }
     var configuration = SMTPServer.Configuration(host: address.host, port: address.port, session: session)
     configuration.tls = tls
-    return SMTPServer(configuration: configuration, logger: logger, onBound: { bound($0) }) { envelope, peer in
+    return SMTPServer(configuration: configuration, logger: logger, onBound: { bound($0) }) { envelope, client in
         let mail = InboundMail(
-            id: "inb_" + RandomToken.base32(length: 20), receivedAt: Date(), peer: peer, helo: envelope.helo,
+            id: "inb_" + RandomToken.base32(length: 20), receivedAt: Date(), peer: client.peer, helo: envelope.helo,
             mailFrom: envelope.mailFrom, rcptTo: envelope.rcptTo, data: envelope.data)
         try await store.storeInbound(mail)
         stored()

@@ -14,6 +14,8 @@ public protocol RelayQueueStore: Sendable {
     func claimRelayCopies(now: Date, limit: Int, lease: DeliveryLease) async throws -> [ClaimedRelayCopy]
     /// Writes each outcome if its lease still holds; returns how many did not.
     func recordRelayResults(_ results: [RelayResult], now: Date) async throws -> Int
+    /// Extends the leases (by id) of copies still being sent to `until`.
+    func renewRelayLeases(_ leases: [String], until: Date, now: Date) async throws
     /// Copies being sent under a lease that expired go back to the queue.
     func rescueExpiredRelayLeases(now: Date) async throws -> Int
     /// The copies of one registered message (one, for a relayed message).
@@ -104,12 +106,16 @@ public struct ClaimedRelayCopy: Sendable, Equatable {
     public let copy: RelayCopy
     public let lease: String
     public let mailFrom: String
+    /// When the application submitted it (the `Date` a copy gets when the
+    /// application gave none).
+    public let receivedAt: Date
     public let data: [UInt8]
 
-    public init(copy: RelayCopy, lease: String, mailFrom: String, data: [UInt8]) {
+    public init(copy: RelayCopy, lease: String, mailFrom: String, receivedAt: Date, data: [UInt8]) {
         self.copy = copy
         self.lease = lease
         self.mailFrom = mailFrom
+        self.receivedAt = receivedAt
         self.data = data
     }
 }
@@ -148,6 +154,11 @@ extension StoredRecord {
             updated_at = ?
         WHERE status = 'sending' AND lease_expires_at <= ?
         RETURNING id
+        """
+
+    /// The statement that extends one lease (until, now, lease id).
+    public static let renewRelayLease = """
+        UPDATE relay_copies SET lease_expires_at = ?, updated_at = ? WHERE lease_id = ? AND status = 'sending'
         """
 
     /// A message's copies (message id, account).

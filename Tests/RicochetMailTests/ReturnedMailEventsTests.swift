@@ -44,7 +44,7 @@ struct ReturnedMailEventsTests {
     }
 
     @Test(
-        "a bounce event always; a failure per failed recipient; abuse for ARF; nothing more for delays and auto-replies"
+        "a bounce event unless all was delivered; a failure per failed recipient, a delivery per delivered one; abuse for ARF; nothing more for delays and auto-replies"
     )
     func drafts() {
         func recipient(_ action: String, _ status: String?, _ code: Int?) -> BounceReport.Recipient {
@@ -67,6 +67,17 @@ struct ReturnedMailEventsTests {
                 "bounce", "failure::0",
             ])
         #expect(drafts(BounceReport(kind: .arf, recipients: [recipient("", nil, nil)])) == ["bounce", "abuse"])
+        // Success notifications (a relay asks NOTIFY=SUCCESS): deliveries, and no bounce unless something failed.
+        #expect(
+            drafts(
+                BounceReport(
+                    kind: .dsn, recipients: [recipient("delivered", "2.0.0", nil), recipient("relayed", nil, nil)]))
+                == ["delivery:2.0.0:250", "delivery::250"])
+        #expect(
+            drafts(
+                BounceReport(
+                    kind: .dsn, recipients: [recipient("delivered", "2.0.0", 250), recipient("failed", "5.1.1", 550)]))
+                == ["bounce", "delivery:2.0.0:250", "failure:5.1.1:550"])
         #expect(drafts(BounceReport(kind: .autoreply, recipients: [recipient("", nil, nil)])) == ["bounce"])
     }
 }

@@ -2,7 +2,7 @@ import Synchronization
 
 /// Wakes one waiting task: a notification that comes while nobody waits is
 /// kept for the next wait, so none is lost.
-final class WakeSignal: Sendable {
+public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -10,7 +10,9 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func notify() {
+    public init() {}
+
+    public func notify() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -24,7 +26,7 @@ final class WakeSignal: Sendable {
 
     /// Returns at the first notification, after `timeout`, or at once when
     /// the task is cancelled.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         guard !Task.isCancelled else { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

@@ -19,6 +19,8 @@ extension SMTPSession {
         case refused
         /// Too many wrong credentials from this address of late.
         case lockedOut
+        /// They could not be checked now (the database is away).
+        case unavailable
     }
 
     /// AUTH is offered to a submission client under TLS, or in the clear
@@ -107,6 +109,8 @@ extension SMTPSession {
             return [.reply(SMTPReply(235, "2.7.0", "Authentication successful"))]
         case .refused:
             return refuse(SMTPReply(535, "5.7.8", "Authentication credentials invalid"))
+        case .unavailable:
+            return [.reply(SMTPReply(454, "4.7.0", "Temporary authentication failure; try again later"))]
         case .lockedOut:
             state = .closed
             return [

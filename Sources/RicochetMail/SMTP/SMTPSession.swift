@@ -160,6 +160,15 @@ public struct SMTPSession: Sendable {
         return [.reply(SMTPReply(250, "2.0.0", "Ok: queued as \(id)"))]
     }
 
+    /// A ``Action/deliver(_:)`` the intake refused (mail it will not take,
+    /// as opposed to one it could not store): its reply goes out, the
+    /// session goes on.
+    public mutating func refused(_ reply: SMTPReply) -> [Action] {
+        guard case .delivering = state else { return [] }
+        state = .ready
+        return [.reply(reply)]
+    }
+
     /// TLS is up: the client starts over with EHLO (RFC 3207).
     public mutating func tlsStarted() {
         secure = true
@@ -266,6 +275,27 @@ public struct SMTPSession: Sendable {
             return [.reply(SMTPReply(421, "4.7.0", "Too many errors, closing connection")), .close]
         }
         return [.reply(reply)]
+    }
+}
+
+/// Why an intake would not take a message: the reply that says so.
+public struct SMTPRefusal: Error, Sendable, Equatable {
+    public let reply: SMTPReply
+
+    public init(_ reply: SMTPReply) {
+        self.reply = reply
+    }
+}
+
+/// Who handed a message over: the client's address (`ip:port`) and, on the
+/// submission listener, the identity it authenticated as.
+public struct SMTPClient: Sendable, Equatable {
+    public var peer: String?
+    public var identity: String?
+
+    public init(peer: String?, identity: String? = nil) {
+        self.peer = peer
+        self.identity = identity
     }
 }
 

@@ -13,6 +13,7 @@ final class Startup<Accounts: AccountStore>: Service, Sendable {
     enum Listener: Sendable, Hashable {
         case http
         case smtp
+        case submission
     }
 
     private let expected: Set<Listener>

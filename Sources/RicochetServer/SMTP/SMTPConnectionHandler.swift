@@ -15,8 +15,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = SMTPLine
     typealias OutboundOut = ByteBuffer
 
-    /// Stores a received message durably and returns its id.
-    typealias Intake = @Sendable (SMTPEnvelope, _ peer: String?) async throws -> String
+    /// Stores a received message durably and returns its id; throws an
+    /// ``SMTPRefusal`` for mail it will not take.
+    typealias Intake = @Sendable (SMTPEnvelope, SMTPClient) async throws -> String
 
     /// Checks AUTH credentials (the submission listener's; the receiver has none).
     typealias Authenticator =
@@ -154,15 +155,24 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             case .deliver(let envelope):
                 storing = true
                 let intake = self.intake
-                let peer = context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }
-                context.eventLoop.makeFutureWithTask { try await intake(envelope, peer) }
+                let client = SMTPClient(
+                    peer: context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" },
+                    identity: session.identity)
+                context.eventLoop.makeFutureWithTask { try await intake(envelope, client) }
                     .hop(to: context.eventLoop)
                     .assumeIsolated()
                     .whenComplete { result in
-                        if case .failure(let error) = result {
+                        let actions: [SMTPSession.Action]
+                        switch result {
+                        case .success(let id):
+                            actions = self.session.delivered(id)
+                        case .failure(let refusal as SMTPRefusal):
+                            actions = self.session.refused(refusal.reply)
+                        case .failure(let error):
                             self.logger.error("storing received mail failed", metadata: ["error": "\(error)"])
+                            actions = self.session.delivered(nil)
                         }
-                        self.resume(with: self.session.delivered(try? result.get()), context: context)
+                        self.resume(with: actions, context: context)
                     }
             case .authenticate(let username, let password):
                 storing = true

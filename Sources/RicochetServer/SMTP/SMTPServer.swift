@@ -42,6 +42,8 @@ public final class SMTPServer: Service, Sendable {
         public var tls: NIOSSLContext?
         /// The option that set the address, named when it cannot be listened on.
         public var option = "--smtp"
+        /// What the listener is called in the log.
+        public var name = "SMTP receiver"
 
         public init(host: String, port: Int, session: SMTPSession.Configuration) {
             self.host = host
@@ -54,6 +56,7 @@ public final class SMTPServer: Service, Sendable {
 
     private let configuration: Configuration
     private let intake: SMTPConnectionHandler.Intake
+    private let authenticator: SMTPConnectionHandler.Authenticator?
     private let logger: Logger
     private let onBound: @Sendable (Int) async -> Void
     private let connections = Mutex(ConnectionCount())
@@ -105,10 +108,16 @@ public final class SMTPServer: Service, Sendable {
     public init(
         configuration: Configuration, logger: Logger,
         onBound: @escaping @Sendable (Int) async -> Void = { _ in },
-        intake: @escaping @Sendable (SMTPEnvelope, _ peer: String?) async throws -> String
+        authenticator: (
+            @Sendable (_ username: String, _ password: String, _ peer: String?) async ->
+                SMTPSession
+                .AuthenticationOutcome
+        )? = nil,
+        intake: @escaping @Sendable (SMTPEnvelope, SMTPClient) async throws -> String
     ) {
         self.configuration = configuration
         self.intake = intake
+        self.authenticator = authenticator
         self.logger = logger
         self.onBound = onBound
     }
@@ -136,7 +145,7 @@ public final class SMTPServer: Service, Sendable {
                 host: configuration.host, port: configuration.port, option: configuration.option, error: error)
         }
         let port = channel.localAddress?.port ?? configuration.port
-        logger.info("SMTP receiver listening", metadata: ["address": "\(configuration.host):\(port)"])
+        logger.info("\(configuration.name) listening", metadata: ["address": "\(configuration.host):\(port)"])
         await onBound(port)
         try? await gracefulShutdown()
         let drained = channel.eventLoop.makePromise(of: Void.self)
@@ -173,7 +182,7 @@ public final class SMTPServer: Service, Sendable {
                 SMTPConnectionHandler(
                     session: SMTPSession(configuration: session), lines: lines, tls: configuration.tls,
                     idle: .init(timeout: idleTimeout, longestCheck: configuration.stressIdleTimeout),
-                    intake: intake, logger: logger))
+                    intake: intake, authenticator: authenticator, logger: logger))
         }
     }
 }

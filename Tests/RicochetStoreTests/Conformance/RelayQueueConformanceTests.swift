@@ -91,9 +91,13 @@ struct RelayQueueConformanceTests {
             let dead = DeliveryLease(holder: "a#1", expiresAt: now + 30)
             #expect(try await store.claimRelayCopies(now: now, limit: 1, lease: dead).count == 1)
             #expect(try await store.rescueExpiredRelayLeases(now: now + 10) == 0, "not before the lease ends")
-            #expect(try await store.rescueExpiredRelayLeases(now: now + 31) == 1)
+            // A node still sending extends its lease: not rescued at its first end.
+            try await store.renewRelayLeases([dead.id], until: now + 60, now: now + 20)
+            #expect(try await store.rescueExpiredRelayLeases(now: now + 31) == 0, "renewed")
+            try await store.renewRelayLeases(["lse_other"], until: now + 600, now: now + 20)
+            #expect(try await store.rescueExpiredRelayLeases(now: now + 61) == 1)
             let again = DeliveryLease(holder: "b#1", expiresAt: now + 90)
-            #expect(try await store.claimRelayCopies(now: now + 31, limit: 1, lease: again).count == 1)
+            #expect(try await store.claimRelayCopies(now: now + 61, limit: 1, lease: again).count == 1)
             let reply = RelayReply(code: 250, enhanced: nil, text: "ok")
             #expect(
                 try await store.recordRelayResults(
