@@ -39,9 +39,26 @@ final class SMTPClientConnection: Sendable {
     static func connect(host: String, port: Int, connectTimeout: TimeAmount, greetingTimeout: TimeAmount)
         async throws -> (SMTPClientConnection, greeting: SMTPReply)
     {
-        let group = MultiThreadedEventLoopGroup.singleton
-        let loop = group.next()
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
         let greeting = loop.makePromise(of: SMTPReply.self)
+        let connection: SMTPClientConnection
+        do {
+            connection = try await open(
+                host: host, port: port, on: loop, connectTimeout: connectTimeout, greeting: greeting)
+        } catch {
+            // No handler holds the greeting's promise unless the channel
+            // came up; failing it again once the handler did is harmless.
+            greeting.fail(error)
+            throw error
+        }
+        let reply = try await connection.await([greeting.futureResult], timeout: greetingTimeout)
+        return (connection, reply[0])
+    }
+
+    private static func open(
+        host: String, port: Int, on loop: any EventLoop, connectTimeout: TimeAmount,
+        greeting: EventLoopPromise<SMTPReply>
+    ) async throws -> SMTPClientConnection {
         let channel = try await ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -55,12 +72,15 @@ final class SMTPClientConnection: Sendable {
             }
             .connect(host: host, port: port)
             .get()
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self), eventLoop: loop)
-        }.get()
-        let connection = SMTPClientConnection(channel: channel, handler: handler)
-        let reply = try await connection.await([greeting.futureResult], timeout: greetingTimeout)
-        return (connection, reply[0])
+        do {
+            let handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self), eventLoop: loop)
+            }.get()
+            return SMTPClientConnection(channel: channel, handler: handler)
+        } catch {
+            try? await channel.close()
+            throw error
+        }
     }
 
     /// Writes the command lines at once and returns their replies in order.
@@ -87,8 +107,13 @@ final class SMTPClientConnection: Sendable {
         let done = try await channel.eventLoop.submit {
             let promise = channel.eventLoop.makePromise(of: Void.self)
             handler.value.handshake = promise
-            try channel.pipeline.syncOperations.addHandler(
-                try NIOSSLClientHandler(context: context, serverHostname: serverHostname), position: .first)
+            do {
+                try channel.pipeline.syncOperations.addHandler(
+                    try NIOSSLClientHandler(context: context, serverHostname: serverHostname), position: .first)
+            } catch {
+                handler.value.fail(error)
+                channel.close(promise: nil)
+            }
             return promise.futureResult
         }.get()
         let deadline = channel.eventLoop.scheduleTask(in: timeout) {
