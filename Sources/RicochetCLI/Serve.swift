@@ -51,7 +51,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("retention-days"),
-        help: "Days delivery attempts, finished deliveries and processed returned mail are kept (default 30).")
+        help:
+            "Days delivery attempts, finished deliveries, processed returned mail and relayed mail are kept (default 30)."
+    )
     var retentionDays: String?
 
     @Option(

@@ -296,6 +296,12 @@ enum PostgresSchema {
             "CREATE INDEX relay_copies_message ON relay_copies(message_id)",
             "CREATE INDEX relay_copies_submission ON relay_copies(submission_id)",
         ],
+        // 6: the queue page of an account, newest first, and the pruning
+        // of old submissions.
+        [
+            "CREATE INDEX relay_copies_account ON relay_copies(account_id, created_at, id)",
+            "CREATE INDEX relay_submissions_received ON relay_submissions(received_at)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

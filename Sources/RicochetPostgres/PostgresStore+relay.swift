@@ -104,4 +104,56 @@ extension PostgresStore {
             [.text(message.description), .text(account)]
         ).map(StoredRecord.relayCopy(from:))
     }
+
+    public func relayCopies(of account: Account.ID, state: RelayCopyState?, after: String?, limit: Int)
+        async throws -> [RelayCopy]
+    {
+        var binds: [PGValue] = [.text(account)]
+        if let state { binds.append(.text(state.rawValue)) }
+        if let after { binds.append(.text(after)) }
+        binds.append(.integer(limit))
+        return try await pool.query(
+            StoredRecord.relayCopiesOfAccount(state: state != nil, after: after != nil), binds
+        ).map(StoredRecord.relayCopy(from:))
+    }
+
+    public func relayCopyCounts(of account: Account.ID) async throws -> [RelayCopyState: Int] {
+        try StoredRecord.relayCopyCounts(from: try await pool.query(StoredRecord.relayCopyCounts, [.text(account)]))
+    }
+
+    public func retryRelayCopy(_ id: String, of account: Account.ID, now: Date) async throws -> Bool {
+        !(try await pool.query(
+            StoredRecord.retryRelayCopy,
+            [.int64(now.milliseconds), .int64(now.milliseconds), .text(id), .text(account)]
+        ).isEmpty)
+    }
+
+    public func dropRelayCopy(_ id: String, of account: Account.ID, reply: RelayReply, now: Date) async throws
+        -> RelayCopy?
+    {
+        guard let row = try await pool.query(StoredRecord.relayCopyOfAccount, [.text(id), .text(account)]).first
+        else { return nil }
+        let copy = try StoredRecord.relayCopy(from: row)
+        // The attempts read make the update a compare-and-set: the copy
+        // answered is the one dropped, even if a node tried it meanwhile.
+        let dropped = try await pool.query(
+            StoredRecord.dropRelayCopy,
+            [
+                .integer(reply.code), reply.enhanced.map(PGValue.text) ?? .null, .text(reply.text),
+                .int64(now.milliseconds),
+                .int64(now.milliseconds), .text(id), .text(account), .integer(copy.attempts),
+            ])
+        return dropped.isEmpty ? nil : copy
+    }
+
+    public func pruneRelay(finishedBefore cutoff: Date) async throws -> Int {
+        var removed = 0
+        while true {
+            let chunk = try await pool.query(
+                StoredRecord.pruneRelaySubmissions, [.int64(cutoff.milliseconds), .int64(cutoff.milliseconds)]
+            ).count
+            removed += chunk
+            if chunk < 5000 { return removed }
+        }
+    }
 }

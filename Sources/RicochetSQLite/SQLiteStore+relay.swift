@@ -111,4 +111,59 @@ extension SQLiteStore {
             [.text(message.description), .text(account)]
         ).map(StoredRecord.relayCopy(from:))
     }
+
+    public func relayCopies(of account: Account.ID, state: RelayCopyState?, after: String?, limit: Int)
+        async throws -> [RelayCopy]
+    {
+        var binds: [SQLiteData] = [.text(account)]
+        if let state { binds.append(.text(state.rawValue)) }
+        if let after { binds.append(.text(after)) }
+        binds.append(.integer(limit))
+        return try await database.read(
+            StoredRecord.relayCopiesOfAccount(state: state != nil, after: after != nil), binds
+        ).map(StoredRecord.relayCopy(from:))
+    }
+
+    public func relayCopyCounts(of account: Account.ID) async throws -> [RelayCopyState: Int] {
+        try StoredRecord.relayCopyCounts(from: try await database.read(StoredRecord.relayCopyCounts, [.text(account)]))
+    }
+
+    public func retryRelayCopy(_ id: String, of account: Account.ID, now: Date) async throws -> Bool {
+        !(try await database.writeStatement(
+            StoredRecord.retryRelayCopy,
+            [.int64(now.milliseconds), .int64(now.milliseconds), .text(id), .text(account)]
+        ).isEmpty)
+    }
+
+    public func dropRelayCopy(_ id: String, of account: Account.ID, reply: RelayReply, now: Date) async throws
+        -> RelayCopy?
+    {
+        try await database.write { connection in
+            guard
+                let row = try await connection.query(StoredRecord.relayCopyOfAccount, [.text(id), .text(account)])
+                    .first
+            else { return nil }
+            let copy = try StoredRecord.relayCopy(from: row)
+            let dropped = try await connection.query(
+                StoredRecord.dropRelayCopy,
+                [
+                    .integer(reply.code), reply.enhanced.map(SQLiteData.text) ?? .null, .text(reply.text),
+                    .int64(now.milliseconds), .int64(now.milliseconds), .text(id), .text(account),
+                    .integer(copy.attempts),
+                ])
+            return dropped.isEmpty ? nil : copy
+        }
+    }
+
+    /// In chunks, so that other writes go on between them.
+    public func pruneRelay(finishedBefore cutoff: Date) async throws -> Int {
+        var removed = 0
+        while true {
+            let chunk = try await database.writeStatement(
+                StoredRecord.pruneRelaySubmissions, [.int64(cutoff.milliseconds), .int64(cutoff.milliseconds)]
+            ).count
+            removed += chunk
+            if chunk < 5000 { return removed }
+        }
+    }
 }

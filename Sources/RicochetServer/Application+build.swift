@@ -58,9 +58,22 @@ public func buildApplication<S: Store>(
         codec: TrackingTokenCodec(secret: secret),
         clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies)),
         record: { hit, loop, done in recorder.submit([.tracking(hit)], on: loop) { done((try? $0.get()) != nil) } })
+    let relaySender: RelaySender<S>? = try configuration.relay.map { relay in
+        let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
+        let bounceDomain = configuration.bounceDomain ?? publicURL.host
+        var sending = RelaySender<S>.Configuration(
+            smarthost: relay.smarthost, hostname: bounceDomain, bounceDomain: bounceDomain,
+            holder: configuration.node.instance)
+        sending.batch = 10
+        sending.retention = configuration.retentionDays * 86400
+        return try RelaySender(
+            store: store, recorder: recorder,
+            urls: TrackingURLs(base: publicURL.string, codec: TrackingTokenCodec(secret: secret)),
+            returnPaths: ReturnPathCodec(secret: secret), configuration: sending, logger: logger)
+    }
     let router = buildRouter(
         store: store, client: client, recorder: recorder, dispatcher: dispatcher, secret: secret,
-        readiness: readiness, configuration: configuration, logger: logger)
+        readiness: readiness, configuration: configuration, logger: logger, relayQueued: { relaySender?.queued() })
     var listeners: Set<Startup<S>.Listener> = [.http]
     if configuration.smtp != nil { listeners.insert(.smtp) }
     if configuration.relay != nil { listeners.insert(.submission) }
@@ -97,15 +110,7 @@ public func buildApplication<S: Store>(
     app.addServices(dispatcher)
     let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
     let bounceDomain = configuration.bounceDomain ?? publicURL.host
-    if let relay = configuration.relay {
-        var sending = RelaySender<S>.Configuration(
-            smarthost: relay.smarthost, hostname: bounceDomain, bounceDomain: bounceDomain,
-            holder: configuration.node.instance)
-        sending.batch = 10
-        let sender = try RelaySender(
-            store: store, recorder: recorder,
-            urls: TrackingURLs(base: publicURL.string, codec: TrackingTokenCodec(secret: secret)),
-            returnPaths: ReturnPathCodec(secret: secret), configuration: sending, logger: logger)
+    if let relay = configuration.relay, let sender = relaySender {
         app.addServices(sender)
         app.addServices(
             submissionListener(
@@ -175,7 +180,8 @@ func publishedKeys(in store: some SigningKeyStore) async throws -> PayloadValue 
 /// The routes: health, the API description, tracked URLs, and the API behind its key.
 func buildRouter<S: Store>(
     store: S, client: OutboundClient, recorder: EventRecorder<S>, dispatcher: Dispatcher<S>, secret: [UInt8],
-    readiness: Readiness, configuration: AppConfiguration, logger: Logger
+    readiness: Readiness, configuration: AppConfiguration, logger: Logger,
+    relayQueued: @escaping @Sendable () -> Void = {}
 ) -> Router<APIRequestContext> {
     let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
     let codec = TrackingTokenCodec(secret: secret)
@@ -229,6 +235,9 @@ func buildRouter<S: Store>(
     DeliveryPages(store: store, loops: loopService, service: deliveryService, page: page).addRoutes(to: signedIn)
     StatisticsPages(store: store, page: page).addRoutes(to: signedIn)
     EventPages(store: store, page: page).addRoutes(to: signedIn)
+    let relayActions = RelayQueueActions(store: store, recorder: recorder, wake: relayQueued)
+    OutgoingPages(store: store, actions: relayActions, relayOn: configuration.relay != nil, page: page)
+        .addRoutes(to: signedIn)
     DeliveryController(store: store, service: deliveryService).addRoutes(to: api)
     MessageController(
         messages: store, urls: TrackingURLs(base: publicURL.string, codec: codec),
@@ -240,6 +249,7 @@ func buildRouter<S: Store>(
     StatisticsController(store: store).addRoutes(to: api)
     ProfileController(profiles: store).addRoutes(to: api)
     SubprofileController(store: store).addRoutes(to: api)
+    DKIMKeyController(keys: store).addRoutes(to: api)
     return router
 }
 

@@ -20,6 +20,21 @@ public protocol RelayQueueStore: Sendable {
     func rescueExpiredRelayLeases(now: Date) async throws -> Int
     /// The copies of one registered message (one, for a relayed message).
     func relayCopies(of message: MessageID, account: Account.ID) async throws -> [RelayCopy]
+    /// The account's copies in `state` (every one when nil), newest first,
+    /// from the one after the copy `after` on: a page of the queue.
+    func relayCopies(of account: Account.ID, state: RelayCopyState?, after: String?, limit: Int) async throws
+        -> [RelayCopy]
+    /// How many copies of the account are in each state (none absent).
+    func relayCopyCounts(of account: Account.ID) async throws -> [RelayCopyState: Int]
+    /// A queued copy of the account becomes due at `now`; false when the
+    /// account has no such copy waiting.
+    func retryRelayCopy(_ id: String, of account: Account.ID, now: Date) async throws -> Bool
+    /// A queued copy of the account fails unsent with `reply`; the copy as
+    /// it was before, or nil when the account has no such copy waiting.
+    func dropRelayCopy(_ id: String, of account: Account.ID, reply: RelayReply, now: Date) async throws -> RelayCopy?
+    /// Removes the submissions whose copies all ended before `cutoff`, with
+    /// their copies; returns how many submissions.
+    func pruneRelay(finishedBefore cutoff: Date) async throws -> Int
 }
 
 /// A message as an application submitted it.
@@ -167,6 +182,69 @@ extension StoredRecord {
         WHERE c.message_id = ? AND c.account_id = ? ORDER BY c.created_at, c.id
         """
 
+    /// A copy's ``RelayCopyState`` in SQL.
+    static let relayCopyState = "CASE WHEN c.status = 'queued' AND c.attempts > 0 THEN 'deferred' ELSE c.status END"
+
+    /// A page of an account's copies: binds the account, then the state if
+    /// `state`, then the cursor's copy id if `after`, then the limit.
+    public static func relayCopiesOfAccount(state: Bool, after: Bool) -> String {
+        """
+        SELECT \(relayCopyColumns) FROM relay_copies c
+        WHERE c.account_id = ?\(state ? " AND \(relayCopyState) = ?" : "")\(after
+            ? " AND (c.created_at, c.id) < (SELECT created_at, id FROM relay_copies WHERE id = ?)" : "")
+        ORDER BY c.created_at DESC, c.id DESC LIMIT ?
+        """
+    }
+
+    /// Counts of an account's copies by state (account).
+    public static let relayCopyCounts = """
+        SELECT \(relayCopyState) AS state, COUNT(*) AS count FROM relay_copies c WHERE c.account_id = ?
+        GROUP BY 1
+        """
+
+    public static func relayCopyCounts(from rows: [some StoreRow]) throws -> [RelayCopyState: Int] {
+        var counts: [RelayCopyState: Int] = [:]
+        for row in rows {
+            guard let state = RelayCopyState(rawValue: try row.text("state")) else {
+                throw StoreError.corrupt("relay copy state")
+            }
+            counts[state] = Int(try row.int64("count"))
+        }
+        return counts
+    }
+
+    /// Makes a waiting copy due (now, now, id, account).
+    public static let retryRelayCopy = """
+        UPDATE relay_copies SET due_at = ?, updated_at = ? WHERE id = ? AND account_id = ? AND status = 'queued'
+        RETURNING id
+        """
+
+    /// One copy of an account (id, account).
+    public static let relayCopyOfAccount = """
+        SELECT \(relayCopyColumns) FROM relay_copies c WHERE c.id = ? AND c.account_id = ?
+        """
+
+    /// Fails a waiting copy unsent (code, enhanced, text, now, now, id,
+    /// account, the attempts it had when read).
+    public static let dropRelayCopy = """
+        UPDATE relay_copies SET status = 'failed', last_code = ?, last_enhanced = ?, last_reply = ?, due_at = ?,
+            updated_at = ?
+        WHERE id = ? AND account_id = ? AND status = 'queued' AND attempts = ?
+        RETURNING id
+        """
+
+    /// Removes up to 5,000 submissions that every copy of ended before a
+    /// cutoff (cutoff, cutoff); their copies go with them (ON DELETE CASCADE).
+    public static let pruneRelaySubmissions = """
+        DELETE FROM relay_submissions WHERE id IN (
+            SELECT s.id FROM relay_submissions s
+            WHERE s.received_at < ? AND NOT EXISTS (
+                SELECT 1 FROM relay_copies c
+                WHERE c.submission_id = s.id AND (c.status IN ('queued', 'sending') OR c.updated_at >= ?))
+            LIMIT 5000)
+        RETURNING id
+        """
+
     public static func relayCopy(from row: some StoreRow) throws -> RelayCopy {
         let id = try row.text("id")
         guard let status = RelayCopyStatus(rawValue: try row.text("status")),
@@ -191,6 +269,27 @@ extension StoredRecord {
         case .sent: (.sent, now)
         case .failed: (.failed, now)
         case .retry(let at): (.queued, at)
+        }
+    }
+}
+
+/// How a copy stands, as the API and the dashboard name it: a queued copy
+/// that has been tried is deferred.
+public enum RelayCopyState: String, Sendable {
+    case queued
+    case deferred
+    case sending
+    case sent
+    case failed
+}
+
+extension RelayCopy {
+    public var state: RelayCopyState {
+        switch status {
+        case .queued: attempts > 0 ? .deferred : .queued
+        case .sending: .sending
+        case .sent: .sent
+        case .failed: .failed
         }
     }
 }

@@ -29,6 +29,7 @@ import smtplib
 import socket
 import ssl
 import subprocess
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -367,6 +368,18 @@ def run(ricochet, postfix, receiver, database):
     # One DSN is one commit: with its delivery recorded, a bounce would be too.
     check("a report of success alone is not a bounce", not receiver.of("bounce", "alice@mail.test"))
 
+    # The API shows each copy's state: sent, and failed with Postfix's answer.
+    _, shown = ricochet.api(key, "GET", f"/api/v1/messages/{copy.get('X-Ricochet-Message')}")
+    check("GET /api/v1/messages/{id} says the delivered copy was sent", shown.get("relay", {}).get("state") == "sent",
+          json.dumps(shown))
+    _, failures = ricochet.api(key, "GET", "/api/v1/events?type=failure")
+    refused_id = next((e["message"] for e in failures.get("events", [])
+                       if e["variables"].get("recipient") == "nobody@mail.test"), None)
+    _, shown = ricochet.api(key, "GET", f"/api/v1/messages/{refused_id}")
+    relay = shown.get("relay", {})
+    check("GET /api/v1/messages/{id} says the refused copy failed, with the answer",
+          relay.get("state") == "failed" and relay.get("last_reply", {}).get("code") == 550, json.dumps(shown))
+
     # The smarthost away for a while: the copy waits, and goes once it is back.
     stopped, out = postfix.stop()
     check("Postfix stops", stopped, out)
@@ -374,6 +387,13 @@ def run(ricochet, postfix, receiver, database):
     check("the relay takes mail while the smarthost is away", refused == {})
     check("the relay notices the smarthost is away",
           eventually(lambda: "the smarthost cannot take mail now" in ricochet.log(), 30))
+    waiting = sqlite3.connect(database.removeprefix("sqlite:")).execute(
+        "SELECT message_id FROM relay_copies WHERE status = 'queued'").fetchall()
+    _, shown = ricochet.api(key, "GET", f"/api/v1/messages/{waiting[0][0]}") if waiting else (0, {})
+    relay = shown.get("relay", {})
+    check("GET /api/v1/messages/{id} says the waiting copy is deferred, with the reason and the next try",
+          relay.get("state") == "deferred" and relay.get("last_reply", {}).get("code", 0) // 100 == 4
+          and "next_attempt_at" in relay, json.dumps(shown))
     started, out = postfix.start()
     check("Postfix starts again", started, out)
     check("the copy that waited is delivered once the smarthost is back",

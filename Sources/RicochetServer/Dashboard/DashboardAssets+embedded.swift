@@ -139,6 +139,7 @@ Attempts: {{delivery.attempts}}{{#delivery.next}} · Next retry: {{delivery.next
     <a href="/loops"{{#navLoops}} aria-current="page"{{/navLoops}}>Feedback loops</a>
     <a href="/events"{{#navEvents}} aria-current="page"{{/navEvents}}>Events</a>
     <a href="/statistics"{{#navStatistics}} aria-current="page"{{/navStatistics}}>Statistics</a>
+    <a href="/outgoing"{{#navOutgoing}} aria-current="page"{{/navOutgoing}}>Outgoing</a>
   </nav>
   <form class="sign-out" method="post" action="/sign-out">
     <input type="hidden" name="csrf" value="{{csrf}}">
@@ -384,6 +385,48 @@ Status: <span class="status status-{{loop.status}}">{{loop.status}}</span></p>
 </section>
 
 """#,
+        "outgoing": #"""
+<h1>Outgoing</h1>
+<p class="hint">Mail your applications sent through the relay: one copy per recipient, newest first, with the smarthost's last answer. A copy the smarthost deferred is tried again later, until it expires; try it now, or drop it (the loops get a failure event for it).</p>
+{{^relayOn}}<p class="notice" role="status">The relay is off on this node (<code>ricochet serve --submission</code> turns it on); copies queued by other nodes are shown.</p>{{/relayOn}}
+<ul class="counts" aria-label="Copies by state">
+  {{#counts}}<li><a href="/outgoing?state={{state}}"><span class="status status-{{state}}">{{state}}</span> {{count}}</a></li>{{/counts}}
+</ul>
+<form method="get" action="/outgoing" class="filters">
+  <label for="state">State</label>
+  <select id="state" name="state">
+    {{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}
+  </select>
+  <button type="submit" class="secondary">Show</button>
+</form>
+{{^hasCopies}}<p>No copies{{#filtered}} in this state{{/filtered}} yet.</p>{{/hasCopies}}
+{{#hasCopies}}
+<div class="table-wrap">
+<table>
+  <caption class="visually-hidden">Copies, newest first</caption>
+  <thead><tr><th scope="col">Recipient</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Next try</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+  <tbody>
+  {{#copies}}
+  <tr id="{{id}}">
+    <td>{{recipient}}<br><span class="hint">{{message}}</span></td>
+    <td><span class="status status-{{state}}">{{state}}</span></td>
+    <td>{{attempts}}</td>
+    <td>{{lastAnswer}}</td>
+    <td>{{next}}</td>
+    <td>{{expires}}</td>
+    <td>{{#waiting}}
+      <form method="post" action="/outgoing/{{id}}/retry" class="inline-form"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Retry now</button></form>
+      <form method="post" action="/outgoing/{{id}}/drop" class="inline-form"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger">Drop</button></form>
+    {{/waiting}}</td>
+  </tr>
+  {{/copies}}
+  </tbody>
+</table>
+</div>
+{{#more}}<p><a href="/outgoing?{{more}}">Older copies</a></p>{{/more}}
+{{/hasCopies}}
+
+"""#,
         "sign-in": #"""
 <section class="narrow">
 <h1>Sign in</h1>
@@ -530,9 +573,10 @@ table.rows td { padding: 0.25rem 0.4rem 0.25rem 0; border: none; }
 .filters, .inline-form { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem; margin: 0.5rem 0 1rem; }
 .filters input, .filters select, .inline-form input { width: auto; }
 select { font: inherit; padding: 0.4rem; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
-.status-succeeded { color: var(--ok); border-color: var(--ok); }
+.status-succeeded, .status-sent { color: var(--ok); border-color: var(--ok); }
 .status-failed { color: var(--bad); border-color: var(--bad); }
-.status-sending, .status-queued { color: var(--warn); border-color: var(--warn); }
+.status-sending, .status-queued, .status-deferred { color: var(--warn); border-color: var(--warn); }
+.counts { list-style: none; display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; padding: 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(24rem, 100%), 1fr)); gap: 0 1rem; }
 .chart-panel { margin: 0.5rem 0; }
 .chart { width: 100%; height: auto; display: block; }

@@ -5,7 +5,7 @@ import RicochetStore
 
 /// `POST /api/v1/messages` (and its batch form): registers messages and
 /// answers their instrumented HTML and text, return path and headers.
-struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore>: Sendable {
+struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore & RelayQueueStore>: Sendable {
     let messages: Messages
     let urls: TrackingURLs
     let returnPaths: ReturnPathCodec
@@ -68,7 +68,8 @@ struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore
         guard let id = MessageID(text), let message = try await messages.message(id, of: account.id) else {
             throw APIError.notFound("message \(text)")
         }
-        return MessageView(message, html: nil, text: nil, returnPath: returnPath(for: message.id))
+        let copy = try await messages.relayCopies(of: message.id, account: account.id).first
+        return MessageView(message, html: nil, text: nil, returnPath: returnPath(for: message.id), relay: copy)
     }
 
     /// Every named profile and subprofile must be the account's, and a

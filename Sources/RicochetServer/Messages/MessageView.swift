@@ -1,5 +1,6 @@
 import Hummingbird
 import RicochetCore
+import RicochetStore
 
 /// A registered message as the API answers it: the instrumented parts to send
 /// and the envelope to send them with.
@@ -21,13 +22,15 @@ struct MessageView: ResponseEncodable {
     let returnPath: String
     let headers: [String: String]
     let links: [Link]
+    /// The copy the relay sends, for a message that came through it.
+    let relay: RelayCopyView?
 
     enum CodingKeys: String, CodingKey {
-        case id, recipient, profile, subprofile, tags, html, text, headers, links
+        case id, recipient, profile, subprofile, tags, html, text, headers, links, relay
         case returnPath = "return_path"
     }
 
-    init(_ message: Message, html: String?, text: String?, returnPath: String) {
+    init(_ message: Message, html: String?, text: String?, returnPath: String, relay: RelayCopy? = nil) {
         id = message.id.description
         recipient = message.recipient
         profile = message.profileID
@@ -42,6 +45,7 @@ struct MessageView: ResponseEncodable {
         links = message.links.map {
             Link(index: $0.index, kind: $0.kind == .click ? "click" : "image", url: $0.url, tags: $0.tags)
         }
+        self.relay = relay.map(RelayCopyView.init)
     }
 }
 

@@ -619,7 +619,7 @@ paths:
         schema: { type: string }
     get:
       operationId: getMessage
-      summary: A registered message with its tracked links (without the parts).
+      summary: A registered message with its tracked links (without the parts); for a message that came through the relay, its copy's state (relay).
       responses:
         "200":
           description: The message.
@@ -1026,6 +1026,63 @@ paths:
         "204": { description: Deleted. }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
+  /api/v1/dkim-keys:
+    post:
+      operationId: createDKIMKey
+      summary: Makes a DKIM key the relay signs the account's mail from the domain with (the newest key of a From domain signs). Publish the answered record before mail goes out.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [domain, selector]
+              properties:
+                domain: { type: string, maxLength: 253, description: "The From domain, e.g. shop.example (lowercased)." }
+                selector: { type: string, maxLength: 63, description: "Letters, digits, hyphens, dots; the record goes under SELECTOR._domainkey.DOMAIN." }
+                algorithm: { type: string, enum: [rsa, ed25519], default: rsa, description: "rsa is RSA-2048 (rsa-sha256); ed25519 is ed25519-sha256 (RFC 8463)." }
+      responses:
+        "201":
+          description: The key, with the TXT record to publish; the private key stays on the server.
+          headers:
+            Location: { schema: { type: string } }
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/DKIMKey" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "409":
+          description: The account has a key of this domain and selector (`selector_taken`).
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Error" }
+    get:
+      operationId: listDKIMKeys
+      summary: The account's DKIM keys, newest first.
+      responses:
+        "200":
+          description: The keys.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [keys]
+                properties:
+                  keys:
+                    type: array
+                    items: { $ref: "#/components/schemas/DKIMKey" }
+        "401": { $ref: "#/components/responses/Error" }
+  /api/v1/dkim-keys/{id}:
+    parameters:
+      - { name: id, in: path, required: true, schema: { type: string } }
+    delete:
+      operationId: deleteDKIMKey
+      summary: Deletes a DKIM key; mail from its domain is then signed by the next newest key of the domain, if any.
+      responses:
+        "204": { description: Deleted. }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
 components:
   securitySchemes:
     apiKey:
@@ -1295,6 +1352,48 @@ components:
               tags:
                 type: array
                 items: { type: string }
+        relay: { $ref: "#/components/schemas/RelayCopy" }
+    RelayCopy:
+      type: object
+      description: "The copy the relay sends of a message that came through it (absent for messages registered with POST /api/v1/messages)."
+      required: [id, submission, state, attempts, expires_at, updated_at]
+      properties:
+        id: { type: string, pattern: "^cpy_[a-z2-7]{20}$" }
+        submission: { type: string, description: "The submission (sub_...) the copy was made from: one per mail the application sent." }
+        state:
+          type: string
+          enum: [queued, deferred, sending, sent, failed]
+          description: "queued: not tried yet; deferred: the smarthost or the connection to it failed for now, tried again at next_attempt_at until expires_at; sending: being handed over; sent: the smarthost took it (delivery is reported by its DSN, or by the delivery event when it sends none); failed: refused for good, expired or dropped (a failure event says which)."
+        attempts: { type: integer, minimum: 0 }
+        last_reply:
+          type: object
+          description: The last answer of the smarthost (or the relay's own, when it could not be reached).
+          required: [code, text]
+          properties:
+            code: { type: integer }
+            enhanced: { type: string, description: "RFC 3463 status, e.g. 4.7.1" }
+            text: { type: string }
+        next_attempt_at: { type: string, format: date-time, description: While queued or deferred. }
+        expires_at: { type: string, format: date-time, description: "A copy not taken by then fails (failure event, state expired)." }
+        updated_at: { type: string, format: date-time }
+    DKIMKey:
+      type: object
+      required: [id, domain, selector, algorithm, dns, created_at]
+      properties:
+        id: { type: string, pattern: "^dkim_[a-z2-7]{20}$" }
+        domain: { type: string }
+        selector: { type: string }
+        algorithm: { type: string, enum: [rsa, ed25519] }
+        dns:
+          type: object
+          description: The TXT record to publish.
+          required: [name, type, value, zone_line]
+          properties:
+            name: { type: string, description: "SELECTOR._domainkey.DOMAIN. (fully qualified)" }
+            type: { type: string, enum: [TXT] }
+            value: { type: string, description: "v=DKIM1; k=...; p=... (one string; split it into strings of at most 255 characters where the DNS host asks)" }
+            zone_line: { type: string, description: "The record in zone-file syntax, the value split into strings of at most 255." }
+        created_at: { type: string, format: date-time }
     Event:
       type: object
       required: [id, type, occurred_at, machine, variables]

@@ -14,9 +14,9 @@ import Synchronization
 /// the events it makes. A smarthost that cannot be reached makes the copies
 /// wait and the worker back off; a copy it refuses for good fails; one it
 /// defers is tried again later, until the copy expires.
-final class RelaySender<S: RelayQueueStore & DKIMKeyStore & EventStore & MessageStore & ProfileStore & SubprofileStore>:
-    Service, Sendable
-{
+final class RelaySender<
+    S: RelayQueueStore & DKIMKeyStore & EventStore & MessageStore & ProfileStore & SubprofileStore & ClusterStore
+>: Service, Sendable {
     struct Configuration: Sendable {
         var smarthost: Smarthost
         /// The name given in EHLO.
@@ -33,6 +33,9 @@ final class RelaySender<S: RelayQueueStore & DKIMKeyStore & EventStore & Message
         var idlePoll = Duration.seconds(5)
         /// How a worker backs off while the smarthost cannot be reached.
         var unavailableBackoff = Backoff(initial: .seconds(1), maximum: .seconds(300))
+        /// How long a submission is kept after its last copy ended
+        /// (`--retention-days`); one node an hour removes older ones.
+        var retention: TimeInterval = 30 * 86400
     }
 
     private let store: S
@@ -151,7 +154,21 @@ final class RelaySender<S: RelayQueueStore & DKIMKeyStore & EventStore & Message
             } catch {
                 logger.error("renewing relay leases failed", metadata: ["error": "\(error)"])
             }
+            await prune(now: now)
             await maintenance.wait(timeout: every)
+        }
+    }
+
+    /// Removes what the retention has passed, when this node's turn it is.
+    private func prune(now: Date) async {
+        do {
+            guard try await store.runsJob("prune-relay", holder: configuration.holder, every: 3600, now: now) else {
+                return
+            }
+            let removed = try await store.pruneRelay(finishedBefore: now.addingTimeInterval(-configuration.retention))
+            if removed > 0 { logger.info("old relayed submissions removed", metadata: ["count": "\(removed)"]) }
+        } catch {
+            logger.error("removing old relayed submissions failed", metadata: ["error": "\(error)"])
         }
     }
 

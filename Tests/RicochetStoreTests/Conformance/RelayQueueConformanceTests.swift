@@ -128,4 +128,111 @@ struct RelayQueueConformanceTests {
             #expect(try await store.claimRelayCopies(now: now, limit: 10, lease: Fixture.lease()).isEmpty)
         }
     }
+
+    @Test(
+        "the queue by account and state, newest first in pages; a waiting copy is retried now or dropped, no other",
+        arguments: Backend.all)
+    func queuePage(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let other = try await store.createAccount(name: "b", key: .generate(), now: Date())
+            let now = Date(milliseconds: Date().milliseconds)
+            let submission = RelaySubmission(accountID: account.id, mailFrom: "", receivedAt: now, data: [1])
+            let messages = (0..<3).map { Self.message(account.id, to: "r\($0)@example.com") }
+            // Made a second apart: r0 oldest, r2 newest.
+            let copies = messages.enumerated().map { index, message in
+                RelayCopy(
+                    submissionID: submission.id, accountID: account.id, messageID: message.id,
+                    recipient: message.recipient, dueAt: now + Double(index), expiresAt: now + 86400,
+                    updatedAt: now + Double(index))
+            }
+            try await store.accept(submission, messages: messages, copies: copies)
+            let lease = DeliveryLease(holder: "a#1", expiresAt: now + 30)
+            let claimed = try await store.claimRelayCopies(now: now + 1, limit: 10, lease: lease)
+            #expect(claimed.count == 2)
+            let deferred = RelayReply(code: 451, enhanced: "4.7.1", text: "greylisted")
+            _ = try await store.recordRelayResults(
+                [RelayResult(copyID: copies[0].id, lease: lease.id, reply: deferred, next: .retry(at: now + 600))],
+                now: now)
+            // copies[0]: deferred; copies[1]: sending; copies[2]: queued.
+
+            #expect(
+                try await store.relayCopies(of: account.id, state: nil, after: nil, limit: 10).map(\.recipient)
+                    == ["r2@example.com", "r1@example.com", "r0@example.com"])
+            let firstPage = try await store.relayCopies(of: account.id, state: nil, after: nil, limit: 2)
+            #expect(
+                try await store.relayCopies(of: account.id, state: nil, after: firstPage.last?.id, limit: 2)
+                    .map(\.recipient) == ["r0@example.com"])
+            #expect(
+                try await store.relayCopies(of: account.id, state: .deferred, after: nil, limit: 10).map(\.id)
+                    == [copies[0].id])
+            #expect(
+                try await store.relayCopies(of: account.id, state: .queued, after: nil, limit: 10).map(\.id)
+                    == [copies[2].id])
+            #expect(try await store.relayCopies(of: other.id, state: nil, after: nil, limit: 10).isEmpty)
+            #expect(try await store.relayCopyCounts(of: account.id) == [.deferred: 1, .sending: 1, .queued: 1])
+            #expect(try await store.relayCopyCounts(of: other.id).isEmpty)
+
+            #expect(try await store.retryRelayCopy(copies[0].id, of: other.id, now: now + 5) == false)
+            #expect(try await store.retryRelayCopy(copies[1].id, of: account.id, now: now + 5) == false, "sending")
+            #expect(try await store.retryRelayCopy(copies[0].id, of: account.id, now: now + 5))
+            let due = try await store.claimRelayCopies(now: now + 5, limit: 10, lease: Fixture.lease("c#1"))
+            #expect(Set(due.map(\.copy.id)) == [copies[0].id, copies[2].id], "the retried copy is due at once")
+            for item in due {
+                _ = try await store.recordRelayResults(
+                    [
+                        RelayResult(
+                            copyID: item.copy.id, lease: item.lease, reply: deferred, next: .retry(at: now + 900))
+                    ],
+                    now: now + 5)
+            }
+
+            let dropped = RelayReply(code: 554, enhanced: "5.0.0", text: "dropped")
+            #expect(try await store.dropRelayCopy(copies[0].id, of: other.id, reply: dropped, now: now + 6) == nil)
+            #expect(try await store.dropRelayCopy(copies[1].id, of: account.id, reply: dropped, now: now + 6) == nil)
+            let before = try #require(
+                try await store.dropRelayCopy(copies[0].id, of: account.id, reply: dropped, now: now + 6))
+            #expect(before.lastReply == deferred && before.attempts == 2, "the copy as it was")
+            let after = try #require(try await store.relayCopies(of: messages[0].id, account: account.id).first)
+            #expect(after.status == .failed && after.lastReply == dropped && after.attempts == 2)
+            #expect(try await store.dropRelayCopy(copies[0].id, of: account.id, reply: dropped, now: now + 7) == nil)
+        }
+    }
+
+    @Test("pruning removes a submission only once every copy ended before the cutoff", arguments: Backend.all)
+    func prune(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let now = Date(milliseconds: Date().milliseconds)
+            var submissions: [RelaySubmission] = []
+            var copies: [RelayCopy] = []
+            for index in 0..<2 {
+                let submission = RelaySubmission(accountID: account.id, mailFrom: "", receivedAt: now, data: [1])
+                let pair = (0..<2).map { Self.message(account.id, to: "s\(index)-\($0)@example.com") }
+                let made = pair.map { message in
+                    RelayCopy(
+                        submissionID: submission.id, accountID: account.id, messageID: message.id,
+                        recipient: message.recipient, dueAt: now, expiresAt: now + 86400, updatedAt: now)
+                }
+                try await store.accept(submission, messages: pair, copies: made)
+                submissions.append(submission)
+                copies += made
+            }
+            let claimed = try await store.claimRelayCopies(now: now, limit: 10, lease: Fixture.lease())
+            let sent = RelayReply(code: 250, enhanced: nil, text: "ok")
+            // The first submission's copies both end; one of the second's waits.
+            _ = try await store.recordRelayResults(
+                claimed.map { item in
+                    RelayResult(
+                        copyID: item.copy.id, lease: item.lease, reply: sent,
+                        next: item.copy.id == copies[3].id ? .retry(at: now + 60) : .sent)
+                }, now: now + 1)
+            #expect(try await store.pruneRelay(finishedBefore: now + 1) == 0, "ended at the cutoff, not before")
+            #expect(try await store.pruneRelay(finishedBefore: now + 3600) == 1)
+            #expect(try await store.relayCopies(of: copies[0].messageID, account: account.id).isEmpty)
+            #expect(try await store.relayCopies(of: copies[2].messageID, account: account.id).count == 1)
+            #expect(try await store.messages([copies[0].messageID]).count == 1, "the message stays for its events")
+            #expect(try await store.pruneRelay(finishedBefore: now + 3600) == 0)
+        }
+    }
 }
