@@ -3,15 +3,21 @@ import RicochetCore
 import RicochetStore
 
 extension PostgresStore {
-    public func accept(_ submission: RelaySubmission, messages: [Message], copies: [RelayCopy]) async throws {
+    public func accept(_ submissions: [RelayAcceptance]) async throws {
+        guard !submissions.isEmpty else { return }
+        let all = submissions.map(\.submission)
+        let copies = submissions.flatMap(\.copies)
         try await pool.transaction { connection in
             try await connection.query(
-                "INSERT INTO relay_submissions (id, account_id, mail_from, received_at, data) VALUES (?, ?, ?, ?, ?)",
+                """
+                INSERT INTO relay_submissions (id, account_id, mail_from, received_at, data)
+                SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bytea[])
+                """,
                 [
-                    .text(submission.id), .text(submission.accountID), .text(submission.mailFrom),
-                    .int64(submission.receivedAt.milliseconds), .blob(submission.data),
+                    .texts(all.map(\.id)), .texts(all.map(\.accountID)), .texts(all.map(\.mailFrom)),
+                    .int64s(all.map(\.receivedAt.milliseconds)), .blobs(all.map(\.data)),
                 ])
-            try await Self.insert(messages, on: connection)
+            try await Self.insert(submissions.flatMap(\.messages), on: connection)
             guard !copies.isEmpty else { return }
             try await connection.query(
                 """

@@ -4,29 +4,34 @@ import RicochetStore
 import SQLiteNIO
 
 extension SQLiteStore {
-    public func accept(_ submission: RelaySubmission, messages: [Message], copies: [RelayCopy]) async throws {
+    public func accept(_ submissions: [RelayAcceptance]) async throws {
+        guard !submissions.isEmpty else { return }
         try await database.write { connection in
-            _ = try await connection.query(
-                "INSERT INTO relay_submissions (id, account_id, mail_from, received_at, data) VALUES (?, ?, ?, ?, ?)",
-                [
-                    .text(submission.id), .text(submission.accountID), .text(submission.mailFrom),
-                    .int64(submission.receivedAt.milliseconds), .blob(ByteBuffer(bytes: submission.data)),
-                ])
-            try await Self.insert(messages, on: connection)
-            for copy in copies {
+            for accepted in submissions {
+                let submission = accepted.submission
                 _ = try await connection.query(
-                    """
-                    INSERT INTO relay_copies (
-                        id, submission_id, account_id, message_id, recipient, status, attempts, due_at, expires_at,
-                        created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    "INSERT INTO relay_submissions (id, account_id, mail_from, received_at, data) VALUES (?, ?, ?, ?, ?)",
                     [
-                        .text(copy.id), .text(copy.submissionID), .text(copy.accountID),
-                        .text(copy.messageID.description), .text(copy.recipient), .text(copy.status.rawValue),
-                        .integer(copy.attempts), .int64(copy.dueAt.milliseconds), .int64(copy.expiresAt.milliseconds),
-                        .int64(copy.updatedAt.milliseconds), .int64(copy.updatedAt.milliseconds),
+                        .text(submission.id), .text(submission.accountID), .text(submission.mailFrom),
+                        .int64(submission.receivedAt.milliseconds), .blob(ByteBuffer(bytes: submission.data)),
                     ])
+                try await Self.insert(accepted.messages, on: connection)
+                for copy in accepted.copies {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO relay_copies (
+                            id, submission_id, account_id, message_id, recipient, status, attempts, due_at, expires_at,
+                            created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                        [
+                            .text(copy.id), .text(copy.submissionID), .text(copy.accountID),
+                            .text(copy.messageID.description), .text(copy.recipient), .text(copy.status.rawValue),
+                            .integer(copy.attempts), .int64(copy.dueAt.milliseconds),
+                            .int64(copy.expiresAt.milliseconds), .int64(copy.updatedAt.milliseconds),
+                            .int64(copy.updatedAt.milliseconds),
+                        ])
+                }
             }
         }
     }

@@ -6,9 +6,10 @@ import RicochetCore
 /// time. A copy is claimed under a lease, as deliveries are, so that one
 /// node sends it and a dead node's copies go back to the queue.
 public protocol RelayQueueStore: Sendable {
-    /// The submission, the message registered for each recipient and their
-    /// copies, in one transaction: when this returns, all are durable.
-    func accept(_ submission: RelaySubmission, messages: [Message], copies: [RelayCopy]) async throws
+    /// Each submission, the message registered for each of its recipients
+    /// and their copies, all in one transaction: when this returns, all are
+    /// durable; when it throws, none is stored.
+    func accept(_ submissions: [RelayAcceptance]) async throws
     /// Up to `limit` queued copies due at `now`, oldest first, now held
     /// under `lease`, with what is needed to make them.
     func claimRelayCopies(now: Date, limit: Int, lease: DeliveryLease) async throws -> [ClaimedRelayCopy]
@@ -35,6 +36,26 @@ public protocol RelayQueueStore: Sendable {
     /// Removes the submissions whose copies all ended before `cutoff`, with
     /// their copies; returns how many submissions.
     func pruneRelay(finishedBefore cutoff: Date) async throws -> Int
+}
+
+extension RelayQueueStore {
+    /// One submission with its messages and copies, in one transaction.
+    public func accept(_ submission: RelaySubmission, messages: [Message], copies: [RelayCopy]) async throws {
+        try await accept([RelayAcceptance(submission: submission, messages: messages, copies: copies)])
+    }
+}
+
+/// What accepting one submission stores.
+public struct RelayAcceptance: Sendable {
+    public let submission: RelaySubmission
+    public let messages: [Message]
+    public let copies: [RelayCopy]
+
+    public init(submission: RelaySubmission, messages: [Message], copies: [RelayCopy]) {
+        self.submission = submission
+        self.messages = messages
+        self.copies = copies
+    }
 }
 
 /// A message as an application submitted it.

@@ -9,7 +9,7 @@ validate, send a test call and read the receiver's answer, sign out. Each
 page is saved as a PNG in SCREENSHOT_DIR. Prints one line per check and
 exits non-zero if any failed.
 """
-import http.server, json, os, re, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
+import http.server, json, os, re, shutil, smtplib, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
@@ -68,9 +68,13 @@ receiver = http.server.ThreadingHTTPServer(("127.0.0.1", receiver_port), Receive
 threading.Thread(target=receiver.serve_forever, daemon=True).start()
 
 port = free_port()
+# The relay is on, towards a smarthost that is not there: its copies wait.
+submission_port, absent_smarthost = free_port(), free_port()
 server = subprocess.Popen(
     [binary, "serve", "--http", "127.0.0.1:%d" % port, "--smtp", "off", "--allow-private-networks",
-     "--database", "sqlite:" + os.path.join(work, "ricochet.db")],
+     "--database", "sqlite:" + os.path.join(work, "ricochet.db"),
+     "--submission", "127.0.0.1:%d" % submission_port, "--submission-auth-in-clear",
+     "--smarthost", "127.0.0.1:%d" % absent_smarthost, "--smarthost-tls", "none"],
     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 base = "http://127.0.0.1:%d" % port
 key = None
@@ -304,6 +308,32 @@ try:
     click_and_wait(browser.find_element(By.XPATH, "//button[text()='Show']"))
     check("the events filter by type", "No events of this kind" in text())
 
+    # Outgoing: two mails through the relay wait for the absent smarthost;
+    # one is dropped, the other tried again now.
+    with smtplib.SMTP("127.0.0.1", submission_port, timeout=30) as client:
+        client.login("apikey", key)
+        for recipient in ["ann@example.com", "bob@example.com"]:
+            client.sendmail("app@shop.example", [recipient],
+                            "From: news@shop.example\r\nSubject: Hello\r\n\r\nSee https://shop.example/\r\n")
+    click_and_wait(browser.find_element(By.LINK_TEXT, "Outgoing"))
+    for _ in range(100):
+        if text().count("deferred") >= 3:  # the count, and both rows
+            break
+        time.sleep(0.2)
+        browser.refresh()
+    check("the Outgoing page lists both copies as deferred, with the reason",
+          "ann@example.com" in text() and "bob@example.com" in text() and text().count("deferred") >= 3, text()[:600])
+    shot("14-outgoing")
+    row = browser.find_element(By.XPATH, "//tr[td[contains(., 'ann@example.com')]]")
+    click_and_wait(row.find_element(By.XPATH, ".//button[text()='Drop']"))
+    check("a dropped copy is failed, and the page says so", "is dropped" in text()
+          and "554 5.0.0 dropped" in browser.find_element(By.XPATH, "//tr[td[contains(., 'ann@example.com')]]").text,
+          text()[:600])
+    row = browser.find_element(By.XPATH, "//tr[td[contains(., 'bob@example.com')]]")
+    click_and_wait(row.find_element(By.XPATH, ".//button[text()='Retry now']"))
+    check("a copy can be tried again now", "is tried again now" in text(), text()[:600])
+    shot("15-outgoing-after")
+
     click_and_wait(browser.find_element(By.LINK_TEXT, "Feedback loops"))
     check("the list shows the last hour's success rate", "100% of" in text(), text()[:400])
     click_and_wait(browser.find_element(By.XPATH, "//button[text()='Check now']"))
@@ -334,7 +364,7 @@ try:
 
     browser.set_window_size(390, 844)
     for path in ["/loops", loop_url, loop_url + "/edit", loop_url + "/deliveries", delivery_url, "/events",
-                 "/statistics"]:
+                 "/statistics", "/outgoing"]:
         browser.get(path if path.startswith("http") else base + path)
         width = browser.execute_script("return document.documentElement.scrollWidth")
         check("fits a phone-width screen: " + browser.title, width <= 390, str(width))

@@ -84,4 +84,49 @@ struct RelayIntakeTests {
                 ).isEmpty)
         }
     }
+
+    @Test("submissions of concurrent connections share commits; one that cannot be stored fails alone")
+    func groupCommit() async throws {
+        try await withIntake { _, store, account in
+            let commits = RelayGroupCommit(store: store)
+            let now = Date()
+            let taken = Message(
+                id: .generate(), accountID: account.id, recipient: "taken@example.com", tags: [], links: [],
+                createdAt: now)
+            try await store.insert([taken])
+            let messages = (0..<40).map { index in
+                index == 17
+                    ? taken
+                    : Message(
+                        id: .generate(), accountID: account.id, recipient: "r\(index)@example.com", tags: [],
+                        links: [], createdAt: now)
+            }
+            let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+                for (index, message) in messages.enumerated() {
+                    group.addTask {
+                        let submission = RelaySubmission(
+                            accountID: account.id, mailFrom: "", receivedAt: now, data: [1])
+                        let copy = RelayCopy(
+                            submissionID: submission.id, accountID: account.id, messageID: message.id,
+                            recipient: message.recipient, dueAt: now, expiresAt: now + 60, updatedAt: now)
+                        do {
+                            try await commits.accept(
+                                RelayAcceptance(submission: submission, messages: [message], copies: [copy]))
+                            return (index, true)
+                        } catch {
+                            return (index, false)
+                        }
+                    }
+                }
+                var outcomes: [Int: Bool] = [:]
+                for await (index, stored) in group { outcomes[index] = stored }
+                return outcomes
+            }
+            #expect(outcomes.filter { !$0.value }.map(\.key) == [17], "only the one whose message exists fails")
+            for (index, message) in messages.enumerated() where index != 17 {
+                #expect(try await store.relayCopies(of: message.id, account: account.id).count == 1, "\(index)")
+            }
+            #expect(try await store.relayCopies(of: taken.id, account: account.id).isEmpty)
+        }
+    }
 }

@@ -26,21 +26,21 @@ import re
 import shutil
 import signal
 import smtplib
-import socket
 import ssl
 import subprocess
 import sqlite3
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 
 import dkim
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from private_postfix import PrivatePostfix, eventually, free_port  # noqa: E402
+
 BIN = sys.argv[1]
 WORK = tempfile.mkdtemp(prefix="ricochet-relay.")
-os.chmod(WORK, 0o755)  # Postfix's own users reach their queue and mailboxes through it
 results = {"passed": 0, "failed": 0}
 
 
@@ -50,96 +50,21 @@ def check(name, ok, detail=""):
     return ok
 
 
-def eventually(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    return condition()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Postfix:
-    """A Postfix instance of the test's own: its configuration, queue and
-    mailboxes under WORK, listening on one loopback port. Mail for mail.test
-    goes to the virtual mailbox of alice (anyone else is refused at RCPT);
-    mail for bounce.test (the DSNs to the return paths) goes to Ricochet."""
+class Postfix(PrivatePostfix):
+    """Mail for mail.test goes to the virtual mailbox of alice (anyone else
+    is refused at RCPT); mail for bounce.test (the DSNs to the return paths)
+    goes to Ricochet."""
 
     def __init__(self, receiver_port):
-        self.port = free_port()
-        self.root = os.path.join(WORK, "postfix")
-        self.conf = os.path.join(self.root, "conf")
-        for folder in ("conf", "queue", "data", "mail"):
-            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
-        uid, gid = int(subprocess.check_output(["id", "-u", "postfix"])), int(subprocess.check_output(["id", "-g", "postfix"]))
-        for folder in ("data", "mail"):
-            os.chown(os.path.join(self.root, folder), uid, gid)
-        settings = {
-            "compatibility_level": "3.6", "queue_directory": f"{self.root}/queue", "data_directory": f"{self.root}/data",
-            "myhostname": "mx.relay.test", "mydomain": "relay.test", "myorigin": "relay.test", "mydestination": "",
-            "inet_protocols": "ipv4", "inet_interfaces": "127.0.0.1", "mynetworks": "127.0.0.0/8",
-            "smtpd_relay_restrictions": "permit_mynetworks, reject", "virtual_mailbox_domains": "mail.test",
-            "virtual_mailbox_base": f"{self.root}/mail", "virtual_mailbox_maps": f"texthash:{self.conf}/mailboxes",
-            "virtual_uid_maps": f"static:{uid}", "virtual_gid_maps": f"static:{gid}",
-            "transport_maps": f"texthash:{self.conf}/transport", "smtp_dns_support_level": "disabled",
-            "alias_maps": "", "alias_database": "", "local_recipient_maps": "", "smtputf8_enable": "no",
-            "maillog_file": f"{self.root}/maillog", "maillog_file_prefixes": self.root, "queue_run_delay": "1s",
-            "minimal_backoff_time": "1s", "maximal_backoff_time": "2s", "delay_warning_time": "0", "biff": "no",
-        }
-        with open(os.path.join(self.conf, "main.cf"), "w") as f:
-            f.writelines(f"{name} = {value}\n" for name, value in settings.items())
-        with open(os.path.join(self.conf, "mailboxes"), "w") as f:
-            f.write("alice@mail.test alice/\n")
-        with open(os.path.join(self.conf, "transport"), "w") as f:
-            f.write(f"bounce.test smtp:[127.0.0.1]:{receiver_port}\n")
-        services = ["pickup unix n - n 60 1 pickup", "cleanup unix n - n - 0 cleanup", "qmgr unix n - n 300 1 qmgr",
-                    "rewrite unix - - n - - trivial-rewrite", "bounce unix - - n - 0 bounce",
-                    "defer unix - - n - 0 bounce", "trace unix - - n - 0 bounce", "verify unix - - n - 1 verify",
-                    "flush unix n - n 1000? 0 flush", "proxymap unix - - n - - proxymap",
-                    "smtp unix - - n - - smtp", "relay unix - - n - - smtp", "showq unix n - n - - showq",
-                    "error unix - - n - - error", "retry unix - - n - - error", "discard unix - - n - - discard",
-                    "virtual unix - n n - - virtual", "anvil unix - - n - 1 anvil", "scache unix - - n - 1 scache",
-                    "postlog unix-dgram n - n - 1 postlogd"]
-        with open(os.path.join(self.conf, "master.cf"), "w") as f:
-            f.write(f"127.0.0.1:{self.port} inet n - n - - smtpd\n" + "\n".join(services) + "\n")
-
-    def command(self, verb):
-        # postfix reports its own errors to syslog only, unless on a terminal.
-        out = subprocess.run(["script", "-qec", f"postfix -c {self.conf} {verb}", "/dev/null"],
-                             capture_output=True, text=True)
-        return out.returncode == 0, out.stdout
-
-    def start(self):
-        ok, out = self.command("start")
-        return ok and eventually(self.listening, 20), out
-
-    def stop(self):
-        ok, out = self.command("stop")
-        return ok and eventually(lambda: not self.listening(), 20), out
-
-    def listening(self):
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return True
-        except OSError:
-            return False
+        root = os.path.join(WORK, "postfix")
+        super().__init__(root, free_port(), {
+            "virtual_mailbox_domains": "mail.test", "virtual_mailbox_base": f"{root}/mail",
+            "virtual_mailbox_maps": f"texthash:{root}/conf/mailboxes",
+            "transport_maps": f"texthash:{root}/conf/transport",
+        }, files={"mailboxes": "alice@mail.test alice/\n", "transport": f"bounce.test smtp:[127.0.0.1]:{receiver_port}\n"})
 
     def mailbox(self):
         return sorted(glob.glob(os.path.join(self.root, "mail", "alice", "new", "*")))
-
-    def log(self):
-        try:
-            with open(os.path.join(self.root, "maillog"), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
 
 
 class Receiver(http.server.ThreadingHTTPServer):

@@ -9,7 +9,7 @@ enum HTMLEntities {
     /// are left as they are, as are names without a `;` (HTML does the same
     /// inside attribute values, so `?a=1&copy=2` keeps its `&copy`).
     static func decode(_ text: String) -> String {
-        guard text.contains("&") else { return text }
+        guard text.utf8.contains(UInt8(ascii: "&")) else { return text }
         var output = ""
         var rest = Substring(text)
         while let ampersand = rest.firstIndex(of: "&") {

@@ -14,7 +14,8 @@ public enum TextInstrumenter {
         var rest = Substring(text)
         while let start = nextURLStart(in: rest) {
             output += rest[..<start]
-            var end = rest[start...].firstIndex { $0.isWhitespace || "<>\"".contains($0) } ?? rest.endIndex
+            var end =
+                rest[start...].firstIndex { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "\"" } ?? rest.endIndex
             while end > start, trailingPunctuation.contains(rest[rest.index(before: end)]) {
                 let last = rest[rest.index(before: end)]
                 // Keep a closing parenthesis that closes one inside the URL (Wikipedia-style links).

@@ -26,7 +26,22 @@ public struct TrackedLink: Sendable, Equatable {
     static func isTrackable(_ url: String) -> Bool {
         let lowered = url.lowercased()
         guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://") else { return false }
-        let placeholders = ["{{", "}}", "{%", "%}", "[[", "]]", "*|", "|*", "%%", "${", "<%", "%7b%7b", "%7d%7d"]
-        return !placeholders.contains { lowered.contains($0) }
+        let bytes = Array(lowered.utf8)
+        return !placeholders.contains { occurs($0, in: bytes) }
+    }
+
+    static let placeholders: [[UInt8]] = [
+        "{{", "}}", "{%", "%}", "[[", "]]", "*|", "|*", "%%", "${", "<%", "%7b%7b", "%7d%7d",
+    ]
+    .map { Array($0.utf8) }
+
+    /// A plain byte search: Foundation's `contains` on strings is a
+    /// locale-aware search through NSString, many times slower on every link.
+    private static func occurs(_ needle: [UInt8], in bytes: [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= bytes.count else { return false }
+        for start in 0...(bytes.count - needle.count) where bytes[start] == first {
+            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
     }
 }

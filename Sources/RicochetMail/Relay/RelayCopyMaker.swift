@@ -63,12 +63,19 @@ public enum RelayCopyMaker {
         return Copy(bytes: bytes, links: links)
     }
 
-    /// `Wed, 02 Dec 2026 10:00:00 +0000`.
+    /// `Wed, 02 Dec 2026 10:00:00 +0000`, in UTC, by arithmetic as the
+    /// payload timestamps are (a DateFormatter made for each copy cost more
+    /// than the rest of its header).
     static func rfc5322(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
+        let seconds = EventTimestamp.time(date)
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let time = seconds - days * 86400
+        let (year, month, day) = EventTimestamp.civil(fromDays: days)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(weekday), \(two(day)) \(months[Int(month) - 1]) \(year) \(two(time / 3600)):\(two(time / 60 % 60)):"
+            + "\(two(time % 60)) +0000"
     }
 }

@@ -404,16 +404,14 @@ Status: <span class="status status-{{loop.status}}">{{loop.status}}</span></p>
 <div class="table-wrap">
 <table>
   <caption class="visually-hidden">Copies, newest first</caption>
-  <thead><tr><th scope="col">Recipient</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Next try</th><th scope="col">Expires</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+  <thead><tr><th scope="col">Recipient</th><th scope="col">State</th><th scope="col">Last answer</th><th scope="col">Next try</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
   <tbody>
   {{#copies}}
   <tr id="{{id}}">
     <td>{{recipient}}<br><span class="hint">{{message}}</span></td>
-    <td><span class="status status-{{state}}">{{state}}</span></td>
-    <td>{{attempts}}</td>
-    <td>{{lastAnswer}}</td>
-    <td>{{next}}</td>
-    <td>{{expires}}</td>
+    <td><span class="status status-{{state}}">{{state}}</span><br><span class="hint">{{attempts}} {{#oneAttempt}}attempt{{/oneAttempt}}{{^oneAttempt}}attempts{{/oneAttempt}}</span></td>
+    <td class="answer">{{lastAnswer}}</td>
+    <td>{{next}}{{#waiting}}<br><span class="hint">expires {{expires}}</span>{{/waiting}}</td>
     <td>{{#waiting}}
       <form method="post" action="/outgoing/{{id}}/retry" class="inline-form"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Retry now</button></form>
       <form method="post" action="/outgoing/{{id}}/drop" class="inline-form"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="danger">Drop</button></form>
@@ -556,7 +554,8 @@ button.link { background: none; border: none; padding: 0; text-decoration: under
 .status-validated { color: var(--ok); border-color: var(--ok); }
 .status-failing, .status-disabled { color: var(--bad); border-color: var(--bad); }
 .status-unvalidated { color: var(--warn); border-color: var(--warn); }
-.table-wrap { overflow-x: auto; }
+.table-wrap { overflow-x: auto; position: relative; }
+.answer { overflow-wrap: anywhere; min-width: 12rem; }
 table { width: 100%; border-collapse: collapse; background: var(--paper); }
 th, td { text-align: left; padding: 0.5rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 td a { word-break: break-all; }

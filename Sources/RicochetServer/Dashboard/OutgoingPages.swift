@@ -66,7 +66,7 @@ struct OutgoingPages<Store: RelayQueueStore & EventStore & MessageStore & Profil
             "copies": shown.map { copy in
                 present([
                     "id": copy.id, "message": copy.messageID.description, "recipient": copy.recipient,
-                    "state": copy.state.rawValue, "attempts": copy.attempts,
+                    "state": copy.state.rawValue, "attempts": copy.attempts, "oneAttempt": copy.attempts == 1,
                     "lastAnswer": copy.lastReply.map { reply in
                         ([String(reply.code), reply.enhanced].compactMap { $0 } + [reply.text]).joined(separator: " ")
                     },

@@ -12,6 +12,15 @@ struct RelayIntake<Store: RelayQueueStore & ProfileStore & SubprofileStore>: Sen
     let bounceDomain: String
     /// How long a copy is tried before it fails (`--relay-expire-hours`).
     let expiry: TimeInterval
+    /// Submissions of concurrent connections share a transaction.
+    private let commits: RelayGroupCommit<Store>
+
+    init(store: Store, bounceDomain: String, expiry: TimeInterval) {
+        self.store = store
+        self.bounceDomain = bounceDomain
+        self.expiry = expiry
+        commits = RelayGroupCommit(store: store)
+    }
 
     /// Why a submission is refused, as the SMTP reply says it.
     struct Refusal: Error, Equatable {
@@ -46,7 +55,7 @@ struct RelayIntake<Store: RelayQueueStore & ProfileStore & SubprofileStore>: Sen
                     submissionID: submission.id, accountID: account, messageID: id, recipient: recipient, dueAt: now,
                     expiresAt: now.addingTimeInterval(expiry), updatedAt: now))
         }
-        try await store.accept(submission, messages: messages, copies: copies)
+        try await commits.accept(RelayAcceptance(submission: submission, messages: messages, copies: copies))
         return submission.id
     }
 

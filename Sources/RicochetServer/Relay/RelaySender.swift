@@ -50,6 +50,10 @@ final class RelaySender<
     /// The leases of the batches being sent, renewed while they are.
     private let held = Mutex(Set<String>())
     private let maintenance = WakeSignal()
+    private let nextWorker = Atomic<UInt>(0)
+    /// Keys read once, by id (a stored key never changes): reading an RSA
+    /// key anew for every copy cost as much as signing with it.
+    private let parsedKeys = Mutex<[String: DKIMKey]>([:])
 
     init(
         store: S, recorder: EventRecorder<S>, urls: TrackingURLs, returnPaths: ReturnPathCodec,
@@ -75,8 +79,15 @@ final class RelaySender<
         return try NIOSSLContext(configuration: tls)
     }
 
-    /// Copies were queued: the workers look now.
+    /// Copies were queued: one worker looks now (and, finding a full batch,
+    /// wakes the next), so that a trickle of copies is claimed in batches
+    /// rather than one by each worker.
     func queued() {
+        let next = nextWorker.wrappingAdd(1, ordering: .relaxed).oldValue
+        signals[Int(next % UInt(signals.count))].notify()
+    }
+
+    private func wakeAll() {
         for signal in signals { signal.notify() }
     }
 
@@ -90,7 +101,7 @@ final class RelaySender<
             }
         } onGracefulShutdown: {
             self.stopping.withLock { $0 = true }
-            self.queued()
+            self.wakeAll()
             self.maintenance.notify()
         }
     }
@@ -149,7 +160,7 @@ final class RelaySender<
                 if rescued > 0 {
                     logger.notice(
                         "relayed copies of a node that stopped queued again", metadata: ["count": "\(rescued)"])
-                    queued()
+                    wakeAll()
                 }
             } catch {
                 logger.error("renewing relay leases failed", metadata: ["error": "\(error)"])
@@ -269,7 +280,14 @@ final class RelaySender<
         guard let domain = submitted.fromDomain, let key = keys.first(where: { $0.domain == domain }) else {
             return copy.bytes
         }
-        return try DKIMSigner.sign(copy.bytes, with: try key.key(), at: now)
+        return try DKIMSigner.sign(copy.bytes, with: try parsed(key), at: now)
+    }
+
+    private func parsed(_ stored: StoredDKIMKey) throws -> DKIMKey {
+        if let key = parsedKeys.withLock({ $0[stored.id] }) { return key }
+        let key = try stored.key()
+        parsedKeys.withLock { $0[stored.id] = key }
+        return key
     }
 
     /// Results first, then their events: a copy is never sent twice for

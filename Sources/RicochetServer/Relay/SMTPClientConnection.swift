@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -80,6 +81,23 @@ final class SMTPClientConnection: Sendable {
         } catch {
             try? await channel.close()
             throw error
+        }
+    }
+
+    /// Why connecting failed, in a few words (a refused connection, a host
+    /// that does not resolve), rather than NIO's nested description.
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let failure as NIOConnectionError:
+            if let first = failure.connectionErrors.first { return reason(first.error) }
+            if let dns = failure.dnsAError ?? failure.dnsAAAAError { return "the name does not resolve (\(dns))" }
+            return "the name has no address"
+        case let io as IOError:
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        case ChannelError.connectTimeout:
+            return "no answer to the connection in time"
+        default:
+            return "\(error)"
         }
     }
 

@@ -54,7 +54,9 @@ struct SmarthostSession: Sendable {
                 host: smarthost.host, port: smarthost.port, connectTimeout: smarthost.connectTimeout,
                 greetingTimeout: smarthost.replyTimeout)
         } catch {
-            throw Unavailable("cannot connect to the smarthost \(smarthost.host):\(smarthost.port): \(error)")
+            throw Unavailable(
+                "cannot connect to the smarthost \(smarthost.host):\(smarthost.port): "
+                    + SMTPClientConnection.reason(error))
         }
         do {
             guard greeting.code == 220 else { throw Unavailable("the smarthost greeted", reply: greeting) }

@@ -78,4 +78,21 @@ struct RelayCopyMakerTests {
         #expect(clicks.contains("Go to https://t.example/c/0") && clicks.contains(#"href="https://t.example/c/1""#))
         #expect(clicks.contains(#"<img src="https://cdn.shop.example/a.png">"#) && !clicks.contains("t.example/o"))
     }
+
+    @Test("the Date a copy gets is what DateFormatter writes, for dates from 1901 to 2199")
+    func dateField() {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        var generator = SystemRandomNumberGenerator()
+        let fixed: [TimeInterval] = [0, -1, 86399, 86400, 951_782_400, 4_107_542_399, -2_177_452_800, 1_796_212_800.75]
+        let random = (0..<2000).map { _ in
+            TimeInterval(Int64.random(in: -2_177_452_800...7_258_118_399, using: &generator))
+        }
+        for seconds in fixed + random {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(RelayCopyMaker.rfc5322(date) == formatter.string(from: date), "\(seconds)")
+        }
+    }
 }

@@ -235,4 +235,33 @@ struct RelayQueueConformanceTests {
             #expect(try await store.pruneRelay(finishedBefore: now + 3600) == 0)
         }
     }
+
+    @Test("several submissions go in one transaction: all of them, or none when one cannot", arguments: Backend.all)
+    func group(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let now = Date()
+            func acceptance(_ message: Message) -> RelayAcceptance {
+                let submission = RelaySubmission(accountID: account.id, mailFrom: "", receivedAt: now, data: [1, 2])
+                return RelayAcceptance(
+                    submission: submission, messages: [message],
+                    copies: [
+                        RelayCopy(
+                            submissionID: submission.id, accountID: account.id, messageID: message.id,
+                            recipient: message.recipient, dueAt: now, expiresAt: now + 60, updatedAt: now)
+                    ])
+            }
+            let first = (0..<3).map { Self.message(account.id, to: "r\($0)@example.com") }
+            try await store.accept(first.map(acceptance))
+            for message in first {
+                #expect(try await store.relayCopies(of: message.id, account: account.id).count == 1)
+            }
+            let fresh = Self.message(account.id, to: "fresh@example.com")
+            await #expect(throws: (any Error).self) {
+                try await store.accept([acceptance(fresh), acceptance(first[0])])
+            }
+            #expect(try await store.relayCopies(of: fresh.id, account: account.id).isEmpty)
+            #expect(try await store.messages([fresh.id]).isEmpty)
+        }
+    }
 }
