@@ -6,7 +6,9 @@
 #   postfix:  to Postfix from Debian, relayhost smtp-sink,
 #   ricochet: to the relay (AUTH as apikey), smarthost smtp-sink; each copy
 #             stored before its 250, tracked and DKIM-signed (rsa-sha256),
-# each ROUNDS times, alternating. A run's figure is MESSAGES over the time
+# each ROUNDS times, alternating; then smtp-source (Postfix's own load tool)
+# as the client of the first two, for comparison (it cannot AUTH, so it
+# cannot send through the relay, which refuses MAIL without AUTH). A run's figure is MESSAGES over the time
 # from the first connection to the last message at smtp-sink. Prints every
 # run, the medians, and ricochet / postfix. Run as root (Postfix starts as
 # root).
@@ -121,23 +123,38 @@ def send(port, key, sink):
     return MESSAGES / (sink.reached[before + MESSAGES] - started), MESSAGES / accepted
 
 
-def direct(round):
+def send_with_smtp_source(port, sink):
+    """The same with Postfix's smtp-source as the client (it cannot AUTH,
+    so it cannot send through the relay)."""
+    path = os.path.join(WORK, "message.eml")
+    with open(path, "w") as f:
+        f.write(MESSAGE.format(to="r@mail.test").removesuffix(".\r\n").replace("\r\n", "\n"))
+    before = sink.count
+    started = time.monotonic()
+    subprocess.run(["smtp-source", "-s", str(CONNECTIONS), "-m", str(MESSAGES), "-f", "app@shop.test",
+                    "-t", "r@mail.test", "-F", path, f"127.0.0.1:{port}"], check=True)
+    accepted = time.monotonic() - started
+    assert eventually(lambda: sink.count >= before + MESSAGES, 600), f"only {sink.count - before} arrived"
+    return MESSAGES / (sink.reached[before + MESSAGES] - started), MESSAGES / accepted
+
+
+def direct(round, sender=send):
     sink = Sink()
     try:
-        return send(sink.port, None, sink)
+        return sender(sink.port, None, sink) if sender is send else sender(sink.port, sink)
     finally:
         sink.stop()
 
 
-def postfix(round):
+def postfix(round, sender=send):
     sink = Sink()
-    server = PrivatePostfix(os.path.join(WORK, f"postfix-{round}"), free_port(), {
+    server = PrivatePostfix(os.path.join(WORK, f"postfix-{round}-{sender.__name__}"), free_port(), {
         "relayhost": f"[127.0.0.1]:{sink.port}", "relay_domains": "mail.test",
         "smtpd_relay_restrictions": "permit_mynetworks, reject"})
     started, out = server.start()
     assert started, out
     try:
-        return send(server.port, None, sink)
+        return sender(server.port, None, sink) if sender is send else sender(server.port, sink)
     finally:
         server.stop()
         sink.stop()
@@ -172,19 +189,24 @@ def ricochet(round):
         sink.stop()
 
 
-runs = {"direct": [], "postfix": [], "ricochet": []}
+configurations = (
+    ("direct", direct), ("postfix", postfix), ("ricochet", ricochet),
+    ("direct, smtp-source", lambda round: direct(round, send_with_smtp_source)),
+    ("postfix, smtp-source", lambda round: postfix(round, send_with_smtp_source)),
+)
+runs = {name: [] for name, _ in configurations}
 try:
     for round in range(ROUNDS):
-        for name, run in (("direct", direct), ("postfix", postfix), ("ricochet", ricochet)):
+        for name, run in configurations:
             through, accepted = run(round)
             runs[name].append(through)
-            print(f"round {round + 1} {name:9} {through:7.0f} messages/s at the sink ({accepted:.0f}/s accepted)",
+            print(f"round {round + 1} {name:20} {through:7.0f} messages/s at the sink ({accepted:.0f}/s accepted)",
                   flush=True)
 finally:
     shutil.rmtree(WORK, ignore_errors=True)
 medians = {name: statistics.median(figures) for name, figures in runs.items()}
 for name, median in medians.items():
-    print(f"median   {name:9} {median:7.0f} messages/s")
+    print(f"median   {name:20} {median:7.0f} messages/s")
 print(f"ricochet / postfix: {medians['ricochet'] / medians['postfix']:.2f}x; "
       f"ricochet / direct: {medians['ricochet'] / medians['direct']:.3f}x")
 PY

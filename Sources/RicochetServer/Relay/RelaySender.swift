@@ -31,6 +31,11 @@ final class RelaySender<
         var lease: TimeInterval = 60
         /// The longest a worker waits before looking for due copies again.
         var idlePoll = Duration.seconds(5)
+        /// How long an idle worker keeps its smarthost connection open.
+        var idleConnection = Duration.seconds(30)
+        /// How long a woken worker waits for more copies before it claims:
+        /// a claim and its results are two commits, shared by all it takes.
+        var gathering = Duration.milliseconds(10)
         /// How a worker backs off while the smarthost cannot be reached.
         var unavailableBackoff = Backoff(initial: .seconds(1), maximum: .seconds(300))
         /// How long a submission is kept after its last copy ended
@@ -111,6 +116,7 @@ final class RelaySender<
     /// One worker: claims, sends, writes down, until shutdown.
     private func work(_ signal: WakeSignal) async {
         var session: SmarthostSession?
+        var idleSince: ContinuousClock.Instant?
         var backoff = configuration.unavailableBackoff
         var failures = Backoff()
         while !isStopping {
@@ -121,11 +127,19 @@ final class RelaySender<
                 let claimed = try await store.claimRelayCopies(now: now, limit: configuration.batch, lease: lease)
                 failures.succeeded()
                 if claimed.isEmpty {
-                    await session?.close()
-                    session = nil
+                    let since = idleSince ?? .now
+                    idleSince = since
+                    if ContinuousClock.now - since >= configuration.idleConnection {
+                        await session?.close()
+                        session = nil
+                    }
                     await signal.wait(timeout: configuration.idlePoll)
+                    // Woken for a copy: the ones that arrive with it are
+                    // claimed, sent and written down together.
+                    if !isStopping { try? await Task.sleep(for: configuration.gathering) }
                     continue
                 }
+                idleSince = nil
                 // More may be due: another worker joins.
                 if claimed.count == configuration.batch { queued() }
                 held.withLock { _ = $0.insert(lease.id) }
