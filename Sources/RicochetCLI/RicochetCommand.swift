@@ -9,7 +9,7 @@ public struct RicochetCommand: AsyncParsableCommand {
         version: Ricochet.version,
         subcommands: [
             Serve.self, Listen.self, AccountCommand.self, UserCommand.self, KeysCommand.self, BounceCommand.self,
-            CopyCommand.self, DKIMCommand.self,
+            CopyCommand.self, DKIMCommand.self, BackupCommand.self,
         ]
     )
 
