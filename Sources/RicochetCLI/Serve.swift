@@ -10,7 +10,7 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Every option can also be given in the environment: RICOCHET_HTTP, RICOCHET_PUBLIC_URL,
             RICOCHET_DATABASE, RICOCHET_ALLOW_PRIVATE_NETWORKS=1, RICOCHET_BOUNCE_DOMAIN,
-            RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL, RICOCHET_RETENTION_DAYS,
+            RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL, RICOCHET_LOG_FORMAT, RICOCHET_RETENTION_DAYS,
             RICOCHET_SMTP, RICOCHET_HTTP_IDLE_TIMEOUT, RICOCHET_HTTP_MAX_CONNECTIONS, RICOCHET_DRAIN_TIMEOUT,
             RICOCHET_SUBMISSION, RICOCHET_SUBMISSION_AUTH_IN_CLEAR=1, RICOCHET_SMARTHOST, RICOCHET_SMARTHOST_TLS,
             RICOCHET_SMARTHOST_AUTH, RICOCHET_RELAY_EXPIRE_HOURS.
@@ -35,6 +35,13 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
+
+    @Option(
+        name: .customLong("log-format"),
+        help:
+            "text (default) or json: one JSON object a line (time, level, message, label, node, metadata), the start-up banner too."
+    )
+    var logFormat: String?
 
     @Option(
         name: .customLong("bounce-domain"),
@@ -232,18 +239,43 @@ struct Serve: AsyncParsableCommand {
             configuration.node = .current(name: name)
         }
 
+        let json = try Self.jsonLogs(logFormat ?? environment["RICOCHET_LOG_FORMAT"])
+        if json {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        }
         let readiness = Readiness()
         var logger = Logger(label: "ricochet")
         logger[metadataKey: "node"] = "\(configuration.node.name)"
         logger.logLevel = configuration.logLevel
-        let store = try await database.open(logger: logger)
         let limit = configuration.drainTimeout
-        try await serve(
-            configuration, store: store, readiness: readiness, logger: logger, onReady: { Banner.print($0) }
-        ) {
-            FileHandle.standardError.write(
-                Data("ricochet: shutting down took longer than \(limit) (--drain-timeout); stopping now\n".utf8))
-            Foundation.exit(1)
+        let node = configuration.node.name
+        let log = logger
+        do {
+            let store = try await database.open(logger: logger)
+            try await serve(
+                configuration, store: store, readiness: readiness, logger: logger,
+                onReady: { Banner.print($0, json: json, node: node) }
+            ) {
+                let message = "shutting down took longer than \(limit) (--drain-timeout); stopping now"
+                if json {
+                    log.critical("\(message)")
+                } else {
+                    FileHandle.standardError.write(Data("ricochet: \(message)\n".utf8))
+                }
+                Foundation.exit(1)
+            }
+        } catch let error where json && !(error is ExitCode) {
+            // Not ArgumentParser's "Error: …" line: in JSON, as every other line.
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    static func jsonLogs(_ format: String?) throws -> Bool {
+        switch format?.lowercased() {
+        case nil, "text": return false
+        case "json": return true
+        case let other?: throw ValidationError("--log-format must be text or json, not '\(other)'")
         }
     }
 
