@@ -39,7 +39,8 @@ echo "one machine ($(nproc) cores), Ricochet $("$bin" --version), Postfix $(post
 RICOCHET_SMTP=off python3 - "$bin" "$rounds" "$messages" "$connections" <<'PY'
 import asyncio, base64, os, re, shutil, signal, statistics, subprocess, sys, tempfile, threading, time, urllib.request
 sys.path.insert(0, os.path.join(os.getcwd(), "Tests", "System"))
-from private_postfix import PrivatePostfix, eventually, free_port, listening
+from checks import eventually, free_port, listening
+from private_postfix import PrivatePostfix
 
 BIN, ROUNDS, MESSAGES, CONNECTIONS = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 WORK = tempfile.mkdtemp(prefix="relay-bench.")

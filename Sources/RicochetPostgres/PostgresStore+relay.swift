@@ -159,7 +159,7 @@ extension PostgresStore {
                 StoredRecord.pruneRelaySubmissions, [.int64(cutoff.milliseconds), .int64(cutoff.milliseconds)]
             ).count
             removed += chunk
-            if chunk < 5000 { return removed }
+            if chunk < StoredRecord.relayPruneChunk { return removed }
         }
     }
 }

@@ -58,13 +58,12 @@ public func buildApplication<S: Store>(
         codec: TrackingTokenCodec(secret: secret),
         clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies)),
         record: { hit, loop, done in recorder.submit([.tracking(hit)], on: loop) { done((try? $0.get()) != nil) } })
+    let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
+    let bounceDomain = configuration.bounceDomain ?? publicURL.host
     let relaySender: RelaySender<S>? = try configuration.relay.map { relay in
-        let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
-        let bounceDomain = configuration.bounceDomain ?? publicURL.host
         var sending = RelaySender<S>.Configuration(
             smarthost: relay.smarthost, hostname: bounceDomain, bounceDomain: bounceDomain,
             holder: configuration.node.instance)
-        sending.batch = 10
         sending.retention = configuration.retentionDays * 86400
         return try RelaySender(
             store: store, recorder: recorder,
@@ -108,8 +107,6 @@ public func buildApplication<S: Store>(
     if let egressGuard { app.addServices(egressGuard) }
     app.addServices(ShutdownHook { try? await client.shutdown() })
     app.addServices(dispatcher)
-    let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
-    let bounceDomain = configuration.bounceDomain ?? publicURL.host
     if let relay = configuration.relay, let sender = relaySender {
         app.addServices(sender)
         app.addServices(

@@ -254,15 +254,18 @@ extension StoredRecord {
         RETURNING id
         """
 
-    /// Removes up to 5,000 submissions that every copy of ended before a
-    /// cutoff (cutoff, cutoff); their copies go with them (ON DELETE CASCADE).
+    /// Submissions removed by one statement of ``pruneRelaySubmissions``.
+    public static let relayPruneChunk = 5000
+
+    /// Removes up to ``relayPruneChunk`` submissions that every copy of ended
+    /// before a cutoff (cutoff, cutoff); their copies go with them (ON DELETE CASCADE).
     public static let pruneRelaySubmissions = """
         DELETE FROM relay_submissions WHERE id IN (
             SELECT s.id FROM relay_submissions s
             WHERE s.received_at < ? AND NOT EXISTS (
                 SELECT 1 FROM relay_copies c
                 WHERE c.submission_id = s.id AND (c.status IN ('queued', 'sending') OR c.updated_at >= ?))
-            LIMIT 5000)
+            LIMIT \(relayPruneChunk))
         RETURNING id
         """
 

@@ -25,22 +25,16 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_postfix import eventually, free_port  # noqa: E402
+from checks import check, eventually, finish, free_port  # noqa: E402
 
 BIN = sys.argv[1]
 WORK = tempfile.mkdtemp(prefix="ricochet-backup.")
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, ok, detail=""):
-    results["passed" if ok else "failed"] += 1
-    print(("ok   " if ok else "FAIL ") + name + (f"  ({detail})" if detail and not ok else ""), flush=True)
-    return ok
-
-
+# Every server started, stopped at the end whatever happened.
+SERVERS = []
 def serve(database, port, log):
     process = subprocess.Popen([BIN, "serve", "--http", f"127.0.0.1:{port}", "--smtp", "off", "--database",
                                 database, "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT)
+    SERVERS.append(process)
 
     def ready():
         try:
@@ -135,6 +129,9 @@ if __name__ == "__main__":
     try:
         main()
     finally:
+        for server in SERVERS:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
         shutil.rmtree(WORK, ignore_errors=True)
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    sys.exit(1 if results["failed"] else 0)
+    finish()

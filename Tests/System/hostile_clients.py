@@ -16,7 +16,6 @@ import socket
 import sqlite3
 import sys
 import threading
-import time
 
 BODY = 60 * 1024 * 1024
 

@@ -1,35 +1,12 @@
 """A Postfix instance of one test's or benchmark's own, from Debian's
 package: its configuration, queue and mail under one folder, listening on
 one loopback port, started as root and stopped again. Used by
-relay_test.py (the smarthost) and Benchmarks/relay-side-by-side.sh."""
+relay_test.py (the smarthost) and Benchmarks/relay-side-by-side.sh; the
+helpers they share otherwise are in checks.py."""
 import os
-import socket
 import subprocess
-import time
 
-
-def eventually(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    return condition()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
+from checks import eventually, listening
 
 
 SERVICES = [

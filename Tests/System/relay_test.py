@@ -37,19 +37,11 @@ import urllib.request
 import dkim
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_postfix import PrivatePostfix, eventually, free_port  # noqa: E402
+from checks import check, eventually, finish, free_port, results  # noqa: E402
+from private_postfix import PrivatePostfix  # noqa: E402
 
 BIN = sys.argv[1]
 WORK = tempfile.mkdtemp(prefix="ricochet-relay.")
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, ok, detail=""):
-    results["passed" if ok else "failed"] += 1
-    print(("ok   " if ok else "FAIL ") + name + (f"  ({detail})" if detail and not ok else ""), flush=True)
-    return ok
-
-
 class Postfix(PrivatePostfix):
     """Mail for mail.test goes to the virtual mailbox of alice (anyone else
     is refused at RCPT); mail for bounce.test (the DSNs to the return paths)
@@ -347,5 +339,4 @@ if __name__ == "__main__":
         main()
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    sys.exit(1 if results["failed"] else 0)
+    finish()
