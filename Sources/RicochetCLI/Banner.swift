@@ -20,6 +20,9 @@ enum Banner {
                 )
             }
         }
+        if let metrics = ready.metricsPort {
+            lines.append("  Metrics:    Prometheus at /metrics on port \(metrics)")
+        }
         if let first = ready.firstAccount {
             lines += [
                 "",
@@ -49,6 +52,7 @@ enum Banner {
                 metadata["warning"] = "AUTH is offered without TLS (--submission-auth-in-clear)"
             }
         }
+        if let metrics = ready.metricsPort { metadata["metrics_port"] = "\(metrics)" }
         if let first = ready.firstAccount {
             metadata["account"] = "\(first.accountName)"
             metadata["api_key"] = "\(first.apiKey)"

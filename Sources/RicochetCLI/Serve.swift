@@ -13,7 +13,7 @@ struct Serve: AsyncParsableCommand {
             RICOCHET_TRUSTED_PROXIES (comma-separated), RICOCHET_LOG_LEVEL, RICOCHET_LOG_FORMAT, RICOCHET_RETENTION_DAYS,
             RICOCHET_SMTP, RICOCHET_HTTP_IDLE_TIMEOUT, RICOCHET_HTTP_MAX_CONNECTIONS, RICOCHET_DRAIN_TIMEOUT,
             RICOCHET_SUBMISSION, RICOCHET_SUBMISSION_AUTH_IN_CLEAR=1, RICOCHET_SMARTHOST, RICOCHET_SMARTHOST_TLS,
-            RICOCHET_SMARTHOST_AUTH, RICOCHET_RELAY_EXPIRE_HOURS.
+            RICOCHET_SMARTHOST_AUTH, RICOCHET_RELAY_EXPIRE_HOURS, RICOCHET_METRICS.
             """
     )
 
@@ -147,6 +147,13 @@ struct Serve: AsyncParsableCommand {
         help: "Hours a relayed copy is tried before it fails (default 72).")
     var relayExpireHours: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Address of the Prometheus metrics listener (GET /metrics, no key: keep it on a private address), or 'off' (default off).",
+            valueName: "host:port"))
+    var metrics: String?
+
     @OptionGroup var database: DatabaseOption
 
     func run() async throws {
@@ -211,6 +218,11 @@ struct Serve: AsyncParsableCommand {
         }
 
         configuration.relay = try relayConfiguration(environment)
+        let metricsAddress = metrics ?? environment["RICOCHET_METRICS"] ?? "off"
+        if metricsAddress.lowercased() != "off" {
+            let listen = try ListenAddress(metricsAddress, option: "--metrics")
+            configuration.metrics = .init(host: listen.host, port: listen.port)
+        }
 
         let openFiles = HTTPConnectionBudget.raiseOpenFileLimit()
         configuration.httpMaximumConnections = HTTPConnectionBudget.defaultMaximum(openFiles: openFiles)

@@ -48,7 +48,8 @@ extension PostgresStore {
             return ClaimedDelivery(
                 seq: try row.int64("seq"), id: id, lease: lease.id, loopID: try row.text("loop_id"),
                 webhookID: try row.text("webhook_id"), format: format, attempts: Int(try row.int64("attempts")),
-                body: row.optionalBlob("body"), variablesJSON: row.optionalText("variables"))
+                body: row.optionalBlob("body"), variablesJSON: row.optionalText("variables"),
+                createdAt: Date(milliseconds: try row.int64("created_at")))
         }
     }
 
@@ -352,7 +353,7 @@ struct ClaimDue: PGPreparedStatement {
         WHERE d.seq IN (
             SELECT seq FROM deliveries WHERE loop_id = ? AND status = 'queued' AND due_at <= ?
             ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED)
-        RETURNING d.seq, d.id, d.loop_id, d.webhook_id, d.format, d.attempts, d.body,
+        RETURNING d.seq, d.id, d.loop_id, d.webhook_id, d.format, d.attempts, d.body, d.created_at,
             CASE WHEN d.body IS NULL THEN (SELECT variables FROM events WHERE events.seq = d.event_seq) END
                 AS variables
         """)

@@ -163,3 +163,9 @@ extension PostgresStore {
         }
     }
 }
+
+extension PostgresStore {
+    public func queueDepths() async throws -> QueueDepths {
+        try StoredRecord.queueDepths(from: try await pool.query(StoredRecord.queueDepths, []).first)
+    }
+}

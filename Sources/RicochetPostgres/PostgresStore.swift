@@ -122,6 +122,8 @@ public final class PostgresStore: Store {
         await pool.close()
     }
 
+    public var backend: String { "postgresql" }
+
     public func checkReadWrite(now: Date) async throws {
         try await pool.query(
             """

@@ -60,7 +60,7 @@ extension SQLiteStore {
             WHERE seq IN (
                 SELECT seq FROM deliveries WHERE loop_id = ? AND status = 'queued' AND due_at <= ?
                 ORDER BY due_at LIMIT ?)
-            RETURNING seq, id, loop_id, webhook_id, format, attempts, body,
+            RETURNING seq, id, loop_id, webhook_id, format, attempts, body, created_at,
                 CASE WHEN body IS NULL THEN (SELECT variables FROM events WHERE events.seq = event_seq) END
                     AS variables
             """,
@@ -78,7 +78,7 @@ extension SQLiteStore {
             return ClaimedDelivery(
                 seq: try row.int64("seq"), id: id, lease: lease.id, loopID: try row.text("loop_id"),
                 webhookID: try row.text("webhook_id"), format: format, attempts: Int(try row.int64("attempts")),
-                body: body, variablesJSON: variables)
+                body: body, variablesJSON: variables, createdAt: Date(milliseconds: try row.int64("created_at")))
         }
     }
 

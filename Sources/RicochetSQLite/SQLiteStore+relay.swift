@@ -172,3 +172,9 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func queueDepths() async throws -> QueueDepths {
+        try StoredRecord.queueDepths(from: try await database.read(StoredRecord.queueDepths).first)
+    }
+}

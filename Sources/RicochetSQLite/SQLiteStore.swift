@@ -92,6 +92,8 @@ extension SQLiteStore {
 
     /// A write through the writer, then a read on a connection opened for
     /// it: one with no page cache, which reads the file as it is now.
+    public var backend: String { "sqlite" }
+
     public func checkReadWrite(now: Date) async throws {
         try await database.writeStatement(
             """

@@ -37,8 +37,14 @@ public struct AppConfiguration: Sendable {
     public var node = NodeIdentity.current()
     /// The relay: the submission listener and the smarthost; nil: off.
     public var relay: RelayConfiguration?
+    /// Where the Prometheus metrics are served (`--metrics`); nil: nowhere,
+    /// and nothing is counted.
+    public var metrics: Address?
 
-    public struct SMTPAddress: Sendable, Equatable {
+    public typealias SMTPAddress = Address
+
+    /// A host and port to listen on.
+    public struct Address: Sendable, Equatable {
         public var host: String
         public var port: Int
 

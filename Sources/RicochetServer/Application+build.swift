@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
@@ -16,6 +17,8 @@ public struct ServerReady: Sendable {
     public let submissionPort: Int?
     /// Whether the submission listener offers AUTH without TLS.
     public let submissionAuthInClear: Bool
+    /// The metrics listener's port, when it listens.
+    public let metricsPort: Int?
     public let publicURL: PublicURL
     /// Set on the very first start only, when the account was just created.
     public let firstAccount: FirstStartAnnouncement?
@@ -48,16 +51,20 @@ public func buildApplication<S: Store>(
             policy: .globalOnly, connectTimeout: OutboundClient.defaultConnectTimeout, logger: logger)
     let client = OutboundClient(egressGuard: egressGuard)
 
-    let recorder = EventRecorder(store: store, logger: logger)
+    let registry = configuration.metrics.map { _ in MetricsRegistry() }
+    let metrics = registry.map { ServerMetrics(factory: $0) } ?? .none
+    let recorder = EventRecorder(store: store, logger: logger, metrics: metrics.events)
     var dispatching = Dispatcher<S>.Configuration()
     dispatching.userAgent = "Ricochet/\(Ricochet.version)"
     dispatching.retention = configuration.retentionDays * 86400
     dispatching.node = configuration.node
-    let dispatcher = Dispatcher(store: store, client: client, logger: logger, configuration: dispatching)
+    let dispatcher = Dispatcher(
+        store: store, client: client, logger: logger, configuration: dispatching, metrics: metrics.delivery)
     let fastPath = TrackingFastPath.Configuration(
         codec: TrackingTokenCodec(secret: secret),
         clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies)),
-        record: { hit, loop, done in recorder.submit([.tracking(hit)], on: loop) { done((try? $0.get()) != nil) } })
+        record: { hit, loop, done in recorder.submit([.tracking(hit)], on: loop) { done((try? $0.get()) != nil) } },
+        metrics: metrics.http)
     let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
     let bounceDomain = configuration.bounceDomain ?? publicURL.host
     let relaySender: RelaySender<S>? = try configuration.relay.map { relay in
@@ -68,22 +75,25 @@ public func buildApplication<S: Store>(
         return try RelaySender(
             store: store, recorder: recorder,
             urls: TrackingURLs(base: publicURL.string, codec: TrackingTokenCodec(secret: secret)),
-            returnPaths: ReturnPathCodec(secret: secret), configuration: sending, logger: logger)
+            returnPaths: ReturnPathCodec(secret: secret), configuration: sending, logger: logger,
+            metrics: metrics.relay)
     }
     let router = buildRouter(
         store: store, client: client, recorder: recorder, dispatcher: dispatcher, secret: secret,
-        readiness: readiness, configuration: configuration, logger: logger, relayQueued: { relaySender?.queued() })
+        readiness: readiness, configuration: configuration, logger: logger, metrics: metrics,
+        relayQueued: { relaySender?.queued() })
     var listeners: Set<Startup<S>.Listener> = [.http]
     if configuration.smtp != nil { listeners.insert(.smtp) }
     if configuration.relay != nil { listeners.insert(.submission) }
+    if configuration.metrics != nil { listeners.insert(.metrics) }
     let startup = Startup(listeners: listeners, accounts: store, readiness: readiness) { ports, first in
         let port = ports[.http] ?? configuration.port
         let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: port)
         await onReady(
             ServerReady(
                 port: port, smtpPort: ports[.smtp], submissionPort: ports[.submission],
-                submissionAuthInClear: configuration.relay?.authenticationInClear ?? false, publicURL: publicURL,
-                firstAccount: first))
+                submissionAuthInClear: configuration.relay?.authenticationInClear ?? false,
+                metricsPort: ports[.metrics], publicURL: publicURL, firstAccount: first))
     }
     let connections = HTTPConnectionLimit(
         maximum: configuration.httpMaximumConnections, idleTimeout: .init(configuration.httpIdleTimeout))
@@ -91,7 +101,7 @@ public func buildApplication<S: Store>(
         router: router,
         server: .http1(
             configuration: .init(additionalChannelHandlers: [
-                HTTPConnectionGuard(limit: connections), TrackingFastPath(fastPath),
+                HTTPConnectionGuard(limit: connections, metrics: metrics.http), TrackingFastPath(fastPath),
             ])),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in
@@ -112,18 +122,32 @@ public func buildApplication<S: Store>(
         app.addServices(
             submissionListener(
                 relay, hostname: bounceDomain, bounceDomain: bounceDomain, tls: smtpTLS, store: store, logger: logger,
-                queued: { sender.queued() }, bound: { startup.bound(.submission, port: $0) }))
+                metrics: metrics, queued: { sender.queued() }, bound: { startup.bound(.submission, port: $0) }))
     }
     if let address = configuration.smtp {
         let processor = InboundProcessor(
             store: store, recorder: recorder, codec: ReturnPathCodec(secret: secret),
-            retention: configuration.retentionDays * 86400, holder: configuration.node.instance, logger: logger)
+            retention: configuration.retentionDays * 86400, holder: configuration.node.instance, logger: logger,
+            metrics: metrics.inbound)
         app.addServices(processor)
         app.addServices(
             returnPathReceiver(
                 at: address, domain: bounceDomain, tls: smtpTLS, secret: secret,
-                store: store, logger: logger, stored: { processor.stored() },
+                store: store, logger: logger, sessions: metrics.receiverSessions, stored: { processor.stored() },
                 bound: { startup.bound(.smtp, port: $0) }))
+    }
+    if let address = configuration.metrics, let registry {
+        Gauge(
+            label: MetricDefinition.buildInfo.name,
+            dimensions: [
+                ("version", Ricochet.version), ("backend", store.backend), ("node", configuration.node.name),
+            ], factory: registry
+        ).record(1)
+        app.addServices(
+            MetricsListener(
+                host: address.host, port: address.port, registry: registry,
+                sampler: MetricsSampler(store: store, factory: registry, logger: logger), logger: logger,
+                bound: { startup.bound(.metrics, port: $0) }))
     }
     // Shut down first of these: nothing is said to be running after SIGTERM.
     app.addServices(startup)
@@ -138,7 +162,8 @@ public func buildApplication<S: Store>(
 /// STARTTLS with a TLS context.
 func returnPathReceiver(
     at address: AppConfiguration.SMTPAddress, domain: String, tls: NIOSSLContext?, secret: [UInt8],
-    store: some InboundMailStore, logger: Logger, stored: @escaping @Sendable () -> Void,
+    store: some InboundMailStore, logger: Logger, sessions: SMTPSessionMetrics = .none,
+    stored: @escaping @Sendable () -> Void,
     bound: @escaping @Sendable (Int) -> Void = { _ in }
 ) -> SMTPServer {
     let codec = ReturnPathCodec(secret: secret)
@@ -151,6 +176,7 @@ func returnPathReceiver(
     }
     var configuration = SMTPServer.Configuration(host: address.host, port: address.port, session: session)
     configuration.tls = tls
+    configuration.sessions = sessions
     return SMTPServer(configuration: configuration, logger: logger, onBound: { bound($0) }) { envelope, client in
         let mail = InboundMail(
             id: "inb_" + RandomToken.base32(length: 20), receivedAt: Date(), peer: client.peer, helo: envelope.helo,
@@ -177,12 +203,13 @@ func publishedKeys(in store: some SigningKeyStore) async throws -> PayloadValue 
 /// The routes: health, the API description, tracked URLs, and the API behind its key.
 func buildRouter<S: Store>(
     store: S, client: OutboundClient, recorder: EventRecorder<S>, dispatcher: Dispatcher<S>, secret: [UInt8],
-    readiness: Readiness, configuration: AppConfiguration, logger: Logger,
+    readiness: Readiness, configuration: AppConfiguration, logger: Logger, metrics: ServerMetrics = .none,
     relayQueued: @escaping @Sendable () -> Void = {}
 ) -> Router<APIRequestContext> {
     let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
     let codec = TrackingTokenCodec(secret: secret)
     let router = Router(context: APIRequestContext.self)
+    router.add(middleware: HTTPMetricsMiddleware(metrics: metrics.http))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: JSONErrorMiddleware())
     // Liveness: the process answers. Readiness: it should be sent traffic.
@@ -232,7 +259,8 @@ func buildRouter<S: Store>(
     DeliveryPages(store: store, loops: loopService, service: deliveryService, page: page).addRoutes(to: signedIn)
     StatisticsPages(store: store, page: page).addRoutes(to: signedIn)
     EventPages(store: store, page: page).addRoutes(to: signedIn)
-    let relayActions = RelayQueueActions(store: store, recorder: recorder, wake: relayQueued)
+    let relayActions = RelayQueueActions(
+        store: store, recorder: recorder, wake: relayQueued, metrics: metrics.relay)
     OutgoingPages(store: store, actions: relayActions, relayOn: configuration.relay != nil, page: page)
         .addRoutes(to: signedIn)
     DeliveryController(store: store, service: deliveryService).addRoutes(to: api)
@@ -244,8 +272,8 @@ func buildRouter<S: Store>(
     EventController(events: store).addRoutes(to: api)
     MTAEventController(messages: store, recorder: recorder).addRoutes(to: api)
     StatisticsController(store: store).addRoutes(to: api)
-    ProfileController(profiles: store).addRoutes(to: api)
-    SubprofileController(store: store).addRoutes(to: api)
+    ProfileController(profiles: store, events: metrics.events).addRoutes(to: api)
+    SubprofileController(store: store, events: metrics.events).addRoutes(to: api)
     DKIMKeyController(keys: store).addRoutes(to: api)
     return router
 }

@@ -46,11 +46,14 @@ public struct ClaimedDelivery: Sendable {
     /// The event's variables as stored (JSON), for a first attempt to render
     /// the body from.
     public let variablesJSON: String?
+    /// When it was queued, with its event.
+    public let createdAt: Date
 
     public init(
         seq: Int64, id: String, lease: String, loopID: FeedbackLoop.ID, webhookID: String, format: PayloadFormat,
-        attempts: Int, body: [UInt8]?, variablesJSON: String?
+        attempts: Int, body: [UInt8]?, variablesJSON: String?, createdAt: Date
     ) {
+        self.createdAt = createdAt
         self.seq = seq
         self.id = id
         self.lease = lease

@@ -21,6 +21,8 @@ public protocol AccountStore: Sendable {
 
 /// The database connection itself: its health, for readiness, and its end.
 public protocol StoreConnection: Sendable {
+    /// The kind of database, as the metrics name it: `sqlite` or `postgresql`.
+    var backend: String { get }
     /// Writes and reads back a row as every write and read does; throws
     /// when the database cannot be written or read.
     func checkReadWrite(now: Date) async throws
@@ -166,6 +168,7 @@ public struct StoredSigningKey: Sendable, Equatable {
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
     & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore & SigningKeyStore & InboundMailStore
     & DashboardSessionStore & DashboardUserStore & SignInFailureStore & ClusterStore & DKIMKeyStore & RelayQueueStore
+    & QueueDepthStore
     & StoreConnection
 
 public enum StoreError: Error, Equatable, CustomStringConvertible {

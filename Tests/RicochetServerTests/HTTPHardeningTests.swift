@@ -89,7 +89,11 @@ struct HTTPHardeningTests {
 
     @Test("a connection over the cap is answered 503 and closed; a place that frees is given again")
     func cap() async throws {
-        try await Harness.run(configure: { $0.httpMaximumConnections = 3 }) { api, _ in
+        let metricsPort = try SMTPTestClient.freePort()
+        try await Harness.run(configure: {
+            $0.httpMaximumConnections = 3
+            $0.metrics = .init(host: "127.0.0.1", port: metricsPort)
+        }) { api, _ in
             let port = try #require(api.client.port)
             var held: [WatchedConnection] = []
             for _ in 0..<3 { held.append(try await WatchedConnection(port: port)) }
@@ -100,6 +104,8 @@ struct HTTPHardeningTests {
             #expect(refusal.first?.header("connection") == "close")
             let refusalBody = String(decoding: refusal.first?.body ?? [], as: UTF8.self)
             #expect(refusalBody.contains("too_many_connections"))
+            let samples = try await MetricsTests.scrape(port: metricsPort).1
+            #expect(samples[#"ricochet_http_requests_total{route="over_limit",status="503"}"#] == 1)
             over.close()
             held.removeFirst().close()
             // Closing is seen by the server a moment later.

@@ -80,8 +80,7 @@ struct ClaimedPayloadTests {
     private func claimed(_ format: PayloadFormat, body: [UInt8]? = nil, variables: String?) -> ClaimedDelivery {
         ClaimedDelivery(
             seq: 1, id: "dlv_1", lease: "lse_1", loopID: "loop_1", webhookID: "evt_1", format: format, attempts: 0,
-            body: body,
-            variablesJSON: variables)
+            body: body, variablesJSON: variables, createdAt: Date())
     }
 
     @Test("a JSON loop gets the stored variables as they are; a form loop gets them form-encoded")

@@ -1,9 +1,12 @@
 """What the system tests written in Python share: a check that prints one
-line and counts, the summary that ends a test, waiting on a condition, and
-loopback ports."""
+line and counts, the summary that ends a test, waiting on a condition,
+loopback ports, a loop receiver's request handler, and reading a node's
+metrics."""
+import http.server
 import socket
 import sys
 import time
+import urllib.request
 
 results = {"passed": 0, "failed": 0}
 
@@ -42,3 +45,33 @@ def listening(port):
             return True
     except OSError:
         return False
+
+
+class FilesHandler(http.server.BaseHTTPRequestHandler):
+    """A loop receiver's handler: GET serves the server's `files` (validation
+    files by path); subclasses answer the POSTs."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body=b"ok"):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        content = self.server.files.get(self.path)
+        self.answer(200 if content else 404, (content or "no").encode())
+
+
+def metrics_samples(port):
+    """The samples of a --metrics listener, by series (`name{labels}`); empty when it does not answer."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            text = answer.read().decode()
+    except OSError:
+        return {}
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines() if line and not line.startswith("#")}

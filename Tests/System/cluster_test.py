@@ -28,6 +28,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import FilesHandler, metrics_samples  # noqa: E402
+
 BIN = sys.argv[1]
 SERVER = os.environ["RICOCHET_TEST_POSTGRES"]
 WORK = tempfile.mkdtemp(prefix="ricochet-cluster.")
@@ -104,22 +107,7 @@ class Receiver(http.server.ThreadingHTTPServer):
             return collections.Counter(webhook for webhook, _, _ in self.posts[path])
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def answer(self, status, body=b"ok"):
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        content = self.server.files.get(self.path)
-        self.answer(200 if content else 404, (content or "no").encode())
-
+class Handler(FilesHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         path = self.path
@@ -143,6 +131,7 @@ class Node:
         self.name = name
         self.database = database
         self.port = free_port()
+        self.metrics = free_port()
         self.process = None
         self.log_path = os.path.join(WORK, name + ".log")
 
@@ -154,7 +143,8 @@ class Node:
         log = open(self.log_path, "ab")
         env = dict(os.environ, RICOCHET_SMTP="off", RICOCHET_ALLOW_PRIVATE_NETWORKS="1", RICOCHET_LOG_LEVEL="info")
         self.process = subprocess.Popen(
-            [BIN, "serve", "--http", f"127.0.0.1:{self.port}", "--database", self.database, "--node-name", self.name],
+            [BIN, "serve", "--http", f"127.0.0.1:{self.port}", "--database", self.database, "--node-name", self.name,
+             "--metrics", f"127.0.0.1:{self.metrics}"],
             stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
         return eventually(self.healthy, 30)
@@ -165,6 +155,10 @@ class Node:
                 return answer.status == 200
         except (OSError, urllib.error.URLError):
             return False
+
+    def version(self):
+        with urllib.request.urlopen(self.base + "/healthz", timeout=5) as answer:
+            return json.loads(answer.read())["version"]
 
     def signal(self, number):
         self.process.send_signal(number)
@@ -414,6 +408,12 @@ def main():
         receiver.delays[loops[2][1]] = 0.005
         holders = lambda: {lease_holder(url, loop).split("#")[0] for loop, _ in loops} - {""}
         check("the loops are spread over the nodes", eventually(lambda: len(holders()) >= 2, 30), f"{holders()}")
+        owned = lambda: [metrics_samples(node.metrics).get("ricochet_loops_owned", 0) for node in nodes]
+        check("each node's ricochet_loops_owned counts its loops, three in all", eventually(
+            lambda: sum(owned()) == 3 and sum(1 for n in owned() if n > 0) == len(holders()), 30), f"{owned()}")
+        check("each node's ricochet_build_info names it and the postgresql backend", all(
+            f'ricochet_build_info{{version="{version}",backend="postgresql",node="{node.name}"}}' in metrics_samples(node.metrics)
+            for node in nodes for version in [node.version()]), f"{[list(metrics_samples(n.metrics))[:3] for n in nodes]}")
         opens_under_sigkill(nodes, key, receiver, loops, url)
         single = loops[2][1]
         check("the loop of concurrency 1 never had two requests at once across the nodes",

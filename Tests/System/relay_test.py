@@ -37,7 +37,7 @@ import urllib.request
 import dkim
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check, eventually, finish, free_port, results  # noqa: E402
+from checks import FilesHandler, check, eventually, finish, free_port, metrics_samples, results  # noqa: E402
 from private_postfix import PrivatePostfix  # noqa: E402
 
 BIN = sys.argv[1]
@@ -75,22 +75,7 @@ class Receiver(http.server.ThreadingHTTPServer):
             return [e for e in self.events if e.get("type") == kind and e.get("recipient") == recipient]
 
 
-class ReceiverHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    def answer(self, status, body=b"ok"):
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        content = self.server.files.get(self.path)
-        self.answer(200 if content else 404, (content or "no").encode())
-
+class ReceiverHandler(FilesHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with self.server.lock:
@@ -104,6 +89,7 @@ class Ricochet:
         self.http = free_port()
         self.smtp = free_port()
         self.submission = free_port()
+        self.metrics = free_port()
         self.smarthost_port = smarthost_port
         self.certificate = certificate
         self.log_path = os.path.join(WORK, "ricochet.log")
@@ -120,7 +106,7 @@ class Ricochet:
              "--smtp", f"127.0.0.1:{self.smtp}", "--bounce-domain", "bounce.test",
              "--smtp-tls-cert", self.certificate[0], "--smtp-tls-key", self.certificate[1],
              "--submission", f"127.0.0.1:{self.submission}", "--smarthost", f"127.0.0.1:{self.smarthost_port}",
-             "--allow-private-networks"],
+             "--metrics", f"127.0.0.1:{self.metrics}", "--allow-private-networks"],
             stdout=log, stderr=subprocess.STDOUT)
         log.close()
         return eventually(self.ready, 30)
@@ -311,6 +297,16 @@ def run(ricochet, postfix, receiver, database):
     check("GET /api/v1/messages/{id} says the waiting copy is deferred, with the reason and the next try",
           relay.get("state") == "deferred" and relay.get("last_reply", {}).get("code", 0) // 100 == 4
           and "next_attempt_at" in relay, json.dumps(shown))
+    samples = metrics_samples(ricochet.metrics)
+    for series, wanted in [
+            ("ricochet_relay_submissions_total", lambda v: v == 2),
+            ('ricochet_relay_copies_total{outcome="sent"}', lambda v: v == 1),
+            ('ricochet_relay_copies_total{outcome="failed"}', lambda v: v == 1),
+            ('ricochet_relay_copies_total{outcome="deferred"}', lambda v: v >= 1),
+            ('ricochet_relay_copies_queued{state="deferred"}', lambda v: v == 1),
+            ('ricochet_smtp_sessions_total{listener="submission",result="quit"}', lambda v: v >= 2),
+            ('ricochet_inbound_mail_total{kind="dsn"}', lambda v: v >= 1)]:
+        check(f"the metrics count {series}", series in samples and wanted(samples[series]), samples.get(series))
     started, out = postfix.start()
     check("Postfix starts again", started, out)
     check("the copy that waited is delivered once the smarthost is back",

@@ -60,6 +60,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
     let configuration: Configuration
     private let signal = WakeSignal()
     private let writer: ResultWriter<Deliveries>
+    private let metrics: DeliveryMetrics
     /// Answers that came in, one entry a request, not yet looked at.
     private let finished = Mutex<[Finished]>([])
 
@@ -79,8 +80,12 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
     /// threads of its own, never on the event loops that answer tracked hits.
     let signers = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
 
-    public init(store: Deliveries, client: OutboundClient, logger: Logger, configuration: Configuration = .init()) {
+    public init(
+        store: Deliveries, client: OutboundClient, logger: Logger, configuration: Configuration = .init(),
+        metrics: DeliveryMetrics = .none
+    ) {
         self.store = store
+        self.metrics = metrics
         self.client = client
         self.logger = logger
         self.configuration = configuration
@@ -165,6 +170,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                     }
                     if heardAt.map({ ContinuousClock.now - $0 >= configuration.heartbeat }) ?? true {
                         try await beat(&states, ownership: &ownership, startedAt: startedAt)
+                        metrics.owning(ownership.held.count)
                         heardAt = ContinuousClock.now
                     }
                     if eventsArrived.withLock({
@@ -204,6 +210,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         try? await store.release(states.values.flatMap(\.buffer), now: Date())
         // Leaving: the other nodes take this one's loops at their next heartbeat.
         try? await store.leave(configuration.node.instance)
+        metrics.owning(0)
         try? await signers.shutdownGracefully()
         logger.info("dispatcher stopped", metadata: ["in_flight": "\(inFlight.withLock { $0 })"])
     }
@@ -449,6 +456,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         let clock = seconds()
         for request in batch {
             let loop = request.loop
+            metrics.finished(request.results, sent: request.verdict != .notSent)
             states[loop]?.throttle.finished(request.verdict.throttle, now: clock)
             if request.verdict.succeeded {
                 states[loop]?.loop.failingSince = nil

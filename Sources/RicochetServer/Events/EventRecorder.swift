@@ -29,6 +29,7 @@ final class EventRecorder<Events: EventStore & MessageStore & ProfileStore & Sub
 
     private let store: Events
     private let logger: Logger
+    private let metrics: EventMetrics
     private let queue = Mutex(Queue())
     private let wake: AsyncStream<Void>.Continuation
     private let wakes: AsyncStream<Void>
@@ -38,8 +39,9 @@ final class EventRecorder<Events: EventStore & MessageStore & ProfileStore & Sub
     /// The most hits one commit takes.
     static var maximumBatch: Int { 2000 }
 
-    init(store: Events, logger: Logger) {
+    init(store: Events, logger: Logger, metrics: EventMetrics = .none) {
         self.store = store
+        self.metrics = metrics
         self.logger = logger
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -116,7 +118,9 @@ final class EventRecorder<Events: EventStore & MessageStore & ProfileStore & Sub
                     }
                 }
             }
-            try await store.insert(perCaller.flatMap { $0.compactMap { $0 } })
+            let events = perCaller.flatMap { $0.compactMap { $0 } }
+            try await store.insert(events)
+            metrics.recorded(events)
             complete(batch, with: perCaller.map { .success($0) })
         } catch {
             logger.error("recording events failed", metadata: ["error": "\(error)", "events": "\(drafts.count)"])

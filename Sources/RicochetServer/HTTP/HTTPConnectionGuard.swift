@@ -30,8 +30,12 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var counted = false
     private var timer: Scheduled<Void>?
 
-    init(limit: HTTPConnectionLimit) {
+    /// Where the refusals are counted (under the route ``HTTPMetrics/overLimit``).
+    private let metrics: HTTPMetrics?
+
+    init(limit: HTTPConnectionLimit, metrics: HTTPMetrics? = nil) {
         self.limit = limit
+        self.metrics = metrics
         state = HTTPConnectionState(timeout: limit.idleTimeout, now: .now())
     }
 
@@ -149,6 +153,7 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func refuse(context: ChannelHandlerContext) {
+        metrics?.answered(route: HTTPMetrics.overLimit, status: 503)
         var fields = HTTPFields()
         fields[.contentType] = "application/json; charset=utf-8"
         fields[.contentLength] = String(Self.refusalBody.count)

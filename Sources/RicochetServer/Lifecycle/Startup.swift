@@ -14,6 +14,7 @@ final class Startup<Accounts: AccountStore>: Service, Sendable {
         case http
         case smtp
         case submission
+        case metrics
     }
 
     private let expected: Set<Listener>

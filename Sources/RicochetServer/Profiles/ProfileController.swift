@@ -8,6 +8,7 @@ import RicochetStore
 /// profile is recorded as a `profile.*` event in the same transaction.
 struct ProfileController<Profiles: ProfileStore>: Sendable {
     let profiles: Profiles
+    var events = EventMetrics.none
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.post("databases", use: createDatabase)
@@ -60,7 +61,9 @@ struct ProfileController<Profiles: ProfileStore>: Sendable {
             "fields": .object(fields.mapValues(PayloadValue.string)),
             "interests": .list(interests.map(PayloadValue.string)),
         ]
-        try await profiles.insert(profile, event: .profile(.profileCreate, profile, parameters: parameters, at: now))
+        let event = Event.profile(.profileCreate, profile, parameters: parameters, at: now)
+        try await profiles.insert(profile, event: event)
+        events.recorded([event])
         return EditedResponse(status: .created, response: ProfileView(profile))
     }
 
@@ -92,13 +95,13 @@ struct ProfileController<Profiles: ProfileStore>: Sendable {
         }
         guard !parameters.isEmpty else { return ProfileView(profile) }
         profile.modifiedAt = Date()
+        let event = Event.profile(.profileUpdate, profile, parameters: .object(parameters), at: profile.modifiedAt)
         do {
-            try await profiles.update(
-                profile,
-                event: .profile(.profileUpdate, profile, parameters: .object(parameters), at: profile.modifiedAt))
+            try await profiles.update(profile, event: event)
         } catch StoreError.notFound {
             throw APIError.notFound("profile \(profile.id)")
         }
+        events.recorded([event])
         return ProfileView(profile)
     }
 
@@ -108,6 +111,7 @@ struct ProfileController<Profiles: ProfileStore>: Sendable {
         guard try await profiles.deleteProfile(profile, event: event) else {
             throw APIError.notFound("profile \(profile.id)")
         }
+        events.recorded([event])
         return .noContent
     }
 

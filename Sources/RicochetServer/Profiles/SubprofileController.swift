@@ -9,6 +9,7 @@ import RicochetStore
 /// of a subprofile is a `profile.*` event with the subprofile's variables.
 struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
     let store: Store
+    var events = EventMetrics.none
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.post("databases/{db}/collections", use: createCollection)
@@ -66,8 +67,9 @@ struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
             id: Subprofile.newID(), accountID: collection.accountID, databaseID: collection.databaseID,
             collectionID: collection.id, profileID: profile.id, fields: fields, createdAt: now, modifiedAt: now)
         let parameters: PayloadValue = ["fields": .object(fields.mapValues(PayloadValue.string))]
-        try await store.insert(
-            subprofile, event: .subprofile(.profileCreate, subprofile, parameters: parameters, at: now))
+        let event = Event.subprofile(.profileCreate, subprofile, parameters: parameters, at: now)
+        try await store.insert(subprofile, event: event)
+        events.recorded([event])
         return EditedResponse(status: .created, response: SubprofileView(subprofile))
     }
 
@@ -92,14 +94,14 @@ struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
         let changed = ProfileInput.apply(changes, to: &subprofile.fields)
         guard !changed.isEmpty else { return SubprofileView(subprofile) }
         subprofile.modifiedAt = Date()
+        let event = Event.subprofile(
+            .profileUpdate, subprofile, parameters: ["fields": .object(changed)], at: subprofile.modifiedAt)
         do {
-            try await store.update(
-                subprofile,
-                event: .subprofile(
-                    .profileUpdate, subprofile, parameters: ["fields": .object(changed)], at: subprofile.modifiedAt))
+            try await store.update(subprofile, event: event)
         } catch StoreError.notFound {
             throw APIError.notFound("subprofile \(subprofile.id)")
         }
+        events.recorded([event])
         return SubprofileView(subprofile)
     }
 
@@ -109,6 +111,7 @@ struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
         guard try await store.deleteSubprofile(subprofile, event: event) else {
             throw APIError.notFound("subprofile \(subprofile.id)")
         }
+        events.recorded([event])
         return .noContent
     }
 

@@ -11,6 +11,7 @@ struct RelayQueueActions<S: RelayQueueStore & EventStore & MessageStore & Profil
     /// Wakes this node's relay workers (nothing when the relay is off here;
     /// the workers of other nodes look again within seconds).
     let wake: @Sendable () -> Void
+    var metrics = RelayMetrics.none
 
     /// False when the account has no such copy waiting.
     func retry(_ id: String, account: Account.ID) async throws -> Bool {
@@ -28,6 +29,7 @@ struct RelayQueueActions<S: RelayQueueStore & EventStore & MessageStore & Profil
         let report = MTAReport(
             kind: .failure, message: copy.messageID, state: "dropped", action: "failed", code: reply.code,
             extended: reply.enhanced ?? "", description: reply.text + last, at: now)
+        metrics.droppedOne()
         try await recorder.record([.report(report)])
         return true
     }

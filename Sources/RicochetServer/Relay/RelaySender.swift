@@ -50,6 +50,7 @@ final class RelaySender<
     private let tls: NIOSSLContext?
     private let configuration: Configuration
     private let logger: Logger
+    private let metrics: RelayMetrics
     private let signals: [WakeSignal]
     private let stopping = Mutex(false)
     /// The leases of the batches being sent, renewed while they are.
@@ -62,9 +63,10 @@ final class RelaySender<
 
     init(
         store: S, recorder: EventRecorder<S>, urls: TrackingURLs, returnPaths: ReturnPathCodec,
-        configuration: Configuration, logger: Logger
+        configuration: Configuration, logger: Logger, metrics: RelayMetrics = .none
     ) throws {
         self.store = store
+        self.metrics = metrics
         self.recorder = recorder
         self.urls = urls
         self.returnPaths = returnPaths
@@ -307,6 +309,7 @@ final class RelaySender<
     /// Results first, then their events: a copy is never sent twice for
     /// an event written before its result.
     private func write(_ results: [RelayResult], _ reports: [MTAReport]) async {
+        for result in results { metrics.finished(result.next) }
         var backoff = Backoff()
         while true {
             do {

@@ -10,7 +10,8 @@ import RicochetStore
 /// they submit is stored with its copies before the 250.
 func submissionListener<S: RelayQueueStore & ProfileStore & SubprofileStore & AccountStore & SignInFailureStore>(
     _ relay: RelayConfiguration, hostname: String, bounceDomain: String, tls: NIOSSLContext?, store: S,
-    logger: Logger, queued: @escaping @Sendable () -> Void, bound: @escaping @Sendable (Int) -> Void
+    logger: Logger, metrics: ServerMetrics = .none, queued: @escaping @Sendable () -> Void,
+    bound: @escaping @Sendable (Int) -> Void
 ) -> SMTPServer {
     var session = SMTPSession.Configuration(hostname: hostname) { SubmissionAddress.isValid($0) }
     session.submission = SMTPSession.Submission(authenticationInClear: relay.authenticationInClear)
@@ -21,6 +22,7 @@ func submissionListener<S: RelayQueueStore & ProfileStore & SubprofileStore & Ac
     configuration.tls = tls
     configuration.option = "--submission"
     configuration.name = "SMTP submission"
+    configuration.sessions = metrics.submissionSessions
     // Applications hold connections open and send fast; far fewer than
     // the receiver's mail servers, though.
     configuration.maximumConnections = 200
@@ -35,6 +37,7 @@ func submissionListener<S: RelayQueueStore & ProfileStore & SubprofileStore & Ac
         }
         do {
             let id = try await intake.accept(envelope, account: account, now: Date())
+            metrics.relay.accepted(1)
             queued()
             return id
         } catch let refusal as RelayIntake<S>.Refusal {

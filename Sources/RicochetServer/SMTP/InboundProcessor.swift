@@ -21,6 +21,7 @@ final class InboundProcessor<S: Store>: Service, Sendable {
     private let recorder: EventRecorder<S>
     private let codec: ReturnPathCodec
     private let logger: Logger
+    private let metrics: InboundMetrics
     private let retention: TimeInterval
     /// This node process, which claims the mail it works on.
     private let holder: String
@@ -34,9 +35,10 @@ final class InboundProcessor<S: Store>: Service, Sendable {
 
     init(
         store: S, recorder: EventRecorder<S>, codec: ReturnPathCodec, retention: TimeInterval, holder: String,
-        logger: Logger
+        logger: Logger, metrics: InboundMetrics = .none
     ) {
         self.holder = holder
+        self.metrics = metrics
         self.store = store
         self.recorder = recorder
         self.codec = codec
@@ -106,19 +108,23 @@ final class InboundProcessor<S: Store>: Service, Sendable {
                     limit: Self.batch, holder: holder, until: now.addingTimeInterval(Self.claim), now: now)
                 guard !mails.isEmpty else { return }
                 var drafts: [EventDraft] = []
+                var kinds: [(BounceReport.Kind, matched: Bool)] = []
                 for mail in mails {
                     let report = BounceAnalyzer.analyze(mail.data)
                     let references = BounceMatch.references(rcptTo: mail.rcptTo, report: report, codec: codec)
                     guard let message = try await resolve(references) else {
                         logger.notice("returned mail about no message of ours", metadata: ["mail": "\(mail.id)"])
+                        kinds.append((report.kind, matched: false))
                         continue
                     }
+                    kinds.append((report.kind, matched: true))
                     drafts += ReturnedMailEvents.drafts(
                         for: report, message: message, mailFrom: mail.mailFrom, rcptTo: mail.rcptTo,
                         data: mail.data, at: mail.receivedAt)
                 }
                 if !drafts.isEmpty { _ = try await recorder.record(drafts) }
                 try await store.markInboundProcessed(mails.map(\.id), now: Date())
+                for (kind, matched) in kinds { metrics.processed(kind, matched: matched) }
                 backoff.succeeded()
                 if mails.count < Self.batch { return }
             } catch {

@@ -56,6 +56,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     private let intake: Intake
     private let authenticator: Authenticator?
     private let logger: Logger
+    private let sessions: SMTPSessionMetrics
+    /// How the connection ends, if it ends now.
+    private var end = SMTPSessionEnd.disconnected
     /// A message is being stored or credentials checked: lines wait.
     private var storing = false
     private var held: [SMTPLine] = []
@@ -68,9 +71,10 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
 
     init(
         session: SMTPSession, lines: Lines, tls: NIOSSLContext?, idle: Idle, intake: @escaping Intake,
-        authenticator: Authenticator? = nil, logger: Logger
+        authenticator: Authenticator? = nil, sessions: SMTPSessionMetrics = .none, logger: Logger
     ) {
         self.session = session
+        self.sessions = sessions
         self.authenticator = authenticator
         self.lines = lines
         self.idle = idle
@@ -89,6 +93,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         idleCheck?.cancel()
         idleCheck = nil
+        sessions.ended(end)
         context.fireChannelInactive()
     }
 
@@ -98,7 +103,10 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         if awaitingHandshake { return }
         if storing {
             held.append(line)
-            if held.count > Self.maximumHeldLines { context.close(promise: nil) }
+            if held.count > Self.maximumHeldLines {
+                ending(.error)
+                context.close(promise: nil)
+            }
             return
         }
         perform(session.receive(line.bytes[...], truncated: line.truncated), context: context)
@@ -113,6 +121,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             idleCheck = nil
             guard context.channel.isActive else { return }
             if !storing, NIODeadline.now() - lastLine >= idle.timeout() {
+                ending(.timeout)
                 closeWith(SMTPReply(421, "4.4.2", "Idle for too long, closing connection"), context: context)
             } else {
                 scheduleIdleCheck(context: context)
@@ -128,6 +137,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
+            ending(.shutdown)
             if storing {
                 closeWhenStored = true
             } else {
@@ -144,6 +154,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         logger.debug("SMTP connection failed", metadata: ["error": "\(error)"])
+        ending(.error)
         context.close(promise: nil)
     }
 
@@ -189,6 +200,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                 startTLS(context: context)
                 return
             case .close:
+                ending(.quit)
                 context.flush()
                 context.close(promise: nil)
                 return
@@ -201,6 +213,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     /// decoder replaces the one that may hold clear text sent after STARTTLS.
     private func startTLS(context: ChannelHandlerContext) {
         guard let tls else {
+            ending(.error)
             context.close(promise: nil)
             return
         }
@@ -213,6 +226,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             try operations.addHandler(lines.makeDecoder(), name: Lines.secureHandlerName, position: .before(self))
         } catch {
             logger.error("starting TLS failed", metadata: ["error": "\(error)"])
+            ending(.error)
             context.close(promise: nil)
         }
     }
@@ -231,6 +245,11 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             let line = held.removeFirst()
             perform(session.receive(line.bytes[...], truncated: line.truncated), context: context)
         }
+    }
+
+    /// The first reason to close is the one counted: a reset after QUIT is still a quit.
+    private func ending(_ reason: SMTPSessionEnd) {
+        if end == .disconnected { end = reason }
     }
 
     private func write(_ reply: SMTPReply, context: ChannelHandlerContext) {

@@ -44,6 +44,8 @@ public final class SMTPServer: Service, Sendable {
         public var option = "--smtp"
         /// What the listener is called in the log.
         public var name = "SMTP receiver"
+        /// Where the ends of its connections are counted.
+        var sessions = SMTPSessionMetrics.none
 
         public init(host: String, port: Int, session: SMTPSession.Configuration) {
             self.host = host
@@ -162,6 +164,7 @@ public final class SMTPServer: Service, Sendable {
         let configuration = self.configuration
         let client = ClientNetwork(channel.remoteAddress)
         if let refusal = connections.withLock({ $0.admit(client, configuration: configuration) }) {
+            configuration.sessions.ended(.refused)
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(RefuseConnection(reply: refusal))
             }
@@ -182,7 +185,7 @@ public final class SMTPServer: Service, Sendable {
                 SMTPConnectionHandler(
                     session: SMTPSession(configuration: session), lines: lines, tls: configuration.tls,
                     idle: .init(timeout: idleTimeout, longestCheck: configuration.stressIdleTimeout),
-                    intake: intake, authenticator: authenticator, logger: logger))
+                    intake: intake, authenticator: authenticator, sessions: configuration.sessions, logger: logger))
         }
     }
 }

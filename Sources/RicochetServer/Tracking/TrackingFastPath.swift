@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import HTTPTypes
 import NIOCore
@@ -28,6 +29,8 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let codec: TrackingTokenCodec
         let clientAddress: ClientAddress
         let record: Record
+        /// Counts the answers, under the routes the router has for these URLs.
+        var metrics = HTTPMetrics(factory: NOOPMetricsHandler.instance)
     }
 
     private enum State {
@@ -167,7 +170,8 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             peer: context.channel.remoteAddress?.ipAddress, codec: configuration.codec,
             clientAddress: configuration.clientAddress)
         guard let hit = tracked.hit else {
-            return finish(TrackingAnswer.answer(kind, for: tracked), keepAlive: keepAlive, context: context)
+            return finish(
+                TrackingAnswer.answer(kind, for: tracked), kind: kind, keepAlive: keepAlive, context: context)
         }
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
@@ -175,13 +179,17 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             let (handler, context) = bound.value
             let answer =
                 recorded ? TrackingAnswer.answer(kind, for: tracked) : TrackingAnswer.notRecorded(head: tracked.isHead)
-            handler.finish(answer, keepAlive: keepAlive, context: context)
+            handler.finish(answer, kind: kind, keepAlive: keepAlive, context: context)
         }
     }
 
-    private func finish(_ answer: (HTTPResponse, [UInt8]), keepAlive: Bool, context: ChannelHandlerContext) {
+    private func finish(
+        _ answer: (HTTPResponse, [UInt8]), kind: TrackingToken.Kind, keepAlive: Bool, context: ChannelHandlerContext
+    ) {
         guard active else { return }
         var (head, body) = answer
+        configuration.metrics.answered(
+            route: kind == .pixel ? "/t/o/{token}" : "/t/c/{token}", status: head.status.code)
         head.headerFields[.date] = date.string(at: Int64(Date().timeIntervalSince1970))
         if !keepAlive { head.headerFields[.connection] = "close" }
         context.write(wrapOutboundOut(.head(head)), promise: nil)

@@ -113,6 +113,9 @@ struct DeliveryConformanceTests {
             let other = try await store.claimDue(
                 loop: loop.id, now: now, limit: 5, lease: Fixture.lease("b#1", seconds: 5, from: now))
             #expect(other.count == 1, "never the same delivery twice")
+            var depths = QueueDepths()
+            depths.deliveriesInFlight = 3
+            #expect(try await store.queueDepths() == depths, "three claimed, none waiting")
             #expect(try await store.renewLeases(holder: "a#1", until: now.addingTimeInterval(60)) == 2)
             #expect(
                 try await store.rescueExpiredLeases(now: now.addingTimeInterval(10)) == 1, "b's expired, a's renewed")
@@ -133,10 +136,15 @@ struct DeliveryConformanceTests {
             let (record, attempts) = try #require(try await store.delivery(retaken.id, account: account.id))
             #expect(record.status == .succeeded && record.attempts == 1)
             #expect(attempts.count == 2, "both attempts were made, both are logged")
+            depths.deliveriesInFlight = 2
+            #expect(try await store.queueDepths() == depths, "one succeeded, two still sending")
             #expect(attempts.last?.responseHeaders == [.init(name: "X-A", value: "1")])
             #expect(attempts.last?.requestHeaders == [.init(name: "webhook-id", value: retaken.webhookID)])
             #expect(record.body == Array("{}".utf8))
             #expect(try await store.rescueExpiredLeases(now: .distantFuture) == 2, "the two still sending")
+            depths.deliveriesInFlight = 0
+            depths.deliveriesQueued = 2
+            #expect(try await store.queueDepths() == depths, "the two back in the queue")
             #expect(try await store.delivery(retaken.id, account: account.id)?.0.status == .succeeded, "never undone")
         }
     }

@@ -155,6 +155,9 @@ struct RelayQueueConformanceTests {
                 [RelayResult(copyID: copies[0].id, lease: lease.id, reply: deferred, next: .retry(at: now + 600))],
                 now: now)
             // copies[0]: deferred; copies[1]: sending; copies[2]: queued.
+            var depths = QueueDepths()
+            (depths.relayQueued, depths.relayDeferred, depths.relaySending) = (1, 1, 1)
+            #expect(try await store.queueDepths() == depths)
 
             #expect(
                 try await store.relayCopies(of: account.id, state: nil, after: nil, limit: 10).map(\.recipient)
