@@ -3,11 +3,13 @@ import Foundation
 import RicochetCore
 import RicochetStore
 
-/// `ricochet keys …`: the installation's RSA keys for the classic signature.
+/// `ricochet keys …`: the installation's keys: RSA for the classic
+/// signature, Ed25519 for HTTP Message Signatures.
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "The RSA keys that sign the classic Signature header of every request to a loop.",
+        abstract:
+            "The installation's keys: RSA for the classic Signature header, Ed25519 for HTTP Message Signatures.",
         subcommands: [KeysDNS.self, KeysRotate.self]
     )
 }
@@ -54,12 +56,15 @@ struct KeysDNS: AsyncParsableCommand {
     }
 }
 
-/// `ricochet keys rotate`: a new signing key; the old ones stay published for the grace period.
+/// `ricochet keys rotate`: a new key of each algorithm; the old ones stay
+/// published for the grace period.
 struct KeysRotate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate",
-        abstract: "Make a new signing key; the old ones stay published (and valid) for the grace period.",
-        discussion: "Prints the new keyId. Running servers sign with the new key within a second."
+        abstract:
+            "Make a new RSA and a new Ed25519 key; the old ones stay published (and valid) for the grace period.",
+        discussion:
+            "Prints the new RSA keyId, then the new Ed25519 keyid. Running servers sign with the new keys within a second."
     )
 
     @Option(name: .long, help: "Hours the old keys stay published (default 168, one week).")
@@ -75,14 +80,19 @@ struct KeysRotate: AsyncParsableCommand {
 
     func run() async throws {
         let key = try InstallationKey.generate()
+        let ed25519 = InstallationEd25519Key.generate()
         let store = try await database.open()
         do {
-            try await store.addSigningKey(id: key.id, privateKey: key.pem, now: Date(), grace: graceHours * 3600)
+            try await store.addSigningKey(
+                id: key.id, algorithm: .rsa, privateKey: key.pem, now: Date(), grace: graceHours * 3600)
+            try await store.addSigningKey(
+                id: ed25519.id, algorithm: .ed25519, privateKey: ed25519.pem, now: Date(), grace: graceHours * 3600)
         } catch {
             await store.close()
             throw error
         }
         await store.close()
         print(key.id)
+        print(ed25519.id)
     }
 }

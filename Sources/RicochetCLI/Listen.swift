@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import RicochetCore
 import RicochetDelivery
@@ -10,9 +11,10 @@ struct Listen: AsyncParsableCommand {
         abstract: "Receive feedback-loop calls locally: print each one and whether its signatures verify.",
         discussion: """
             Point a loop at http://127.0.0.1:PORT/anything, give the loop's validation file with
-            --validation-file so it can be validated, and watch the calls arrive. With --secret the
-            Standard Webhooks signature is checked; with --keys-url (your Ricochet's
-            /.well-known/ricochet-keys) the classic Signature header too.
+            --validation-file so it can be validated, and watch the calls arrive. Each signature a call
+            carries is checked: Standard Webhooks with --secret, its v1a with --public-key, and HTTP
+            Message Signatures (RFC 9421) and the classic Signature header with --keys-url (your
+            Ricochet's /.well-known/ricochet-keys).
             """
     )
 
@@ -31,6 +33,11 @@ struct Listen: AsyncParsableCommand {
     var keysURL: String?
 
     @Option(
+        name: .customLong("public-key"),
+        help: ArgumentHelp("The loop's Ed25519 public key, for its v1a signatures.", valueName: "whpk_…"))
+    var publicKey: String?
+
+    @Option(
         name: .customLong("validation-file"),
         help: ArgumentHelp("A validation file to serve, NAME:CONTENT; repeat for several.", valueName: "name:content"))
     var validationFiles: [String] = []
@@ -41,6 +48,9 @@ struct Listen: AsyncParsableCommand {
     func validate() throws {
         if let secret, WebhookSecret(secret) == nil {
             throw ValidationError("--secret must be a loop secret such as whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        }
+        if let publicKey, Self.loopPublicKey(publicKey) == nil {
+            throw ValidationError("--public-key must be a loop's ed25519_public_key, whpk_ and 44 base64 characters")
         }
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be between 1 and 65535") }
         if port != nil, http != nil { throw ValidationError("give --http or --port, not both") }
@@ -56,6 +66,11 @@ struct Listen: AsyncParsableCommand {
         }
     }
 
+    static func loopPublicKey(_ text: String) -> Curve25519.Signing.PublicKey? {
+        guard text.hasPrefix("whpk_"), let raw = Data(base64Encoded: String(text.dropFirst(5))) else { return nil }
+        return try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+    }
+
     func run() async throws {
         var configuration = ListenerConfiguration()
         if let port {
@@ -67,6 +82,7 @@ struct Listen: AsyncParsableCommand {
         }
         configuration.secret = secret.flatMap(WebhookSecret.init)
         configuration.keysURL = keysURL
+        configuration.publicKey = publicKey.flatMap(Self.loopPublicKey)
         configuration.status = status
         for file in validationFiles {
             let parts = file.split(separator: ":", maxSplits: 1)

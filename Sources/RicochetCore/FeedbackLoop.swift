@@ -26,8 +26,11 @@ public struct FeedbackLoop: Sendable, Equatable {
     public var lastSuccessAt: Date?
     /// When the current run of failures began; nil after a success.
     public var failingSince: Date?
-    /// The raw Ed25519 private key of the optional `v1a` signatures; nil when off.
+    /// The raw Ed25519 private key of the `v1a` signatures
+    /// (``SigningScheme/standardWebhooksEd25519``); nil when off.
     public var ed25519Key: [UInt8]?
+    /// How its requests are signed: every scheme of the set, on every request.
+    public var signing: Set<SigningScheme>
 
     public struct Disabled: Sendable, Equatable {
         public let at: Date
@@ -56,8 +59,10 @@ public struct FeedbackLoop: Sendable, Equatable {
         disabled: Disabled? = nil,
         lastSuccessAt: Date? = nil,
         failingSince: Date? = nil,
-        ed25519Key: [UInt8]? = nil
+        ed25519Key: [UInt8]? = nil,
+        signing: Set<SigningScheme> = SigningScheme.newLoopDefault
     ) {
+        self.signing = signing
         self.id = id
         self.accountID = accountID
         self.url = url

@@ -6,7 +6,7 @@ extension PostgresStore {
     private static let storedLoopColumns = """
         id, account_id, url, format, description, status, validation_filename,
         validation_content, validated_at, created_at, updated_at, revision, delivery, disabled_at,
-        disabled_reason, last_success_at, failing_since, ed25519_key
+        disabled_reason, last_success_at, failing_since, ed25519_key, signing
         """
 
     /// A loop as read from `loops`, its subscriptions joined into one column.
@@ -21,7 +21,7 @@ extension PostgresStore {
             _ = try await connection.query(
                 """
                 INSERT INTO loops (\(Self.storedLoopColumns))
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 Self.binds(for: loop))
             try await Self.writeSubscriptions(of: loop, on: connection)
@@ -92,7 +92,8 @@ extension PostgresStore {
             .text(StoredRecord.deliveryColumn(stored.delivery)),
             stored.disabled.map { .int64($0.at.milliseconds) } ?? .null,
             stored.disabled.map { .text($0.reason) } ?? .null,
-            stored.ed25519Key.map(PGValue.blob) ?? .null, .text(loop.id), .text(loop.accountID),
+            stored.ed25519Key.map(PGValue.blob) ?? .null, .text(SigningScheme.stored(stored.signing)),
+            .text(loop.id), .text(loop.accountID),
             .integer(loop.revision),
         ]
         try await pool.transaction { [stored] connection in
@@ -101,7 +102,7 @@ extension PostgresStore {
                 UPDATE loops SET url = ?, format = ?, description = ?, status = ?,
                     validation_filename = ?, validation_content = ?, validated_at = ?::bigint, updated_at = ?,
                     revision = ?, delivery = ?, disabled_at = ?::bigint, disabled_reason = ?::text,
-                    ed25519_key = ?::bytea
+                    ed25519_key = ?::bytea, signing = ?
                 WHERE id = ? AND account_id = ? AND revision = ?
                 RETURNING id
                 """,
@@ -151,6 +152,7 @@ extension PostgresStore {
             loop.disabled.map { .text($0.reason) } ?? .null,
             loop.lastSuccessAt.map { .int64($0.milliseconds) } ?? .null,
             loop.failingSince.map { .int64($0.milliseconds) } ?? .null, loop.ed25519Key.map(PGValue.blob) ?? .null,
+            .text(SigningScheme.stored(loop.signing)),
         ]
     }
 }

@@ -403,6 +403,18 @@ enum SQLiteSchema {
             "CREATE INDEX relay_copies_account ON relay_copies(account_id, created_at, id)",
             "CREATE INDEX relay_submissions_received ON relay_submissions(received_at)",
         ],
+        // 22: signature schemes chosen per loop (those made before keep what
+        // they sent: Standard Webhooks and the classic RSA signature, and
+        // v1a where they had a key), and the installation's Ed25519 keys
+        // beside its RSA keys.
+        [
+            "ALTER TABLE loops ADD COLUMN signing TEXT NOT NULL DEFAULT 'standard-webhooks,classic-rsa'",
+            """
+            UPDATE loops SET signing = 'standard-webhooks,standard-webhooks-ed25519,classic-rsa'
+            WHERE ed25519_key IS NOT NULL
+            """,
+            "ALTER TABLE signing_keys ADD COLUMN algorithm TEXT NOT NULL DEFAULT 'rsa'",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

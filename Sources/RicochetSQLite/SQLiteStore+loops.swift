@@ -7,7 +7,7 @@ extension SQLiteStore {
     private static let storedLoopColumns = """
         id, account_id, url, format, description, status, validation_filename,
         validation_content, validated_at, created_at, updated_at, revision, delivery, disabled_at,
-        disabled_reason, last_success_at, failing_since, ed25519_key
+        disabled_reason, last_success_at, failing_since, ed25519_key, signing
         """
 
     /// A loop as read from `loops`, its subscriptions joined into one column.
@@ -22,7 +22,7 @@ extension SQLiteStore {
             _ = try await connection.query(
                 """
                 INSERT INTO loops (\(Self.storedLoopColumns))
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 Self.binds(for: loop)
             )
@@ -102,6 +102,7 @@ extension SQLiteStore {
             stored.disabled.map { .int64($0.at.milliseconds) } ?? .null,
             stored.disabled.map { .text($0.reason) } ?? .null,
             stored.ed25519Key.map { .blob(ByteBuffer(bytes: $0)) } ?? .null,
+            .text(SigningScheme.stored(stored.signing)),
             .text(loop.id), .text(loop.accountID), .int64(Int64(loop.revision)),
         ]
         try await database.write { [stored] connection in
@@ -109,7 +110,7 @@ extension SQLiteStore {
                 """
                 UPDATE loops SET url = ?, format = ?, description = ?, status = ?,
                     validation_filename = ?, validation_content = ?, validated_at = ?, updated_at = ?,
-                    revision = ?, delivery = ?, disabled_at = ?, disabled_reason = ?, ed25519_key = ?
+                    revision = ?, delivery = ?, disabled_at = ?, disabled_reason = ?, ed25519_key = ?, signing = ?
                 WHERE id = ? AND account_id = ? AND revision = ?
                 RETURNING id
                 """,
@@ -150,6 +151,7 @@ extension SQLiteStore {
             loop.lastSuccessAt.map { .int64($0.milliseconds) } ?? .null,
             loop.failingSince.map { .int64($0.milliseconds) } ?? .null,
             loop.ed25519Key.map { .blob(ByteBuffer(bytes: $0)) } ?? .null,
+            .text(SigningScheme.stored(loop.signing)),
         ]
     }
 

@@ -187,17 +187,29 @@ func returnPathReceiver(
     }
 }
 
-/// Gives the installation its first RSA key for the classic feedback-loop signature.
+/// Gives the installation its first keys: RSA for the classic feedback-loop
+/// signature, Ed25519 for HTTP Message Signatures (an installation from
+/// before those gets its first Ed25519 key at its next start).
 func createSigningKeyIfNeeded(in store: some SigningKeyStore) async throws {
-    guard try await store.signingKeys(at: Date()).isEmpty else { return }
-    let key = try InstallationKey.generate()
-    try await store.addSigningKey(id: key.id, privateKey: key.pem, now: Date(), grace: 0)
+    if try await store.signingKeys(.rsa, at: Date()).isEmpty {
+        let key = try InstallationKey.generate()
+        try await store.addSigningKey(id: key.id, algorithm: .rsa, privateKey: key.pem, now: Date(), grace: 0)
+    }
+    if try await store.signingKeys(.ed25519, at: Date()).isEmpty {
+        let key = InstallationEd25519Key.generate()
+        try await store.addSigningKey(id: key.id, algorithm: .ed25519, privateKey: key.pem, now: Date(), grace: 0)
+    }
 }
 
-/// The installation's published keys as a JSON Web Key Set.
+/// The installation's published keys as a JSON Web Key Set: the RSA keys,
+/// then the Ed25519 keys, each newest first.
 func publishedKeys(in store: some SigningKeyStore) async throws -> PayloadValue {
-    let keys = try await store.signingKeys(at: Date()).map { try InstallationKey(pem: $0.privateKey).jwk() }
-    return ["keys": .list(keys)]
+    let now = Date()
+    let rsa = try await store.signingKeys(.rsa, at: now).map { try InstallationKey(pem: $0.privateKey).jwk() }
+    let ed25519 = try await store.signingKeys(.ed25519, at: now).map {
+        try InstallationEd25519Key(pem: $0.privateKey).jwk()
+    }
+    return ["keys": .list(rsa + ed25519)]
 }
 
 /// The routes: health, the API description, tracked URLs, and the API behind its key.
@@ -241,9 +253,9 @@ func buildRouter<S: Store>(
         tester: TestCall(client: client, timeout: configuration.testTimeout),
         loopsChanged: { dispatcher.loopsChanged() },
         signing: { loop in
-            let key = try await store.signingKeys(at: Date()).first.map { try InstallationKey(pem: $0.privateKey) }
-            return LoopSigning(
-                secrets: try await store.secrets(of: loop.id, at: Date()), key: key, ed25519Key: loop.ed25519Key)
+            LoopSigning(
+                secrets: try await store.secrets(of: loop.id, at: Date()),
+                keys: try await InstallationKeys.current(in: store), ed25519Key: loop.ed25519Key)
         },
         userAgent: "Ricochet/\(Ricochet.version)"
     )

@@ -143,10 +143,54 @@ public protocol SubprofileStore: Sendable {
 /// The installation's RSA signing keys: one active, older ones published
 /// until they retire.
 public protocol SigningKeyStore: Sendable {
-    /// Keys still published at `now`, newest first; the first is the one to sign with.
-    func signingKeys(at now: Date) async throws -> [StoredSigningKey]
-    /// Makes `key` the one to sign with; the others retire after `grace`.
-    func addSigningKey(id: String, privateKey: String, now: Date, grace: TimeInterval) async throws
+    /// Keys of `algorithm` still published at `now`, newest first; the first is the one to sign with.
+    func signingKeys(_ algorithm: SigningKeyAlgorithm, at now: Date) async throws -> [StoredSigningKey]
+    /// Makes `key` the one of its algorithm to sign with; the others of
+    /// that algorithm retire after `grace`.
+    func addSigningKey(
+        id: String, algorithm: SigningKeyAlgorithm, privateKey: String, now: Date, grace: TimeInterval
+    ) async throws
+}
+
+/// The installation's keys: RSA for the classic signature, Ed25519 for HTTP Message Signatures.
+public enum SigningKeyAlgorithm: String, Sendable, CaseIterable {
+    case rsa
+    case ed25519
+}
+
+extension SigningKeyStore {
+    /// The RSA keys.
+    public func signingKeys(at now: Date) async throws -> [StoredSigningKey] {
+        try await signingKeys(.rsa, at: now)
+    }
+
+    /// A new RSA key.
+    public func addSigningKey(id: String, privateKey: String, now: Date, grace: TimeInterval) async throws {
+        try await addSigningKey(id: id, algorithm: .rsa, privateKey: privateKey, now: now, grace: grace)
+    }
+}
+
+extension StoredRecord {
+    /// The published keys of one algorithm (algorithm, now).
+    public static let signingKeys = """
+        SELECT id, private_key, created_at, retires_at FROM signing_keys
+        WHERE algorithm = ? AND (retires_at IS NULL OR retires_at > ?) ORDER BY created_at DESC, id
+        """
+    /// Retires the keys of one algorithm (retirement, algorithm, retirement).
+    public static let retireSigningKeys = """
+        UPDATE signing_keys SET retires_at = ? WHERE algorithm = ? AND (retires_at IS NULL OR retires_at > ?)
+        """
+    /// (id, algorithm, private key, now).
+    public static let insertSigningKey = """
+        INSERT INTO signing_keys (id, algorithm, private_key, created_at, retires_at) VALUES (?, ?, ?, ?, NULL)
+        """
+
+    public static func signingKey(from row: some StoreRow) throws -> StoredSigningKey {
+        StoredSigningKey(
+            id: try row.text("id"), privateKey: try row.text("private_key"),
+            createdAt: Date(milliseconds: try row.int64("created_at")),
+            retiresAt: row.optionalInt64("retires_at").map(Date.init(milliseconds:)))
+    }
 }
 
 public struct StoredSigningKey: Sendable, Equatable {

@@ -53,8 +53,14 @@ public enum StoredRecord {
             },
             lastSuccessAt: row.optionalInt64("last_success_at").map(Date.init(milliseconds:)),
             failingSince: row.optionalInt64("failing_since").map(Date.init(milliseconds:)),
-            ed25519Key: row.optionalBlob("ed25519_key")
+            ed25519Key: row.optionalBlob("ed25519_key"),
+            signing: try signing(row.text("signing"), loop: id)
         )
+    }
+
+    public static func signing(_ text: String, loop id: String) throws -> Set<SigningScheme> {
+        guard let schemes = SigningScheme.set(stored: text) else { throw StoreError.corrupt("loop \(id): signing") }
+        return schemes
     }
 
     public static func delivery(_ text: String, loop id: String) throws -> DeliverySettings {

@@ -73,7 +73,9 @@ struct DeliveryTests {
                         signatures: post.headers[HTTPField.Name("webhook-signature")!], body: post.body, now: Date())
                         == .valid)
                 #expect(await receiver.posts(to: "/hooks/unvalidated.php").isEmpty)
-                try await Self.expectClassicSignature(post, api: api)
+                #expect(loop["signing"] as? [String] == ["standard-webhooks", "http-message-signatures"])
+                try await Self.expectMessageSignature(post, api: api)
+                #expect(post.headers[HTTPField.Name("X-Nonce")!] == nil, "no classic signature by default")
 
                 let log = try await api.call(.get, "/api/v1/loops/\(id)/deliveries", key: tenants.alice)
                 let deliveries = try #require(log.json["deliveries"] as? [[String: Any]])
@@ -104,6 +106,20 @@ struct DeliveryTests {
                 let other = try await api.call(.get, "/api/v1/loops/\(id)/deliveries", key: tenants.bob)
                 #expect(other.status == .notFound)
             }
+        }
+    }
+
+    /// Checks the RFC 9421 signature of `post` with the Ed25519 key the server publishes.
+    static func expectMessageSignature(_ post: TestReceiver.Received, api: API) async throws {
+        let keys = try await api.call(.get, "/.well-known/ricochet-keys", key: nil)
+        let published = PublishedKeys.parse(keys.bytes)
+        #expect(published.ed25519.count == 1 && published.rsa.count == 1, "one key of each")
+        let request = HTTPMessageSignature.Request(
+            method: "POST", targetURI: "http://\(post.authority)\(post.path)",
+            headers: post.headers.map { ($0.name.rawName, $0.value) })
+        try HTTPMessageSignature.verify(request, body: post.body, keys: published.ed25519, now: Date())
+        #expect(throws: HTTPMessageSignature.Failure.digestMismatch) {
+            try HTTPMessageSignature.verify(request, body: post.body + [0x26], keys: published.ed25519, now: Date())
         }
     }
 

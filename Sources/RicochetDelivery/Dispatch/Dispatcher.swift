@@ -126,7 +126,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         signers.start()
         let stopping = Mutex(false)
         var states: [FeedbackLoop.ID: LoopState] = [:]
-        var key: InstallationKey?
+        var key: InstallationKeys?
         var loadedAt = ContinuousClock.now
         var prunedAt: ContinuousClock.Instant?
         var renewedAt: ContinuousClock.Instant?
@@ -148,7 +148,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
                     })
                         || ContinuousClock.now - loadedAt >= configuration.loopRefresh
                     {
-                        key = try await currentKey(known: key)
+                        key = try await InstallationKeys.current(in: store, known: key)
                         // A loop new to this node is assigned at once, not at
                         // the next heartbeat: its first events wait for no one.
                         if try await reload(&states, key: key) { heardAt = nil }
@@ -301,15 +301,8 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         }
     }
 
-    /// The newest installation key, parsed again only when it changed.
-    private func currentKey(known: InstallationKey?) async throws -> InstallationKey? {
-        guard let newest = try await store.signingKeys(at: Date()).first else { return nil }
-        if let known, known.id == newest.id { return known }
-        return try InstallationKey(pem: newest.privateKey)
-    }
-
     /// Reads the deliverable loops again; returns whether one of them is new here.
-    private func reload(_ states: inout [FeedbackLoop.ID: LoopState], key: InstallationKey?) async throws -> Bool {
+    private func reload(_ states: inout [FeedbackLoop.ID: LoopState], key: InstallationKeys?) async throws -> Bool {
         let loops = try await store.deliverableLoops()
         let now = Date()
         let clock = seconds()
@@ -317,7 +310,8 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         var arrived = false
         for loop in loops {
             let signing = LoopSigning(
-                secrets: try await store.secrets(of: loop.id, at: now), key: key, ed25519Key: loop.ed25519Key)
+                secrets: try await store.secrets(of: loop.id, at: now), keys: key ?? InstallationKeys(),
+                ed25519Key: loop.ed25519Key)
             if var state = states.removeValue(forKey: loop.id) {
                 state.throttle.update(limit: loop.delivery.concurrency, ratePerSecond: loop.delivery.rateLimit)
                 if state.loop.delivery.batch != loop.delivery.batch {

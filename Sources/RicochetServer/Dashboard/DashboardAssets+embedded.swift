@@ -187,6 +187,14 @@ Attempts: {{delivery.attempts}}{{#delivery.next}} · Next retry: {{delivery.next
   <input id="description" name="description" type="text" maxlength="500" value="{{description}}"
     {{#descriptionError}}aria-invalid="true" aria-describedby="description-error"{{/descriptionError}}>
   {{#descriptionError}}<p class="error" id="description-error">{{descriptionError}}</p>{{/descriptionError}}
+  <fieldset {{#signingError}}aria-describedby="signing-error"{{/signingError}}>
+    <legend>Signatures on every request</legend>
+    <input type="hidden" name="signing_shown" value="1">
+    {{#signing}}
+    <label class="choice"><input type="checkbox" name="signing" value="{{name}}"{{#checked}} checked{{/checked}}> {{label}}</label>
+    {{/signing}}
+    {{#signingError}}<p class="error" id="signing-error">{{signingError}}</p>{{/signingError}}
+  </fieldset>
   <fieldset {{#deliveryError}}aria-describedby="delivery-error"{{/deliveryError}}>
     <legend>Limits, so a small server keeps up</legend>
     <div class="grid">

@@ -15,6 +15,8 @@ struct LoopForm {
     var batch = false
     var batchEvents = "100"
     var batchWait = "1000"
+    /// nil when the form had no signing choices (a client from before them): keep what there is.
+    var signing: Set<String>?
 
     init(defaults settings: DeliverySettings = DeliverySettings()) {
         concurrency = String(settings.concurrency)
@@ -33,6 +35,7 @@ struct LoopForm {
         events = Set(loop.events.map(\.rawValue))
         format = loop.format.rawValue
         description = loop.description
+        signing = Set(loop.signing.map(\.rawValue))
     }
 
     init(_ form: FormBody) {
@@ -47,6 +50,7 @@ struct LoopForm {
         batch = form["batch"] == "on"
         batchEvents = form["batch_max_events"] ?? batchEvents
         batchWait = form["batch_max_wait_ms"] ?? batchWait
+        signing = form["signing_shown"] == nil ? nil : Set(form.all("signing"))
     }
 
     /// The checked loop settings, over `settings` (the loop's, when editing).
@@ -55,7 +59,8 @@ struct LoopForm {
             url: try LoopInput.url(url.trimmingCharacters(in: .whitespaces)),
             events: try LoopInput.events(events.sorted()),
             format: try LoopInput.format(format),
-            description: try LoopInput.description(description))
+            description: try LoopInput.description(description),
+            signing: try signing.map { try LoopInput.signing($0.sorted()) } ?? SigningScheme.newLoopDefault)
         var delivery = settings
         delivery.concurrency = try Self.whole(concurrency, "Requests at once")
         let rate = rateLimit.trimmingCharacters(in: .whitespaces)
@@ -82,6 +87,13 @@ struct LoopForm {
             "formForm": format != "json", "formJSON": format == "json", "concurrency": concurrency,
             "rateLimit": rateLimit, "timeout": timeout, "batch": batch, "batchEvents": batchEvents,
             "batchWait": batchWait,
+            "signing": SigningScheme.allCases.map {
+                [
+                    "name": $0.rawValue,
+                    "checked": (signing ?? Set(SigningScheme.newLoopDefault.map(\.rawValue))).contains($0.rawValue),
+                    "label": Self.signingLabels[$0] ?? $0.rawValue,
+                ]
+            },
         ]
         if let error {
             switch error.code {
@@ -89,11 +101,20 @@ struct LoopForm {
             case "invalid_events": view["eventsError"] = error.message
             case "invalid_description": view["descriptionError"] = error.message
             case "invalid_delivery": view["deliveryError"] = DashboardPage.sentence(error.message)
+            case "invalid_signing": view["signingError"] = DashboardPage.sentence(error.message)
             default: view["error"] = error.message
             }
         }
         return view
     }
+
+    /// What each scheme is, in the form's words.
+    static let signingLabels: [SigningScheme: String] = [
+        .standardWebhooks: "Standard Webhooks (HMAC-SHA256 with the loop's secret: webhook-signature v1)",
+        .standardWebhooksEd25519: "Standard Webhooks with the loop's own Ed25519 key (v1a)",
+        .httpMessageSignatures: "HTTP Message Signatures (RFC 9421, Ed25519, keys in /.well-known/ricochet-keys)",
+        .classicRSA: "Classic feedback-loop signature (RSA, Signature with keyId, Digest, X-Nonce)",
+    ]
 
     private static func whole(_ text: String, _ name: String) throws -> Int {
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {

@@ -104,6 +104,7 @@ struct LoopPages<Loops: LoopStore & DeliveryStore>: Sendable {
                 loop.format = draft.format
                 loop.description = draft.description
                 loop.delivery = draft.delivery
+                if form.signing != nil { loop.setSigning(draft.signing) }
             }
             return loopPage(updated, session: session, notice: "Saved.")
         } catch let error as APIError {

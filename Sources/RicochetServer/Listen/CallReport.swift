@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import RicochetCore
@@ -40,6 +41,42 @@ public struct CallReport: Sendable {
         }
     }
 
+    /// The `v1a` verdict, with the loop's public key (`whpk_…`).
+    public func standardWebhooksEd25519(publicKey: Curve25519.Signing.PublicKey?) -> String {
+        guard let publicKey else { return "not checked (no --public-key)" }
+        return StandardWebhooks.verifyAsymmetric(
+            publicKey: publicKey, id: header("webhook-id") ?? "", timestamp: header("webhook-timestamp") ?? "",
+            signatures: header("webhook-signature") ?? "", body: body) ? "valid" : "INVALID: no v1a signature matches"
+    }
+
+    /// The HTTP Message Signature (RFC 9421) verdict, with the installation's
+    /// Ed25519 keys by id; the URL is taken to be `http://` and the Host the
+    /// call came with, as `ricochet listen` is reached.
+    public func messageSignature(keys: [String: Curve25519.Signing.PublicKey]?, now: Date) -> String {
+        guard let keys else { return "not checked (no --keys-url)" }
+        let request = HTTPMessageSignature.Request(
+            method: method, targetURI: "http://\(authority)\(target)", headers: headers)
+        let keyID = HTTPMessageSignature.keyID(of: request) ?? "(none)"
+        do {
+            try HTTPMessageSignature.verify(request, body: body, keys: keys, now: now)
+            return "valid (keyid \(keyID))"
+        } catch {
+            return "INVALID: \(Self.describe(error))"
+        }
+    }
+
+    static func describe(_ failure: HTTPMessageSignature.Failure) -> String {
+        switch failure {
+        case .missingComponent(let name): "it does not cover \(name), or the request lacks it"
+        case .malformed(let what): "malformed: \(what)"
+        case .unknownKey(let id): "unknown keyid \(id)"
+        case .wrongAlgorithm(let algorithm): "algorithm \(algorithm), not ed25519"
+        case .createdOutOfTolerance: "created is more than 5 minutes off"
+        case .digestMismatch: "Content-Digest is not the body's"
+        case .signatureMismatch: "the signature does not match"
+        }
+    }
+
     /// The classic Signature verdict, with the keys by id.
     public func classicSignature(keys: [String: _RSA.Signing.PublicKey]?) -> String {
         guard let signature = header("Signature") else { return "INVALID: no Signature header" }
@@ -76,11 +113,23 @@ public struct CallReport: Sendable {
         return text.isEmpty ? [] : text.components(separatedBy: "\n")
     }
 
-    /// The whole report, as printed.
-    public func lines(secret: WebhookSecret?, keys: [String: _RSA.Signing.PublicKey]?, now: Date) -> [String] {
+    /// The whole report, as printed: a verdict for each scheme the call is signed with.
+    public func lines(
+        secret: WebhookSecret?, keys: PublishedKeys?, publicKey: Curve25519.Signing.PublicKey? = nil, now: Date
+    ) -> [String] {
         var lines = ["\(method) \(target)  (\(body.count) bytes)"]
-        lines.append("  Standard Webhooks: \(standardWebhooks(secret: secret, now: now))")
-        lines.append("  Signature:         \(classicSignature(keys: keys))")
+        let signatures = (header("webhook-signature") ?? "").split(separator: " ")
+        if signatures.contains(where: { $0.hasPrefix("v1,") }) || signatures.isEmpty {
+            lines.append("  Standard Webhooks: \(standardWebhooks(secret: secret, now: now))")
+        }
+        if signatures.contains(where: { $0.hasPrefix("v1a,") }) {
+            lines.append("  Standard Webhooks v1a: \(standardWebhooksEd25519(publicKey: publicKey))")
+        }
+        if header("Signature-Input") != nil {
+            lines.append("  RFC 9421:          \(messageSignature(keys: keys?.ed25519, now: now))")
+        } else if header("Signature") != nil {
+            lines.append("  Signature:         \(classicSignature(keys: keys?.rsa))")
+        }
         lines.append("  headers:")
         lines += headers.map { "    \($0.name): \($0.value)" }
         lines.append("  body:")

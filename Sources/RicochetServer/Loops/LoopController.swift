@@ -35,7 +35,8 @@ struct LoopController<Loops: LoopStore>: Sendable {
             format: try input.format.map(LoopInput.format) ?? .form,
             description: try LoopInput.description(input.description ?? ""),
             delivery: try input.delivery?.applied(to: DeliverySettings()) ?? DeliverySettings(),
-            ed25519: input.ed25519 == true)
+            signing: try LoopInput.signing(
+                input: input.signing, ed25519: input.ed25519, default: SigningScheme.newLoopDefault))
         let (loop, secret) = try await service.create(draft, for: account)
         context.logger.info("loop created", metadata: ["loop": "\(loop.id)", "account": "\(account.id)"])
         var headers = HTTPFields()
@@ -67,6 +68,7 @@ struct LoopController<Loops: LoopStore>: Sendable {
         let events = try patch.events.map(LoopInput.events)
         let format = try patch.format.map(LoopInput.format)
         let description = try patch.description.map { try LoopInput.description($0 ?? "") }
+        let signing = try patch.signing.map(LoopInput.signing)
         let account = try context.requireAccount()
         return LoopView(
             try await service.modify(try context.parameters.require("id"), of: account) { loop in
@@ -75,7 +77,19 @@ struct LoopController<Loops: LoopStore>: Sendable {
                 if let format { loop.format = format }
                 if let description { loop.description = description }
                 if let delivery = patch.delivery { loop.delivery = try delivery.applied(to: loop.delivery) }
-                if let ed25519 = patch.ed25519 { loop.setEd25519(ed25519) }
+                if let signing { loop.setSigning(signing) }
+                if let ed25519 = patch.ed25519 {
+                    var schemes = loop.signing
+                    if ed25519 {
+                        schemes.insert(.standardWebhooksEd25519)
+                    } else {
+                        schemes.remove(.standardWebhooksEd25519)
+                    }
+                    guard !schemes.isEmpty else {
+                        throw APIError.badRequest("a loop signs with at least one scheme", code: "invalid_signing")
+                    }
+                    loop.setSigning(schemes)
+                }
                 if let enabled = patch.enabled { loop.setEnabled(enabled) }
             })
     }
@@ -110,9 +124,12 @@ extension ValidationFile {
 }
 
 extension FeedbackLoop {
-    /// true: a new Ed25519 key signs `v1a` too (an existing one is kept); false: no more `v1a`.
-    mutating func setEd25519(_ on: Bool) {
-        if !on {
+    /// Signs with `schemes` from now on. The loop's own Ed25519 key comes
+    /// with `standard-webhooks-ed25519` (an existing one is kept) and goes
+    /// without it.
+    mutating func setSigning(_ schemes: Set<SigningScheme>) {
+        signing = schemes
+        if !schemes.contains(.standardWebhooksEd25519) {
             ed25519Key = nil
         } else if ed25519Key == nil {
             ed25519Key = Array(Curve25519.Signing.PrivateKey().rawRepresentation)

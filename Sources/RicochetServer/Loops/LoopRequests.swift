@@ -2,21 +2,25 @@ import RicochetCore
 
 /// `POST /api/v1/loops`.
 struct CreateLoopRequest: StrictJSONBody {
-    static let fields: Set<String> = ["url", "events", "format", "description", "delivery", "ed25519"]
+    static let fields: Set<String> = ["url", "events", "format", "description", "delivery", "ed25519", "signing"]
 
     let url: String
     let events: [String]
     let format: String?
     let description: String?
     let delivery: DeliveryInput?
-    /// Sign with Ed25519 (`v1a`) too.
+    /// Sign with Ed25519 (`v1a`) too: `standard-webhooks-ed25519` added to `signing`.
     let ed25519: Bool?
+    /// The signature schemes; by default ``SigningScheme/newLoopDefault``.
+    let signing: [String]?
 }
 
 /// `PATCH /api/v1/loops/{id}`: only what is named changes; `"description": null` clears it;
 /// `"enabled": true` re-enables a disabled loop, `false` disables it.
 struct PatchLoopRequest: StrictJSONBody {
-    static let fields: Set<String> = ["url", "events", "format", "description", "delivery", "enabled", "ed25519"]
+    static let fields: Set<String> = [
+        "url", "events", "format", "description", "delivery", "enabled", "ed25519", "signing",
+    ]
 
     let url: String?
     let events: [String]?
@@ -27,9 +31,11 @@ struct PatchLoopRequest: StrictJSONBody {
     let enabled: Bool?
     /// true: a new Ed25519 key signs `v1a` too; false: no more `v1a`.
     let ed25519: Bool?
+    /// The signature schemes, replacing the loop's.
+    let signing: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case url, events, format, description, delivery, enabled, ed25519
+        case url, events, format, description, delivery, enabled, ed25519, signing
     }
 
     init(from decoder: any Decoder) throws {
@@ -44,6 +50,7 @@ struct PatchLoopRequest: StrictJSONBody {
         delivery = try named(DeliveryInput.self, .delivery)
         enabled = try named(Bool.self, .enabled)
         ed25519 = try named(Bool.self, .ed25519)
+        signing = try named([String].self, .signing)
         if container.contains(.description) {
             description = .some(
                 try container.decodeNil(forKey: .description)
@@ -108,6 +115,48 @@ enum LoopInput {
                 }
                 return event
             })
+    }
+
+    /// A set of signature schemes: at least one, all known, and not both
+    /// that send a `Signature` header (the classic one and RFC 9421's).
+    static func signing(_ names: [String]) throws -> Set<SigningScheme> {
+        guard !names.isEmpty else {
+            throw APIError.badRequest(
+                "signing must name at least one of: \(SigningScheme.names)", code: "invalid_signing")
+        }
+        let schemes = try Set(
+            names.map { name in
+                guard let scheme = SigningScheme(rawValue: name) else {
+                    throw APIError.badRequest(
+                        "unknown signature scheme '\(name)'; schemes are: \(SigningScheme.names)",
+                        code: "invalid_signing")
+                }
+                return scheme
+            })
+        try compatible(schemes)
+        return schemes
+    }
+
+    /// What a new loop signs with: `signing` as given, else `default`; the
+    /// older `"ed25519": true` adds `standard-webhooks-ed25519`.
+    static func signing(input names: [String]?, ed25519: Bool?, default: Set<SigningScheme>) throws
+        -> Set<SigningScheme>
+    {
+        var schemes = try names.map(signing) ?? `default`
+        if ed25519 == true { schemes.insert(.standardWebhooksEd25519) }
+        if ed25519 == false { schemes.remove(.standardWebhooksEd25519) }
+        guard !schemes.isEmpty else {
+            throw APIError.badRequest("a loop signs with at least one scheme", code: "invalid_signing")
+        }
+        return schemes
+    }
+
+    static func compatible(_ schemes: Set<SigningScheme>) throws {
+        guard !(schemes.contains(.classicRSA) && schemes.contains(.httpMessageSignatures)) else {
+            throw APIError.badRequest(
+                "classic-rsa and http-message-signatures both send a Signature header; a loop can have one of them",
+                code: "invalid_signing")
+        }
     }
 
     static func format(_ name: String) throws -> PayloadFormat {

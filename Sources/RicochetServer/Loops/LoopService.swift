@@ -11,7 +11,7 @@ struct LoopDraft: Sendable {
     var format: PayloadFormat = .form
     var description = ""
     var delivery = DeliverySettings()
-    var ed25519 = false
+    var signing = SigningScheme.newLoopDefault
 }
 
 /// What can be done with an account's feedback loops, whoever asks: the API
@@ -43,7 +43,7 @@ struct LoopService<Loops: LoopStore>: Sendable {
             accountID: account.id, url: draft.url, events: draft.events, format: draft.format,
             description: draft.description, delivery: draft.delivery, now: Date())
         try Self.checkBatching(loop)
-        if draft.ed25519 { loop.ed25519Key = Array(Curve25519.Signing.PrivateKey().rawRepresentation) }
+        loop.setSigning(draft.signing)
         let secret = WebhookSecret.generate()
         try await loops.insert(loop, secret: secret)
         loopsChanged()

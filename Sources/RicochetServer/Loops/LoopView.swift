@@ -34,6 +34,8 @@ struct LoopView: ResponseEncodable {
     let secret: String?
     /// The public key of the `v1a` signatures (`whpk_…`), when the loop has them.
     let ed25519PublicKey: String?
+    /// The signature schemes every request carries.
+    let signing: [String]
 
     struct Disabled: Encodable {
         let at: Date
@@ -41,7 +43,7 @@ struct LoopView: ResponseEncodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, url, events, format, description, status, validation, delivery, active, disabled, secret
+        case id, url, events, format, description, status, validation, delivery, active, disabled, secret, signing
         case validatedAt = "validated_at"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
@@ -72,6 +74,7 @@ struct LoopView: ResponseEncodable {
         lastSuccessAt = loop.lastSuccessAt
         failingSince = loop.failingSince
         self.secret = secret?.description
+        signing = loop.signing.sorted().map(\.rawValue)
         ed25519PublicKey = loop.ed25519Key.flatMap { try? Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
             .map { StandardWebhooks.publicKeyText($0.publicKey) }
     }

@@ -126,9 +126,10 @@ paths:
     get:
       operationId: signingKeys
       summary: >-
-        The installation's public RSA keys (JSON Web Key Set) for the classic Signature header
-        (draft-cavage-http-signatures-12, rsa-sha256); keyId names the key. Retired keys stay here
-        for their grace period.
+        The installation's public keys (JSON Web Key Set): RSA keys for the classic Signature header
+        (draft-cavage-http-signatures-12, rsa-sha256; keyId names the key) and Ed25519 keys (OKP, RFC 8037)
+        for HTTP Message Signatures (RFC 9421; keyid names the key). Retired keys stay here for their
+        grace period.
       security: []
       responses:
         "200":
@@ -142,15 +143,25 @@ paths:
                   keys:
                     type: array
                     items:
-                      type: object
-                      required: [kty, kid, use, alg, n, e]
-                      properties:
-                        kty: { type: string, enum: [RSA] }
-                        kid: { type: string }
-                        use: { type: string, enum: [sig] }
-                        alg: { type: string, enum: [RS256] }
-                        n: { type: string }
-                        e: { type: string }
+                      oneOf:
+                        - type: object
+                          required: [kty, kid, use, alg, n, e]
+                          properties:
+                            kty: { type: string, enum: [RSA] }
+                            kid: { type: string }
+                            use: { type: string, enum: [sig] }
+                            alg: { type: string, enum: [RS256] }
+                            n: { type: string }
+                            e: { type: string }
+                        - type: object
+                          required: [kty, crv, kid, use, alg, x]
+                          properties:
+                            kty: { type: string, enum: [OKP] }
+                            crv: { type: string, enum: [Ed25519] }
+                            kid: { type: string }
+                            use: { type: string, enum: [sig] }
+                            alg: { type: string, enum: [EdDSA] }
+                            x: { type: string }
   /api/v1/openapi.yaml:
     get:
       operationId: openapi
@@ -196,7 +207,10 @@ paths:
                 format: { $ref: "#/components/schemas/Format" }
                 description: { type: string, maxLength: 1000 }
                 delivery: { $ref: "#/components/schemas/DeliverySettingsInput" }
-                ed25519: { type: boolean, description: "Sign with Ed25519 (v1a) too, besides v1." }
+                signing: { $ref: "#/components/schemas/SigningList" }
+                ed25519:
+                  type: boolean
+                  description: "The older way to ask for v1a: true adds standard-webhooks-ed25519 to signing."
       responses:
         "201":
           description: The new loop, with its signing secret (`secret`), shown this once.
@@ -270,9 +284,12 @@ paths:
                 enabled:
                   type: boolean
                   description: true re-enables a disabled loop; false disables it.
+                signing: { $ref: "#/components/schemas/SigningList" }
                 ed25519:
                   type: boolean
-                  description: true adds v1a Ed25519 signatures with a new key (public key in the answer); false stops them.
+                  description: >-
+                    true adds standard-webhooks-ed25519 (v1a signatures with a new key, its public key in the
+                    answer); false removes it.
       responses:
         "200":
           description: The changed loop.
@@ -1156,16 +1173,35 @@ components:
     EventType:
       type: string
       enum: [open, click, bounce, failure, delivery, abuse, profile.create, profile.update, profile.delete]
+    SigningScheme:
+      type: string
+      enum: [standard-webhooks, standard-webhooks-ed25519, http-message-signatures, classic-rsa]
+      description: >-
+        standard-webhooks: webhook-signature v1 (HMAC-SHA256, the loop's secret). standard-webhooks-ed25519:
+        v1a with the loop's own Ed25519 key. http-message-signatures: RFC 9421 Signature-Input and Signature
+        (label ricochet) over @method, @target-uri, content-digest (RFC 9530), content-type and webhook-id,
+        with created, keyid and alg="ed25519", by the installation's Ed25519 key in /.well-known/ricochet-keys.
+        classic-rsa: the draft-cavage rsa-sha256 Signature with Digest, X-Nonce and X-Ricochet-Account.
+    SigningList:
+      type: array
+      minItems: 1
+      uniqueItems: true
+      description: >-
+        The schemes every request to the loop is signed with; new loops default to standard-webhooks and
+        http-message-signatures. classic-rsa and http-message-signatures cannot go together (both send a
+        Signature header).
+      items: { $ref: "#/components/schemas/SigningScheme" }
     EventList:
       type: array
       minItems: 1
       items: { $ref: "#/components/schemas/EventType" }
     Loop:
       type: object
-      required: [id, url, events, format, description, status, validation, created_at, updated_at]
+      required: [id, url, events, format, description, status, validation, created_at, updated_at, signing]
       properties:
         id: { type: string }
         url: { type: string }
+        signing: { $ref: "#/components/schemas/SigningList" }
         events: { $ref: "#/components/schemas/EventList" }
         format: { $ref: "#/components/schemas/Format" }
         description: { type: string }

@@ -122,10 +122,13 @@ struct API: Sendable {
 
     /// Registers a loop and returns its JSON.
     func createLoop(
-        key: String, url: String, events: [String] = ["open"], format: String = "form", delivery: String? = nil
+        key: String, url: String, events: [String] = ["open"], format: String = "form", delivery: String? = nil,
+        signing: [String]? = nil
     ) async throws -> [String: Any] {
         let events = events.map { "\"\($0)\"" }.joined(separator: ",")
-        let settings = delivery.map { #", "delivery": \#($0)"# } ?? ""
+        let settings =
+            (delivery.map { #", "delivery": \#($0)"# } ?? "")
+            + (signing.map { #", "signing": [\#($0.map { "\"\($0)\"" }.joined(separator: ","))]"# } ?? "")
         let answer = try await call(
             .post, "/api/v1/loops", key: key,
             body: #"{"url": "\#(url)", "events": [\#(events)], "format": "\#(format)"\#(settings)}"#)
@@ -145,10 +148,10 @@ struct API: Sendable {
     /// Like ``validatedLoop``, and returns the creation answer (with the secret).
     func validatedLoopJSON(
         key: String, receiver: TestReceiver, base: String, path: String = "/hooks/receive.php",
-        format: String = "form", events: [String] = ["open"], delivery: String? = nil
+        format: String = "form", events: [String] = ["open"], delivery: String? = nil, signing: [String]? = nil
     ) async throws -> [String: Any] {
         let loop = try await createLoop(
-            key: key, url: base + path, events: events, format: format, delivery: delivery)
+            key: key, url: base + path, events: events, format: format, delivery: delivery, signing: signing)
         let validation = loop["validation"] as! [String: Any]
         let filename = validation["filename"] as! String
         let directory = String(path[...path.lastIndex(of: "/")!])
