@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Delivery throughput and memory, in one run on one machine, against a local
 # nginx that answers 200 to every POST:
-#   (a) deliveries/s Ricochet sustains draining a backlog (signed twice,
-#       every attempt durably written), next to wrk POSTing the same body to
-#       the same nginx with as many connections as the loop's concurrency;
-#       then the same backlog with batching on;
+#   (a) deliveries/s Ricochet sustains draining a backlog (signed with a new
+#       loop's default schemes, every attempt durably written), next to wrk
+#       POSTing the same body to the same nginx with as many connections as
+#       the loop's concurrency; then with each signature scheme alone, with
+#       the schemes loops had before (standard-webhooks and classic-rsa) next
+#       to what `openssl speed rsa2048` says the cores can sign, and batched;
 #   (b) event-to-receiver latency, p50 and p99, with opens arriving at about
 #       1,000 a second for 10 seconds (milliseconds from the hit's arrival,
 #       as recorded, to the POST's arrival, as a second nginx logs it);
@@ -40,7 +42,7 @@ CONF
 nginx -c "$work/nginx.conf"
 
 # A database with an account and a validated JSON loop pointing at nginx.
-prepare() {  # prepare DB EVENTS [BATCH_JSON]
+prepare() {  # prepare DB EVENTS [BATCH_JSON] [SIGNING_JSON]
   "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$1" --log-level warning \
     >"$work/prepare.out" 2>&1 &
   local server=$!
@@ -49,7 +51,7 @@ prepare() {  # prepare DB EVENTS [BATCH_JSON]
   key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/prepare.out" | head -1)
   curl -s -X POST http://127.0.0.1:$port/api/v1/loops -H "Authorization: Bearer $key" \
     -d "{\"url\": \"http://127.0.0.1:$nginx_port/hook\", \"events\": [\"open\"], \"format\": \"json\",
-         \"delivery\": {\"concurrency\": $concurrency${3:+, \"batch\": $3}}}" >/dev/null
+         \"delivery\": {\"concurrency\": $concurrency${3:+, \"batch\": $3}}${4:+, \"signing\": $4}}" >/dev/null
   kill -TERM $server; wait $server
   python3 - "$1" "$2" <<'PY'
 import json, sqlite3, sys, time
@@ -108,6 +110,21 @@ echo "queued for the throughput run:  $(prepare "$work/throughput.db" "$events")
 rate=$(drain_rate "$work/throughput.db")
 echo "Ricochet deliveries:            $rate deliveries/s ($events deliveries)"
 echo "ratio Ricochet / wrk:           $(python3 -c "print(f'{$rate / $wrk_rate:.3f}')")x"
+
+# (a'') each scheme alone, and the schemes of loops made before the choice.
+for signing in standard-webhooks standard-webhooks-ed25519 http-message-signatures classic-rsa \
+  standard-webhooks,classic-rsa; do
+  json=$(python3 -c "import json,sys; print(json.dumps(sys.argv[1].split(',')))" "$signing")
+  prepare "$work/scheme.db" "$events" "" "$json" >/dev/null
+  scheme_rate=$(drain_rate "$work/scheme.db")
+  rm -f "$work/scheme.db" "$work/scheme.db-wal" "$work/scheme.db-shm"
+  printf 'signed %-32s %6s deliveries/s = %sx wrk\n' "$signing:" "$scheme_rate" \
+    "$(python3 -c "print(f'{$scheme_rate / $wrk_rate:.3f}')")"
+  if [ "$signing" = classic-rsa ]; then classic_rate=$scheme_rate; fi
+done
+rsa_signs=$(openssl speed -seconds 3 -multi "$(nproc)" rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ {print $6}')
+echo "openssl speed rsa2048 (all cores): $rsa_signs signs/s; classic-rsa alone reaches" \
+  "$(python3 -c "print(f'{$classic_rate / $rsa_signs:.0%}')") of it"
 
 # (a') the same with batching on (100 events a request, at most 50 ms of waiting).
 echo "queued for the batched run:     $(prepare "$work/batched.db" "$events" '{"max_events": 100, "max_wait_ms": 50}')"

@@ -191,13 +191,17 @@ func returnPathReceiver(
 /// signature, Ed25519 for HTTP Message Signatures (an installation from
 /// before those gets its first Ed25519 key at its next start).
 func createSigningKeyIfNeeded(in store: some SigningKeyStore) async throws {
+    // Nodes starting at once may each make one: the later retires the
+    // earlier only after an hour, so what was signed with it still verifies.
+    let grace: TimeInterval = 3600
     if try await store.signingKeys(.rsa, at: Date()).isEmpty {
         let key = try InstallationKey.generate()
-        try await store.addSigningKey(id: key.id, algorithm: .rsa, privateKey: key.pem, now: Date(), grace: 0)
+        try await store.addSigningKey(id: key.id, algorithm: .rsa, privateKey: key.pem, now: Date(), grace: grace)
     }
     if try await store.signingKeys(.ed25519, at: Date()).isEmpty {
         let key = InstallationEd25519Key.generate()
-        try await store.addSigningKey(id: key.id, algorithm: .ed25519, privateKey: key.pem, now: Date(), grace: 0)
+        try await store.addSigningKey(
+            id: key.id, algorithm: .ed25519, privateKey: key.pem, now: Date(), grace: grace)
     }
 }
 
