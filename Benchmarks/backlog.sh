@@ -1,0 +1,42 @@
+# Sourced by the delivery benchmarks (after nginx-setup.sh, with $port and
+# $nginx_port set): `prepare DB EVENTS [BATCH_JSON] [SIGNING_JSON]` makes a
+# database with an account and a validated JSON loop pointing at nginx, with
+# EVENTS queued deliveries to it, and prints how many are queued.
+concurrency=${concurrency:-32}
+
+prepare() {  # prepare DB EVENTS [BATCH_JSON] [SIGNING_JSON]
+  "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$1" --log-level warning \
+    >"$work/prepare.out" 2>&1 &
+  local server=$!
+  for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
+  local key
+  key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/prepare.out" | head -1)
+  curl -s -X POST http://127.0.0.1:$port/api/v1/loops -H "Authorization: Bearer $key" \
+    -d "{\"url\": \"http://127.0.0.1:$nginx_port/hook\", \"events\": [\"open\"], \"format\": \"json\",
+         \"delivery\": {\"concurrency\": $concurrency${3:+, \"batch\": $3}}${4:+, \"signing\": $4}}" >/dev/null
+  kill -TERM $server; wait $server
+  python3 - "$1" "$2" <<'PY'
+import json, sqlite3, sys, time
+db, count = sys.argv[1], int(sys.argv[2])
+c = sqlite3.connect(db)
+c.execute("UPDATE loops SET status = 'validated', validated_at = 0")
+account = c.execute("SELECT id FROM accounts").fetchone()[0]
+now = int(time.time() * 1000)
+body = {"id": "msg_benchmarkbenchmar", "type": "open", "timestamp": "2026-11-29 10:00:00", "time": now // 1000,
+        "recipient": "reader@example.com", "ip": "203.0.113.7",
+        "useragent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36", "referer": "",
+        "tags": ["newsletter"], "machine": False}
+rows = ((f"evt_bench{i:015d}", account, "open", None, now, None, json.dumps(dict(body, event=f"evt_bench{i:015d}")))
+        for i in range(count))
+c.executemany("INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+# What the server's fan-out would have queued: one delivery per event to the loop.
+loop, form = c.execute("SELECT id, format FROM loops").fetchone()
+c.execute("INSERT INTO deliveries (id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, "
+          "updated_at) SELECT 'dlv_' || lower(hex(randomblob(10))), ?, account_id, seq, id, ?, 'queued', ?, ?, ? "
+          "FROM events", (loop, form, now, now, now))
+c.commit()
+print(c.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'queued'").fetchone()[0])
+PY
+}
+

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Where a delivery's time goes. For each signature scheme, a server drains a
+# backlog of EVENTS deliveries to a local nginx; what it cost is read from
+# the kernel's count of its CPU time (user + system, /proc/PID/stat), so the
+# figure is CPU microseconds a delivery rather than a rate that other load
+# on the machine moves. The default schemes' run is sampled with perf
+# (cpu-clock: this machine has no hardware counters, and valgrind 3.19
+# cannot read the binary), and its hottest symbols are printed; perf.data
+# stays in OUT for `perf report`.
+#
+#   Benchmarks/profile-delivery.sh [EVENTS] [OUT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+events=${1:-1000}
+out=${2:-artifacts/profile}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq linux-perf >/dev/null; }
+# shellcheck source=Benchmarks/nginx-setup.sh
+source Benchmarks/nginx-setup.sh
+port=18390
+nginx_port=18391
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx.err;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
+  server { listen 127.0.0.1:$nginx_port; location / { return 200 "ok"; } }
+}
+CONF
+nginx -c "$work/nginx.conf"
+# shellcheck source=Benchmarks/backlog.sh
+source Benchmarks/backlog.sh
+
+cpu() {  # cpu NAME DB [perf]: CPU seconds of a server draining DB (start-up and shutdown included)
+  local record=()
+  if [ "${3:-}" = perf ]; then record=(perf record -e cpu-clock -F 499 -g -o "$out/$1.perf.data" --); fi
+  "${record[@]}" "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$2" \
+    --log-level warning >"$out/$1.log" 2>&1 &
+  local server=$!
+  for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
+  local pid
+  pid=$(pgrep -n -f "sqlite:$2")
+  while [ "$(python3 -c "import sqlite3; print(sqlite3.connect('file:$2?mode=ro', uri=True).execute(\"SELECT COUNT(*) FROM deliveries WHERE status IN ('queued','sending')\").fetchone()[0])")" -gt 0 ]; do
+    sleep 0.2
+  done
+  local ticks
+  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  kill -TERM "$pid"; wait $server || true
+  python3 -c "import os; print($ticks / os.sysconf('SC_CLK_TCK'))"
+}
+
+echo "Ricochet $("$bin" --version), $events deliveries a run, $(nproc) cores"
+prepare "$work/empty.db" 0 >/dev/null
+base=$(cpu empty "$work/empty.db")
+echo "a run with nothing to send: $base CPU seconds"
+for signing in standard-webhooks,http-message-signatures standard-webhooks http-message-signatures \
+  standard-webhooks-ed25519 classic-rsa standard-webhooks,classic-rsa; do
+  json=$(python3 -c "import json,sys; print(json.dumps(sys.argv[1].split(',')))" "$signing")
+  name=${signing//,/_}
+  prepare "$work/$name.db" "$events" "" "$json" >/dev/null
+  mode=""
+  [ "$signing" = standard-webhooks,http-message-signatures ] && mode=perf
+  seconds=$(cpu "$name" "$work/$name.db" $mode)
+  printf '%-45s %6s CPU microseconds a delivery\n' "$signing:" \
+    "$(python3 -c "print(round(($seconds - $base) / $events * 1e6))")"
+done
+echo
+echo "hottest symbols (self), standard-webhooks + http-message-signatures:"
+# head closes the pipe early: not a failure.
+set +o pipefail
+perf report -i "$out/standard-webhooks_http-message-signatures.perf.data" --no-children --sort symbol --stdio 2>/dev/null \
+  | grep -E '^ +[0-9]' | head -30 | cut -c1-160
