@@ -68,7 +68,6 @@ struct LoopController<Loops: LoopStore>: Sendable {
         let events = try patch.events.map(LoopInput.events)
         let format = try patch.format.map(LoopInput.format)
         let description = try patch.description.map { try LoopInput.description($0 ?? "") }
-        let signing = try patch.signing.map(LoopInput.signing)
         let account = try context.requireAccount()
         return LoopView(
             try await service.modify(try context.parameters.require("id"), of: account) { loop in
@@ -77,18 +76,9 @@ struct LoopController<Loops: LoopStore>: Sendable {
                 if let format { loop.format = format }
                 if let description { loop.description = description }
                 if let delivery = patch.delivery { loop.delivery = try delivery.applied(to: loop.delivery) }
-                if let signing { loop.setSigning(signing) }
-                if let ed25519 = patch.ed25519 {
-                    var schemes = loop.signing
-                    if ed25519 {
-                        schemes.insert(.standardWebhooksEd25519)
-                    } else {
-                        schemes.remove(.standardWebhooksEd25519)
-                    }
-                    guard !schemes.isEmpty else {
-                        throw APIError.badRequest("a loop signs with at least one scheme", code: "invalid_signing")
-                    }
-                    loop.setSigning(schemes)
+                if patch.signing != nil || patch.ed25519 != nil {
+                    loop.setSigning(
+                        try LoopInput.signing(input: patch.signing, ed25519: patch.ed25519, default: loop.signing))
                 }
                 if let enabled = patch.enabled { loop.setEnabled(enabled) }
             })
