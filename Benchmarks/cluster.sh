@@ -28,18 +28,7 @@ command -v haproxy >/dev/null || { apt-get update -qq && apt-get install -y -qq 
 # shellcheck source=Benchmarks/nginx-setup.sh
 source Benchmarks/nginx-setup.sh
 nginx_port=18391
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx.err;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-  server { listen 127.0.0.1:$nginx_port; location / { return 200 "ok"; } }
-}
-CONF
-nginx -c "$work/nginx.conf"
+start_receiver_nginx "$nginx_port"
 
 url() {  # url DB: the throw-away server's URL for database DB
   python3 -c "import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path='/' + sys.argv[2])))" \

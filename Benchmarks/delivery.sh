@@ -28,18 +28,7 @@ source Benchmarks/nginx-setup.sh
 port=18290
 nginx_port=18291
 
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx.err;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-  server { listen 127.0.0.1:$nginx_port; location / { return 200 "ok"; } }
-}
-CONF
-nginx -c "$work/nginx.conf"
+start_receiver_nginx "$nginx_port"
 
 # shellcheck source=Benchmarks/backlog.sh
 source Benchmarks/backlog.sh
@@ -51,13 +40,7 @@ queued() {  # queued DB
 echo "one machine ($(nproc) cores), Ricochet $("$bin" --version), loop concurrency $concurrency"
 
 # (a) wrk POSTing a delivery-sized JSON body to nginx.
-python3 - >"$work/post.lua" <<'PY'
-import json
-body = json.dumps({"id": "msg_benchmarkbenchmar", "type": "open", "timestamp": "2026-11-29 10:00:00", "time": 1,
-                   "recipient": "reader@example.com", "ip": "203.0.113.7", "useragent": "Mozilla/5.0", "referer": "",
-                   "tags": ["newsletter"], "machine": False, "event": "evt_bench000000000000001"})
-print('wrk.method = "POST"\nwrk.body = %s\nwrk.headers["Content-Type"] = "application/json"' % json.dumps(body))
-PY
+write_post_lua "$work/post.lua"
 wrk_rate=$(wrk -t2 -c$concurrency -d10s -s "$work/post.lua" "http://127.0.0.1:$nginx_port/hook" | awk '/Requests\/sec/ {print $2}')
 echo "wrk POST to nginx:              $wrk_rate requests/s"
 

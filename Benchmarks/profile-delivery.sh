@@ -20,18 +20,7 @@ command -v perf >/dev/null || { apt-get update -qq && apt-get install -y -qq lin
 source Benchmarks/nginx-setup.sh
 port=18390
 nginx_port=18391
-cat >"$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/nginx.err;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-  server { listen 127.0.0.1:$nginx_port; location / { return 200 "ok"; } }
-}
-CONF
-nginx -c "$work/nginx.conf"
+start_receiver_nginx "$nginx_port"
 # shellcheck source=Benchmarks/backlog.sh
 source Benchmarks/backlog.sh
 

@@ -14,12 +14,13 @@ public struct LoopURL: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { absoluteString }
 
-    public var absoluteString: String {
-        origin + path + (query.map { "?" + $0 } ?? "")
-    }
+    /// Made once: every request to the loop uses it.
+    public let absoluteString: String
 
     /// `scheme://host[:port]`, the part shared by the loop and its validation file.
-    public var origin: String {
+    public var origin: String { Self.origin(scheme: scheme, host: host, port: port) }
+
+    private static func origin(scheme: String, host: String, port: Int?) -> String {
         let hostPart = host.contains(":") ? "[\(host)]" : host
         return "\(scheme)://\(hostPart)" + (port.map { ":\($0)" } ?? "")
     }
@@ -49,6 +50,8 @@ public struct LoopURL: Sendable, Hashable, CustomStringConvertible {
         self.port = components.port
         self.path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         self.query = components.percentEncodedQuery
+        absoluteString =
+            Self.origin(scheme: scheme, host: self.host, port: port) + path + (query.map { "?" + $0 } ?? "")
     }
 }
 

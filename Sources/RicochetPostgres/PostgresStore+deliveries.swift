@@ -108,7 +108,8 @@ extension PostgresStore {
 
     private static let deliveryColumns = """
         d.seq, d.id, d.loop_id, e.id AS event_id, e.type AS event_type, d.webhook_id, d.format, d.status,
-        d.attempts, d.due_at, d.body, d.created_at, d.updated_at, d.last_status, d.last_error,
+        d.attempts, d.due_at,
+        COALESCE(d.body, CASE WHEN d.format = 'json' THEN convert_to(e.variables, 'UTF8') END) AS body, d.created_at, d.updated_at, d.last_status, d.last_error,
         (SELECT a.duration_ms FROM delivery_attempts a WHERE a.delivery_id = d.id ORDER BY a.id DESC LIMIT 1)
             AS last_duration_ms
         """
@@ -403,13 +404,14 @@ struct RecordResults: PGPreparedStatement {
         let attempts = results.map(\.attempt)
         binds = [
             .int64s(results.map(\.delivery.seq)), .texts(results.map(\.delivery.id)),
-            .texts(next.map(\.status.rawValue)), .int64s(next.map(\.due.milliseconds)), .blobs(results.map(\.body)),
+            .texts(next.map(\.status.rawValue)), .int64s(next.map(\.due.milliseconds)),
+            .blobs(results.map(\.storedBody)),
             .int64s(attempts.map { $0.status.map(Int64.init) }), .texts(attempts.map(\.error)),
             .texts(results.map(\.delivery.lease)), .int64s(attempts.map(\.startedAt.milliseconds)),
             .int64s(attempts.map { Int64($0.durationMilliseconds) }), .texts(attempts.map(\.errorClass)),
-            .texts(attempts.map { StoredRecord.headersColumn($0.responseHeaders) }),
+            .texts(attempts.map(\.responseHeadersColumn)),
             .blobs(attempts.map(\.responseBody)),
-            .texts(attempts.map { StoredRecord.headersColumn($0.requestHeaders) }),
+            .texts(attempts.map(\.requestHeadersColumn)),
             .int64(now.milliseconds),
         ]
     }

@@ -174,25 +174,27 @@ extension SQLiteStore {
         }
         return [
             .int64(result.delivery.seq), .text(status.rawValue), .int64(due.milliseconds),
-            .blob(ByteBuffer(bytes: result.body)), result.attempt.status.map { .integer($0) } ?? .null,
+            result.storedBody.map { .blob(ByteBuffer(bytes: $0)) } ?? .null,
+            result.attempt.status.map { .integer($0) } ?? .null,
             result.attempt.error.map(SQLiteData.text) ?? .null, .text(result.delivery.lease),
         ]
     }
 
     private static func attemptRow(_ result: DeliveryResult) -> [SQLiteData] {
         let attempt = result.attempt
-        let headers = StoredRecord.headersColumn(attempt.responseHeaders)
         return [
             .text(result.delivery.id), .int64(attempt.startedAt.milliseconds), .integer(attempt.durationMilliseconds),
             attempt.status.map { .integer($0) } ?? .null, attempt.errorClass.map(SQLiteData.text) ?? .null,
-            attempt.error.map(SQLiteData.text) ?? .null, .text(headers), .blob(ByteBuffer(bytes: attempt.responseBody)),
-            .text(StoredRecord.headersColumn(attempt.requestHeaders)),
+            attempt.error.map(SQLiteData.text) ?? .null, .text(attempt.responseHeadersColumn),
+            .blob(ByteBuffer(bytes: attempt.responseBody)),
+            .text(attempt.requestHeadersColumn),
         ]
     }
 
     private static let deliveryColumns = """
         d.seq, d.id, d.loop_id, e.id AS event_id, e.type AS event_type, d.webhook_id, d.format, d.status,
-        d.attempts, d.due_at, d.body, d.created_at, d.updated_at, d.last_status, d.last_error,
+        d.attempts, d.due_at,
+        COALESCE(d.body, CASE WHEN d.format = 'json' THEN CAST(e.variables AS BLOB) END) AS body, d.created_at, d.updated_at, d.last_status, d.last_error,
         (SELECT a.duration_ms FROM delivery_attempts a WHERE a.delivery_id = d.id ORDER BY a.id DESC LIMIT 1)
             AS last_duration_ms
         """

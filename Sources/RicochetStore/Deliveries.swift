@@ -83,20 +83,59 @@ extension ClaimedDelivery {
 }
 
 /// One request made for a delivery and what came of it.
+///
+/// A batch's request is one attempt of each of its deliveries: the fields
+/// live in one shared, immutable box, so handing the attempt from result to
+/// result costs one reference, not a copy of every list and string.
 public struct DeliveryAttempt: Sendable, Equatable {
-    public let startedAt: Date
-    public let durationMilliseconds: Int
+    private final class Fields: Sendable {
+        let startedAt: Date
+        let durationMilliseconds: Int
+        let status: Int?
+        let errorClass: String?
+        let error: String?
+        let responseHeaders: [HeaderField]
+        let responseBody: [UInt8]
+        let requestHeaders: [HeaderField]
+        let responseHeadersColumn: String
+        let requestHeadersColumn: String
+
+        init(
+            startedAt: Date, durationMilliseconds: Int, status: Int?, errorClass: String?, error: String?,
+            responseHeaders: [HeaderField], responseBody: [UInt8], requestHeaders: [HeaderField]
+        ) {
+            self.startedAt = startedAt
+            self.durationMilliseconds = durationMilliseconds
+            self.status = status
+            self.errorClass = errorClass
+            self.error = error
+            self.responseHeaders = responseHeaders
+            self.responseBody = responseBody
+            self.requestHeaders = requestHeaders
+            responseHeadersColumn = StoredRecord.headersColumn(responseHeaders)
+            requestHeadersColumn = StoredRecord.headersColumn(requestHeaders)
+        }
+    }
+
+    private let fields: Fields
+
+    public var startedAt: Date { fields.startedAt }
+    public var durationMilliseconds: Int { fields.durationMilliseconds }
     /// The HTTP status, when an answer came.
-    public let status: Int?
+    public var status: Int? { fields.status }
     /// timeout, dns, connect, tls, refused_address, http (the answer was not a success).
-    public let errorClass: String?
-    public let error: String?
-    public let responseHeaders: [HeaderField]
+    public var errorClass: String? { fields.errorClass }
+    public var error: String? { fields.error }
+    public var responseHeaders: [HeaderField] { fields.responseHeaders }
     /// The first 16 KiB of the answer.
-    public let responseBody: [UInt8]
+    public var responseBody: [UInt8] { fields.responseBody }
     /// The request's header fields as sent (signatures included); empty for
     /// attempts recorded before they were kept.
-    public let requestHeaders: [HeaderField]
+    public var requestHeaders: [HeaderField] { fields.requestHeaders }
+    /// Both header lists as stored (``StoredRecord/headersColumn(_:)``):
+    /// encoded once a request, however many deliveries it carried.
+    public var responseHeadersColumn: String { fields.responseHeadersColumn }
+    public var requestHeadersColumn: String { fields.requestHeadersColumn }
 
     public struct HeaderField: Sendable, Equatable {
         public let name: String
@@ -114,14 +153,17 @@ public struct DeliveryAttempt: Sendable, Equatable {
         startedAt: Date, durationMilliseconds: Int, status: Int?, errorClass: String?, error: String?,
         responseHeaders: [HeaderField], responseBody: [UInt8], requestHeaders: [HeaderField] = []
     ) {
-        self.startedAt = startedAt
-        self.durationMilliseconds = durationMilliseconds
-        self.status = status
-        self.errorClass = errorClass
-        self.error = error
-        self.responseHeaders = responseHeaders
-        self.responseBody = responseBody
-        self.requestHeaders = requestHeaders
+        fields = Fields(
+            startedAt: startedAt, durationMilliseconds: durationMilliseconds, status: status, errorClass: errorClass,
+            error: error, responseHeaders: responseHeaders, responseBody: responseBody, requestHeaders: requestHeaders)
+    }
+
+    public static func == (left: DeliveryAttempt, right: DeliveryAttempt) -> Bool {
+        left.fields === right.fields
+            || (left.startedAt == right.startedAt && left.durationMilliseconds == right.durationMilliseconds
+                && left.status == right.status && left.errorClass == right.errorClass && left.error == right.error
+                && left.responseHeaders == right.responseHeaders && left.responseBody == right.responseBody
+                && left.requestHeaders == right.requestHeaders)
     }
 }
 
@@ -141,6 +183,13 @@ public struct DeliveryResult: Sendable {
     public let next: Next
     /// Set when the loop must stop (410 Gone, or failing for too long).
     public let disableLoop: String?
+
+    /// What the store keeps of the body: nil when it can make it again. A
+    /// JSON body is its event's variables verbatim, and a body kept by an
+    /// earlier attempt stays as it is; only a form body is kept (once).
+    public var storedBody: [UInt8]? {
+        delivery.body != nil || delivery.format == .json ? nil : body
+    }
 
     public init(delivery: ClaimedDelivery, body: [UInt8], attempt: DeliveryAttempt, next: Next, disableLoop: String?) {
         self.delivery = delivery

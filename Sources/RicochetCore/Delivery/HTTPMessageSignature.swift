@@ -128,11 +128,15 @@ public enum HTTPMessageSignature {
             guard let value = field(component, in: request) else { throw .missingComponent(component) }
             return value
         }
-        guard let url = URLComponents(string: request.targetURI), let scheme = url.scheme, let host = url.host
-        else { throw .malformed("target URI \(request.targetURI)") }
+        // The two a delivery covers need no parsing of the URI.
         switch component {
         case "@method": return request.method.uppercased()
         case "@target-uri": return request.targetURI
+        default: break
+        }
+        guard let url = URLComponents(string: request.targetURI), let scheme = url.scheme, let host = url.host
+        else { throw .malformed("target URI \(request.targetURI)") }
+        switch component {
         case "@scheme": return scheme.lowercased()
         case "@authority":
             let defaultPort = scheme.lowercased() == "https" ? 443 : 80
@@ -145,11 +149,30 @@ public enum HTTPMessageSignature {
         }
     }
 
-    /// A header field's values, trimmed and joined with ", "; nil when absent.
+    /// A header field's values, without leading and trailing spaces and
+    /// tabs (RFC 9110's OWS), joined with ", "; nil when absent. `name` is
+    /// lower case; the request's names may be in any case.
     static func field(_ name: String, in request: Request) -> String? {
-        let values = request.headers.filter { $0.name.lowercased() == name }
-            .map { $0.value.trimmingCharacters(in: .whitespaces) }
-        return values.isEmpty ? nil : values.joined(separator: ", ")
+        var joined: String?
+        for header in request.headers where header.name.utf8.elementsEqual(name.utf8, by: { asciiLowercased($0) == $1 })
+        {
+            let value = trimmedOWS(header.value)
+            joined = joined.map { $0 + ", " + value } ?? value
+        }
+        return joined
+    }
+
+    private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+    }
+
+    private static func trimmedOWS(_ value: String) -> String {
+        let utf8 = value.utf8
+        guard let first = utf8.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+            let last = utf8.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+        else { return "" }
+        if first == utf8.startIndex, last == utf8.index(before: utf8.endIndex) { return value }
+        return String(value[first...last])
     }
 
     // MARK: Structured fields (RFC 8941), the parts signatures use

@@ -76,7 +76,7 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
     /// loop's next due time is unknown again.
     private let eventsArrived = Mutex(false)
     private let epoch = ContinuousClock.now
-    /// RSA signing takes about half a millisecond a request: it runs on
+    /// RSA signing takes most of a millisecond a request: it runs on
     /// threads of its own, never on the event loops that answer tracked hits.
     let signers = NIOThreadPool(numberOfThreads: max(1, System.coreCount))
 

@@ -27,6 +27,8 @@ public final class OutboundClient: Sendable {
         // As many connections to one receiver as a loop may have requests in flight.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit =
             DeliverySettings.concurrencyRange.upperBound
+        // Spans would go to no tracer, at a cost on every request.
+        configuration.tracing.tracer = nil
         if let egressGuard {
             configuration.proxy = .server(host: "127.0.0.1", port: egressGuard.port)
         }
@@ -55,7 +57,7 @@ public final class OutboundClient: Sendable {
         let http = self.http
         let prepared = outgoing
         do {
-            return try await withDeadline(request.timeout) {
+            return try await withDeadline(request.timeout, on: http.eventLoopGroup.any()) {
                 let response = try await http.execute(prepared, timeout: TimeAmount(request.timeout))
                 var body: [UInt8] = []
                 var truncated = false

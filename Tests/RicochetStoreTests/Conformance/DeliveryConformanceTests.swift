@@ -140,12 +140,41 @@ struct DeliveryConformanceTests {
             #expect(try await store.queueDepths() == depths, "one succeeded, two still sending")
             #expect(attempts.last?.responseHeaders == [.init(name: "X-A", value: "1")])
             #expect(attempts.last?.requestHeaders == [.init(name: "webhook-id", value: retaken.webhookID)])
-            #expect(record.body == Array("{}".utf8))
+            #expect(record.body == retaken.payload(), "a JSON body is its event's variables")
             #expect(try await store.rescueExpiredLeases(now: .distantFuture) == 2, "the two still sending")
             depths.deliveriesInFlight = 0
             depths.deliveriesQueued = 2
             #expect(try await store.queueDepths() == depths, "the two back in the queue")
             #expect(try await store.delivery(retaken.id, account: account.id)?.0.status == .succeeded, "never undone")
+        }
+    }
+
+    @Test(
+        "a JSON body is not stored beside its event's variables; a form body is stored once and sent again as it was",
+        arguments: Backend.all)
+    func storedBodies(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let account = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let json = try await Fixture.loop(store, account: account.id)
+            let form = try await Fixture.loop(store, account: account.id, format: .form)
+            try await store.insert([Fixture.event(.open, account: account.id, tags: ["a"])])
+            let now = Date()
+            let retry = DeliveryResult.Next.retry(at: now)
+            for loop in [json, form] {
+                let claimed = try await store.claimDue(loop: loop.id, now: now, limit: 5, lease: Fixture.lease())
+                try #require(claimed.count == 1)
+                let sent = Fixture.result(claimed[0], retry, status: 500)
+                #expect(sent.storedBody == (loop.format == .json ? nil : sent.body))
+                #expect(try await store.record([sent], now: now) == 0)
+                let (record, _) = try #require(try await store.delivery(claimed[0].id, account: account.id))
+                #expect(record.body == sent.body, "the delivery shows the bytes sent (\(loop.format))")
+                let again = try await store.claimDue(
+                    loop: loop.id, now: now.addingTimeInterval(1), limit: 5, lease: Fixture.lease())
+                try #require(again.count == 1)
+                #expect(again[0].payload() == sent.body, "a retry sends the same bytes (\(loop.format))")
+                #expect(again[0].body == (loop.format == .json ? nil : sent.body))
+                #expect(Fixture.result(again[0]).storedBody == nil, "stored once")
+            }
         }
     }
 
@@ -179,7 +208,7 @@ struct DeliveryConformanceTests {
             #expect(try await store.retry(claimed[1].id, account: "acc_other", now: start) == false)
             let retried = try await store.claimDue(loop: loop.id, now: start, limit: 10, lease: lease)
             #expect(retried.map(\.id) == [claimed[1].id])
-            #expect(retried.first?.body == Array("{}".utf8), "the bytes of the first attempt")
+            #expect(retried.first?.payload() == claimed[1].payload(), "the bytes of the first attempt")
             #expect(try await store.record([Fixture.result(retried[0], .failed, status: 500)], now: start) == 0)
             #expect(
                 try await store.recover(

@@ -15,10 +15,11 @@ enum Fixture {
 
     /// A validated loop of `account` for `events`.
     static func loop(
-        _ store: any Store, account: Account.ID, events: Set<EventType> = [.open], validated: Bool = true
+        _ store: any Store, account: Account.ID, events: Set<EventType> = [.open], validated: Bool = true,
+        format: PayloadFormat = .json
     ) async throws -> FeedbackLoop {
         var loop = FeedbackLoop.register(
-            accountID: account, url: try LoopURL("https://r.example/hook"), events: events, format: .json,
+            accountID: account, url: try LoopURL("https://r.example/hook"), events: events, format: format,
             description: "", now: Date())
         try await store.insert(loop, secret: .generate())
         guard validated else { return loop }
@@ -26,11 +27,12 @@ enum Fixture {
         return try await store.update(loop)
     }
 
+    /// The result of sending `delivery`'s payload, as the dispatcher makes it.
     static func result(_ delivery: ClaimedDelivery, _ next: DeliveryResult.Next = .succeeded, status: Int = 200)
         -> DeliveryResult
     {
         DeliveryResult(
-            delivery: delivery, body: Array("{}".utf8),
+            delivery: delivery, body: delivery.payload() ?? [],
             attempt: DeliveryAttempt(
                 startedAt: Date(milliseconds: Date().milliseconds), durationMilliseconds: 5, status: status,
                 errorClass: nil, error: nil,
