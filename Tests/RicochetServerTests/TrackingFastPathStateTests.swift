@@ -98,9 +98,51 @@ struct TrackingFastPathStateTests {
     final class Events: ChannelInboundHandler, Sendable {
         typealias InboundIn = HTTPRequestPart
         let quiesced = Mutex(0)
+        let inputClosed = Mutex(0)
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             if event is ChannelShouldQuiesceEvent { quiesced.withLock { $0 += 1 } }
+            if case .inputClosed = event as? ChannelEvent { inputClosed.withLock { $0 += 1 } }
         }
+    }
+
+    /// Counts the reads that the fast path lets through to the socket.
+    final class Reads: ChannelOutboundHandler, Sendable {
+        typealias OutboundIn = Never
+        let count = Mutex(0)
+        func read(context: ChannelHandlerContext) {
+            count.withLock { $0 += 1 }
+            context.read()
+        }
+    }
+
+    @Test("reading goes on behind a pending answer until a request is held; the end of input comes after the answer")
+    func readsWhileAnswering() throws {
+        let recordings = Recordings()
+        let channel = try channel(recordings)
+        let reads = Reads()
+        let events = Events()
+        try channel.pipeline.syncOperations.addHandler(reads, position: .first)
+        try channel.pipeline.syncOperations.addHandler(events)
+        try get(pixel, on: channel)
+        channel.read()
+        #expect(reads.count.withLock { $0 } == 1, "nothing held: reading is not switched off")
+        try get("/healthz", on: channel)
+        channel.read()
+        #expect(reads.count.withLock { $0 } == 1, "a request is held: the next read waits")
+        channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        #expect(events.inputClosed.withLock { $0 } == 0, "the end of input waits behind the answer")
+        #expect(try channel.readInbound(as: HTTPRequestPart.self) == nil)
+
+        recordings.answerAll(true)
+        channel.embeddedEventLoop.run()
+        #expect(try responses(channel).map(\.status) == [.ok])
+        guard case .head(let passed) = try channel.readInbound(as: HTTPRequestPart.self) else {
+            Issue.record("the held request did not reach the router")
+            return
+        }
+        #expect(passed.path == "/healthz")
+        #expect(events.inputClosed.withLock { $0 } == 1, "then the end of input follows the held request")
+        #expect(reads.count.withLock { $0 } == 2, "and the read held back is made")
     }
 
     @Test("shutdown during a recording: the hit is answered first, then the connection is let go")

@@ -55,6 +55,9 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Held {
         case part(NIOAny)
         case error(any Error)
+        /// Such as the end of the client's input: reading goes on while an
+        /// answer is pending, and what follows hears of it after the answer.
+        case event(Any)
     }
     private var readWanted = false
     private var active = true
@@ -94,10 +97,13 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Holds the next read while an answer is pending: a pipelining client
-    /// cannot make this handler buffer without bound.
+    /// Holds the next read while an answer is pending and something already
+    /// waits behind it: a pipelining client cannot make this handler buffer
+    /// more than one read's worth, and a client that sends one request at a
+    /// time never has reading switched off and on again (two `epoll_ctl`
+    /// calls a hit).
     func read(context: ChannelHandlerContext) {
-        if isAnswering {
+        if isAnswering, !held.isEmpty {
             readWanted = true
         } else {
             context.read()
@@ -124,11 +130,12 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// A hit being recorded is answered before shutdown may close the
     /// connection: the event is kept, so its answer must go out too.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent, isAnswering {
+        guard isAnswering else { return context.fireUserInboundEventTriggered(event) }
+        if event is ChannelShouldQuiesceEvent {
             quiesceHeld = true
-            return
+        } else {
+            held.append(.event(event))
         }
-        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -220,6 +227,7 @@ final class TrackingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             switch part {
             case .part(let data): channelRead(context: context, data: data)
             case .error(let error): errorCaught(context: context, error: error)
+            case .event(let event): userInboundEventTriggered(context: context, event: event)
             }
         }
         if readWanted, !isAnswering {
