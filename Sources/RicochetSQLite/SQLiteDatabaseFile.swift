@@ -39,8 +39,10 @@ final class SQLiteDatabaseFile: Sendable {
     /// When the WAL is copied back, and how big it may grow.
     struct Checkpoints: Sendable {
         var interval = Duration.milliseconds(500)
-        /// 16,384 frames are 64 MiB of 4 KiB pages.
-        var restartFrames = 16_384
+        /// 32,768 frames are 128 MiB of 4 KiB pages: under a flood of
+        /// opens, one restart every few seconds, each holding writes for
+        /// 2–27 ms.
+        var restartFrames = 32_768
         /// The most of the file left when the WAL starts over. Twice the
         /// restart size, so a WAL kept at that size is reused, not cut back
         /// and grown again: cutting frees blocks, which this file system
@@ -48,7 +50,7 @@ final class SQLiteDatabaseFile: Sendable {
         /// 130 MB WAL to 64 MB took 55–60 ms, where without the cut no
         /// commit after a restart took over 15 ms. Only a WAL grown larger
         /// (by an earlier version, say) is cut, once.
-        var keptBytes = 128 << 20
+        var keptBytes = 256 << 20
     }
 
     private init(
