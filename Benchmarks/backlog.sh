@@ -1,7 +1,9 @@
 # Sourced by the delivery benchmarks (after nginx-setup.sh, with $port and
 # $nginx_port set): `prepare DB EVENTS [BATCH_JSON] [SIGNING_JSON]` makes a
 # database with an account and a validated JSON loop pointing at nginx, with
-# EVENTS queued deliveries to it, and prints how many are queued.
+# EVENTS queued deliveries to it, and prints how many are queued. Delivery
+# ids are in time order, as the server makes them; IDS=random gives each a
+# random id instead, as the server did before (to compare the two).
 concurrency=${concurrency:-32}
 
 prepare() {  # prepare DB EVENTS [BATCH_JSON] [SIGNING_JSON]
@@ -15,9 +17,9 @@ prepare() {  # prepare DB EVENTS [BATCH_JSON] [SIGNING_JSON]
     -d "{\"url\": \"http://127.0.0.1:$nginx_port/hook\", \"events\": [\"open\"], \"format\": \"json\",
          \"delivery\": {\"concurrency\": $concurrency${3:+, \"batch\": $3}}${4:+, \"signing\": $4}}" >/dev/null
   kill -TERM $server; wait $server
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "${IDS:-ordered}" <<'PY'
 import json, sqlite3, sys, time
-db, count = sys.argv[1], int(sys.argv[2])
+db, count, ids = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 c = sqlite3.connect(db)
 c.execute("UPDATE loops SET status = 'validated', validated_at = 0")
 account = c.execute("SELECT id FROM accounts").fetchone()[0]
@@ -32,8 +34,9 @@ c.executemany("INSERT INTO events (id, account_id, type, message_id, occurred_at
               "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 # What the server's fan-out would have queued: one delivery per event to the loop.
 loop, form = c.execute("SELECT id, format FROM loops").fetchone()
+new_id = "lower(hex(randomblob(10)))" if ids == "random" else "printf('bench%015d', seq)"
 c.execute("INSERT INTO deliveries (id, loop_id, account_id, event_seq, webhook_id, format, status, due_at, created_at, "
-          "updated_at) SELECT 'dlv_' || lower(hex(randomblob(10))), ?, account_id, seq, id, ?, 'queued', ?, ?, ? "
+          f"updated_at) SELECT 'dlv_' || {new_id}, ?, account_id, seq, id, ?, 'queued', ?, ?, ? "
           "FROM events", (loop, form, now, now, now))
 c.commit()
 print(c.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'queued'").fetchone()[0])

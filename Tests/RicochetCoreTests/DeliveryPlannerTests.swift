@@ -57,10 +57,12 @@ struct DeliveryPlannerTests {
         #expect(Set(planned.map(\.id)).count == 2, "each delivery its own id")
     }
 
-    @Test("delivery ids are dlv_ and 16 base32 characters, none repeated")
+    @Test("delivery ids are dlv_ and a time-ordered id: none repeated, their time part never goes back")
     func ids() {
         let ids = (0..<1000).map { _ in DeliveryPlanner.newDeliveryID() }
         #expect(Set(ids).count == 1000)
-        #expect(ids.allSatisfy { $0.hasPrefix("dlv_") && $0.count == 20 })
+        #expect(ids.allSatisfy { $0.hasPrefix("dlv_") && $0.utf8.count == 24 })
+        let times = ids.map { $0.utf8.dropFirst(4).prefix(10) }
+        #expect(zip(times, times.dropFirst()).allSatisfy { !$1.lexicographicallyPrecedes($0) })
     }
 }

@@ -77,8 +77,9 @@ public struct DeliveryPlanner: Sendable {
             id: newID(), loopID: loop.loopID, accountID: loop.accountID, eventID: eventID, format: loop.format)
     }
 
-    /// `dlv_` and 80 random bits.
+    /// `dlv_` and a time-ordered id: deliveries planned together sit together
+    /// in the unique index, and so do their attempts in theirs.
     public static func newDeliveryID() -> String {
-        "dlv_" + RandomToken.base32(length: 16)
+        TimeOrderedID.make("dlv_")
     }
 }

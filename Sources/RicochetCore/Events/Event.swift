@@ -26,20 +26,9 @@ public struct Event: Sendable, Equatable {
         self.variables = variables
     }
 
-    /// The base32 characters in ASCII order, so that text order is number order.
-    static let sortedBase32 = Array("234567abcdefghijklmnopqrstuvwxyz".utf8)
-
-    /// `evt_`, the time in milliseconds (10 base32 characters, so ids sort by
-    /// time as text) and 50 random bits. Ids made one after another land next
-    /// to each other in the unique index, which keeps each commit's pages few.
+    /// `evt_` and a time-ordered id: see `TimeOrderedID`.
     public static func newID(at date: Date = Date()) -> String {
-        var milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        var time = [UInt8](repeating: 0, count: 10)
-        for position in time.indices.reversed() {
-            time[position] = Self.sortedBase32[Int(milliseconds & 31)]
-            milliseconds >>= 5
-        }
-        return "evt_" + String(decoding: time, as: UTF8.self) + RandomToken.base32(length: 10)
+        TimeOrderedID.make("evt_", at: date)
     }
 
     /// The open or click event of a hit on one of `message`'s tracked URLs,
