@@ -81,83 +81,8 @@ batched=$(drain_rate "$work/batched.db")
 echo "Ricochet deliveries, batched:   $batched deliveries/s in requests of up to 100"
 echo "ratio batched Ricochet / wrk:   $(python3 -c "print(f'{$batched / $wrk_rate:.3f}')")x"
 
-# (b) event-to-receiver latency at 1,000 opens a second, each of its own
-# message: wrk fetches the tracked pixels (12 connections, each pausing 10 ms
-# between requests); a second nginx logs when each POST arrived and its
-# webhook-id (the event's id); the event's row says when its hit came in.
-receiver_port=$((nginx_port + 1))
-cat >"$work/receiver.conf" <<CONF
-worker_processes 1;
-pid $work/receiver.pid;
-error_log $work/receiver.err;
-events { worker_connections 4096; }
-http {
-  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work; uwsgi_temp_path $work; scgi_temp_path $work;
-  log_format arrival '\$msec \$http_webhook_id \$request_method';
-  access_log $work/arrivals.log arrival;
-  server { listen 127.0.0.1:$receiver_port; root $work/www; location / { if (\$request_method = POST) { return 200 "ok"; } } }
-}
-CONF
-mkdir -p "$work/www"
-nginx -c "$work/receiver.conf"
-"$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$work/latency.db" \
-  --log-level warning >"$work/latency.out" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
-key=$(grep -oE 'rk_[A-Za-z0-9]{32}' "$work/latency.out" | head -1)
-python3 - "$port" "$key" "$receiver_port" "$work" <<'PY'
-import http.client, json, os, re, sys
-port, key, receiver_port, work = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
-def api(method, path, body=None):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    c.request(method, path, json.dumps(body) if body is not None else None, {"Authorization": "Bearer " + key})
-    return json.loads(c.getresponse().read() or b"null")
-loop = api("POST", "/api/v1/loops", {"url": "http://127.0.0.1:%d/hook" % receiver_port, "events": ["open"],
-                                     "format": "json", "delivery": {"concurrency": 16}})
-with open(os.path.join(work, "www", loop["validation"]["filename"]), "w") as f:
-    f.write(loop["validation"]["content"])
-assert api("POST", "/api/v1/loops/%s/validate" % loop["id"])["status"] == "validated"
-with open(os.path.join(work, "pixels.txt"), "w") as pixels:
-    for _ in range(12):
-        batch = api("POST", "/api/v1/messages/batch",
-                    {"messages": [{"recipient": "r%d@example.com" % i, "html": "<p>x</p>"} for i in range(1000)]})
-        for m in batch["messages"]:
-            pixels.write(re.search(r"/t/o/[A-Za-z0-9_-]+", m["html"]).group(0) + "\n")
-PY
-cat >"$work/pixels.lua" <<LUA
-local count = 0
-function setup(thread) thread:set("first", count); count = count + 1 end
-function init(args)
-  paths = {}
-  for line in io.lines("$work/pixels.txt") do paths[#paths + 1] = line end
-  i = first
-end
-function request()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i], {["User-Agent"] = "Mozilla/5.0 (X11) Latency"})
-end
-function delay() return 10 end
-LUA
-: >"$work/arrivals.log"; kill -USR1 "$(cat "$work/receiver.pid")"; sleep 0.5
-wrk -t2 -c12 -d10s -s "$work/pixels.lua" "http://127.0.0.1:$port" >"$work/pixels.wrk"
-sleep 3
-python3 - "$work" <<'PY'
-import os, sqlite3, sys
-work = sys.argv[1]
-arrived = {}
-for line in open(os.path.join(work, "arrivals.log")):
-    at, webhook, method = line.split()
-    if method == "POST": arrived.setdefault(webhook, float(at) * 1000)
-db = sqlite3.connect("file:%s?mode=ro" % os.path.join(work, "latency.db"), uri=True)
-hits = dict(db.execute("SELECT id, occurred_at FROM events WHERE type = 'open'"))
-latencies = sorted(arrived[e] - at for e, at in hits.items() if e in arrived)
-span = (max(hits.values()) - min(hits.values())) / 1000
-print("latency at %.0f opens/s:          p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d of %d delivered)" % (
-    len(hits) / span, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)], latencies[-1],
-    len(latencies), len(hits)))
-PY
-kill -TERM $server; wait $server
-kill "$(cat "$work/receiver.pid")"; rm -f "$work/receiver.pid"
+# (b) event-to-receiver latency at about 1,000 opens a second.
+RICOCHET_BIN=$bin bash Benchmarks/latency.sh
 
 # (c) memory while draining a large backlog.
 echo "queued for the memory run:      $(prepare "$work/backlog.db" "$backlog")"
