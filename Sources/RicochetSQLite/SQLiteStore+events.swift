@@ -8,12 +8,15 @@ extension SQLiteStore {
         guard !events.isEmpty else { return }
         try await database.withWriter { connection in
             let deliveries = try await self.planner(on: connection).plan(events)
-            if events.count <= Self.eventsPerStatement {
-                // One statement in its own transaction: one trip to SQLite's thread.
-                try await Self.record(events, with: deliveries, now: Date(), on: connection)
+            if deliveries.isEmpty, events.count <= Self.eventsPerStatement {
+                // The common case without loops (a group commit of tracked hits
+                // nobody subscribed to) as one statement in its own transaction:
+                // one trip to SQLite's thread, not four.
+                _ = try await connection.query(Self.insertStatement(rows: events.count), Self.binds(events))
             } else {
                 try await SQLiteDatabaseFile.transaction(on: connection) { connection in
-                    try await Self.record(events, with: deliveries, now: Date(), on: connection)
+                    try await Self.insert(events, on: connection)
+                    try await Self.insert(deliveries, now: Date(), on: connection)
                 }
             }
         }
@@ -40,27 +43,39 @@ extension SQLiteStore {
     /// transaction: wherever an event is recorded, it commits with the change
     /// it reports and with its deliveries.
     func record(_ events: [Event], on connection: SQLiteConnection) async throws {
-        try await Self.record(
-            events, with: try await planner(on: connection).plan(events), now: Date(), on: connection)
+        try await Self.insert(events, on: connection)
+        try await Self.insert(try await planner(on: connection).plan(events), now: Date(), on: connection)
     }
 
-    static func insertStatement(rows: Int) -> String {
+    private static func insert(_ events: [Event], on connection: SQLiteConnection) async throws {
+        // Many rows a statement: each statement is a trip to SQLite's thread.
+        for start in stride(from: 0, to: events.count, by: eventsPerStatement) {
+            let chunk = events[start..<min(start + eventsPerStatement, events.count)]
+            _ = try await connection.query(insertStatement(rows: chunk.count), binds(chunk))
+        }
+    }
+
+    private static func insertStatement(rows: Int) -> String {
         """
         INSERT INTO events (id, account_id, type, message_id, occurred_at, machine_reason, variables)
         VALUES \(Array(repeating: "(?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
         """
     }
 
-    /// The values of `events`' columns, in the order of ``insertStatement(rows:)``.
-    static func eventBinds(_ event: Event) -> [SQLiteData] {
-        [
-            .text(event.id), .text(event.accountID), .text(event.type.rawValue),
-            event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
-            event.machineReason.map(SQLiteData.text) ?? .null, .text(JSONPayloadEncoder.encode(event.variables)),
-        ]
+    private static func binds(_ events: some Collection<Event>) -> [SQLiteData] {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(events.count * 7)
+        for event in events {
+            binds += [
+                .text(event.id), .text(event.accountID), .text(event.type.rawValue),
+                event.message.map { .text($0.description) } ?? .null, .int64(event.occurredAt.milliseconds),
+                event.machineReason.map(SQLiteData.text) ?? .null, .text(JSONPayloadEncoder.encode(event.variables)),
+            ]
+        }
+        return binds
     }
 
-    /// 9 values a row at most, well under SQLite's limit of 32,766 per statement.
+    /// 7 values a row, well under SQLite's limit of 32,766 per statement.
     static let eventsPerStatement = 500
 
     public func events(of account: Account.ID, matching query: EventQuery) async throws -> EventPage {

@@ -20,16 +20,7 @@ public final class SQLiteStore: Store {
     /// Throws ``StoreError/newerSchema(found:supported:)`` for a file written
     /// by a newer version.
     public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
-        let database = try await SQLiteDatabaseFile.open(path: path, logger: logger)
-        do {
-            try await database.withWriter { writer in
-                for statement in recordingView { _ = try await writer.query(statement) }
-            }
-        } catch {
-            await database.close()
-            throw error
-        }
-        return SQLiteStore(database: database)
+        SQLiteStore(database: try await SQLiteDatabaseFile.open(path: path, logger: logger))
     }
 
     public func close() async {
