@@ -4,6 +4,8 @@
 # EVENTS queued deliveries to it, and prints how many are queued. Delivery
 # ids are in time order, as the server makes them; IDS=random gives each a
 # random id instead, as the server did before (to compare the two).
+# `queued DB` counts what is left to send; `drain DB [PERF_DATA]` runs a
+# server until nothing is.
 concurrency=${concurrency:-32}
 
 prepare() {  # prepare DB EVENTS [BATCH_JSON] [SIGNING_JSON]
@@ -43,3 +45,29 @@ print(c.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'queued'").fetch
 PY
 }
 
+
+queued() {  # queued DB: how many of DB's deliveries are queued or being sent
+  python3 -c "import sqlite3; print(sqlite3.connect('file:$1?mode=ro', uri=True).execute(\"SELECT COUNT(*) FROM deliveries WHERE status IN ('queued','sending')\").fetchone()[0])"
+}
+
+# drain DB [PERF_DATA]: a server empties DB's queue; prints the seconds it
+# took from its start and the CPU seconds it used (user + system, from
+# /proc/PID/stat, start-up and shutdown included). With PERF_DATA, perf
+# samples it into that file.
+drain() {
+  local record=()
+  if [ -n "${2:-}" ]; then record=(perf record -e cpu-clock -F 499 -g -o "$2" --); fi
+  local start server pid end ticks
+  start=$(date +%s.%N)
+  "${record[@]}" "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$1" \
+    --log-level warning >"$1.out" 2>&1 &
+  server=$!
+  for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
+  pid=$server
+  if [ -n "${2:-}" ]; then pid=$(pgrep -n -f "sqlite:$1"); fi
+  while [ "$(queued "$1")" -gt 0 ]; do sleep 0.2; done
+  end=$(date +%s.%N)
+  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  kill -TERM "$pid"; wait "$server" || true
+  python3 -c "import os; print(f'{$end - $start:.3f} {$ticks / os.sysconf(\"SC_CLK_TCK\"):.3f}')"
+}

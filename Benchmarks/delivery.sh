@@ -33,10 +33,6 @@ start_receiver_nginx "$nginx_port"
 # shellcheck source=Benchmarks/backlog.sh
 source Benchmarks/backlog.sh
 
-queued() {  # queued DB
-  python3 -c "import sqlite3,sys; print(sqlite3.connect('file:$1?mode=ro', uri=True).execute(\"SELECT COUNT(*) FROM deliveries WHERE status IN ('queued','sending')\").fetchone()[0])"
-}
-
 echo "one machine ($(nproc) cores), Ricochet $("$bin" --version), loop concurrency $concurrency"
 
 # (a) wrk POSTing a delivery-sized JSON body to nginx.
@@ -45,14 +41,9 @@ wrk_rate=$(wrk -t2 -c$concurrency -d10s -s "$work/post.lua" "http://127.0.0.1:$n
 echo "wrk POST to nginx:              $wrk_rate requests/s"
 
 drain_rate() {  # drain_rate DB: deliveries/s while a server empties DB's queue
-  "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$1" \
-    --log-level warning >"$1.out" 2>&1 &
-  local server=$! start end
-  start=$(date +%s.%N)
-  while [ "$(queued "$1")" -gt 0 ]; do sleep 0.2; done
-  end=$(date +%s.%N)
-  kill -TERM $server; wait $server
-  python3 -c "print(f'{$events / ($end - $start):.0f}')"
+  local seconds
+  read -r seconds _ < <(drain "$1")
+  python3 -c "print(f'{$events / $seconds:.0f}')"
 }
 
 echo "queued for the throughput run:  $(prepare "$work/throughput.db" "$events")"

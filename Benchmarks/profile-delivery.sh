@@ -25,21 +25,9 @@ start_receiver_nginx "$nginx_port"
 source Benchmarks/backlog.sh
 
 cpu() {  # cpu NAME DB [perf]: CPU seconds of a server draining DB (start-up and shutdown included)
-  local record=()
-  if [ "${3:-}" = perf ]; then record=(perf record -e cpu-clock -F 499 -g -o "$out/$1.perf.data" --); fi
-  "${record[@]}" "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$2" \
-    --log-level warning >"$out/$1.log" 2>&1 &
-  local server=$!
-  for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
-  local pid
-  pid=$(pgrep -n -f "sqlite:$2")
-  while [ "$(python3 -c "import sqlite3; print(sqlite3.connect('file:$2?mode=ro', uri=True).execute(\"SELECT COUNT(*) FROM deliveries WHERE status IN ('queued','sending')\").fetchone()[0])")" -gt 0 ]; do
-    sleep 0.2
-  done
-  local ticks
-  ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-  kill -TERM "$pid"; wait $server || true
-  python3 -c "import os; print($ticks / os.sysconf('SC_CLK_TCK'))"
+  local cpu_seconds
+  read -r _ cpu_seconds < <(drain "$2" ${3:+"$out/$1.perf.data"})
+  echo "$cpu_seconds"
 }
 
 echo "Ricochet $("$bin" --version), $events deliveries a run, $(nproc) cores"

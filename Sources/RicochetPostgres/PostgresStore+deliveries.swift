@@ -106,10 +106,14 @@ extension PostgresStore {
         }
     }
 
+    /// A JSON body is not stored: it is its event's variables byte for byte
+    /// (`DeliveryResult.storedBody`, `ClaimedDelivery.payload()`), so `body`
+    /// falls back to them.
     private static let deliveryColumns = """
         d.seq, d.id, d.loop_id, e.id AS event_id, e.type AS event_type, d.webhook_id, d.format, d.status,
         d.attempts, d.due_at,
-        COALESCE(d.body, CASE WHEN d.format = 'json' THEN convert_to(e.variables, 'UTF8') END) AS body, d.created_at, d.updated_at, d.last_status, d.last_error,
+        COALESCE(d.body, CASE WHEN d.format = 'json' THEN convert_to(e.variables, 'UTF8') END) AS body,
+        d.created_at, d.updated_at, d.last_status, d.last_error,
         (SELECT a.duration_ms FROM delivery_attempts a WHERE a.delivery_id = d.id ORDER BY a.id DESC LIMIT 1)
             AS last_duration_ms
         """

@@ -186,7 +186,8 @@ public struct DeliveryResult: Sendable {
 
     /// What the store keeps of the body: nil when it can make it again. A
     /// JSON body is its event's variables verbatim, and a body kept by an
-    /// earlier attempt stays as it is; only a form body is kept (once).
+    /// earlier attempt stays as it is; only a form body is kept (once). Each
+    /// store's `deliveryColumns` reads a missing JSON body back from the event.
     public var storedBody: [UInt8]? {
         delivery.body != nil || delivery.format == .json ? nil : body
     }
