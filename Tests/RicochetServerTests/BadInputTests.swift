@@ -118,15 +118,31 @@ struct BadInputTests {
         }
     }
 
-    @Test("unknown routes and methods answer JSON errors")
+    @Test("an unknown route is a JSON 404; a known path with another method a JSON 405 naming the allowed ones")
     func unknownRoutes() async throws {
         try await Harness.run { api, tenants in
             let route = try await api.call(.get, "/api/v1/nothing-here", key: tenants.alice)
             #expect(route.status == .notFound)
             #expect(route.errorCode == "not_found")
-            let method = try await api.call(.put, "/api/v1/loops", key: tenants.alice, body: "{}")
-            #expect(method.status.code >= 400)
-            #expect(method.errorCode != nil)
+            let cases: [(HTTPRequest.Method, String, String?, String)] = [
+                (.put, "/api/v1/loops", tenants.alice, "GET, POST"),
+                (.init("TRACE")!, "/api/v1/loops", nil, "GET, POST"),
+                (.init("TRACE")!, "/", nil, "GET"),
+                (.post, "/healthz", nil, "GET"),
+                (.put, "/api/v1/loops/lp_nothing", tenants.alice, "DELETE, GET, PATCH"),
+                // The constant route, not /api/v1/loops/{id}, as the router resolves it.
+                (.delete, "/api/v1/loops/check", tenants.alice, "POST"),
+            ]
+            for (method, path, key, allow) in cases {
+                let answer = try await api.call(method, path, key: key)
+                #expect(answer.status == .methodNotAllowed, "\(method) \(path): \(answer.status)")
+                #expect(answer.errorCode == "method_not_allowed", "\(method) \(path)")
+                #expect(answer.headers[.allow] == allow, "\(method) \(path)")
+                #expect(answer.headers[.contentType]?.hasPrefix("application/json") == true)
+            }
+            // The method exists on the path: the route's own answer stands.
+            let missing = try await api.call(.get, "/api/v1/loops/lp_nothing", key: tenants.alice)
+            #expect(missing.status == .notFound)
         }
     }
 
