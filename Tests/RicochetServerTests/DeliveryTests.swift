@@ -410,7 +410,7 @@ struct DeliveryTests {
                     body:
                         #"{"url": "https://a.example/h", "events": ["open"], "delivery": {"batch": {"max_events": 5, "max_wait_ms": 10}}}"#
                 )
-                #expect(form.status == .badRequest && form.errorMessage.contains("json"))
+                #expect(form.status == .unprocessableContent && form.errorMessage.contains("json"))
             }
         }
     }

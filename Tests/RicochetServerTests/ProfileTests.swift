@@ -116,7 +116,7 @@ struct ProfileTests {
             let foreign = try await api.call(
                 .post, "/api/v1/messages", key: tenants.bob,
                 body: #"{"recipient": "x@example.com", "profile": "\#(profile)"}"#)
-            #expect(foreign.status == .badRequest)
+            #expect(foreign.status == .unprocessableContent)
             #expect(foreign.errorCode == "unknown_profile")
         }
     }

@@ -42,6 +42,13 @@ extension APIError {
         APIError(.badRequest, code: code, message: message)
     }
 
+    /// A request the document allows that cannot be done as it stands: it
+    /// names what does not exist, or its parts contradict each other. (400
+    /// is kept for requests the document itself refuses.)
+    static func unprocessable(_ message: String, code: String) -> APIError {
+        APIError(.unprocessableContent, code: code, message: message)
+    }
+
     static func notFound(_ what: String) -> APIError {
         APIError(.notFound, code: "not_found", message: "\(what) not found")
     }

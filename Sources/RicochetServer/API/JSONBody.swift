@@ -7,6 +7,14 @@ import RicochetCore
 /// field is an error instead of being silently ignored.
 protocol StrictJSONBody: Decodable {
     static var fields: Set<String> { get }
+    /// The fields that may be `null` (which then means something: "clear
+    /// it"); for the others `null` is refused, as the document's types say,
+    /// not taken as "absent".
+    static var nullable: Set<String> { get }
+}
+
+extension StrictJSONBody {
+    static var nullable: Set<String> { [] }
 }
 
 extension Request {
@@ -43,6 +51,9 @@ extension Request {
         if let unknown = object.keys.first(where: { !T.fields.contains($0) }) {
             let accepted = T.fields.sorted().joined(separator: ", ")
             throw APIError.badRequest("unknown field '\(unknown)'; accepted fields: \(accepted)", code: "unknown_field")
+        }
+        if let null = object.first(where: { $0.value == .null && !T.nullable.contains($0.key) })?.key {
+            throw APIError.badRequest("field '\(null)' must not be null; leave it out instead", code: "invalid_field")
         }
         do {
             return (try decoder.decode(T.self, from: data), object)

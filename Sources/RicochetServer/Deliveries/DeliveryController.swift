@@ -65,7 +65,7 @@ struct DeliveryController<Deliveries: DeliveryStore & LoopStore>: Sendable {
             limit = value
         }
         let before = try parameters["before"].map { text in
-            guard let value = Int64(text), value > 0 else {
+            guard let value = PageCursor.parse(text) else {
                 throw APIError.badRequest("before must be the 'next' value of a previous page", code: "invalid_field")
             }
             return value

@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
+import RicochetCore
 
-/// A time in a request body: Unix seconds, or an ISO 8601 string.
+/// A time in a request body: Unix seconds (a number), or an RFC 3339 string.
 struct TimeValue: Decodable, Sendable {
     let date: Date
 
@@ -9,11 +10,11 @@ struct TimeValue: Decodable, Sendable {
         let container = try decoder.singleValueContainer()
         if let seconds = try? container.decode(Double.self), seconds.isFinite {
             date = Date(timeIntervalSince1970: seconds)
-        } else if let text = try? container.decode(String.self), let parsed = try? Date(text, strategy: .iso8601) {
+        } else if let text = try? container.decode(String.self), let parsed = RFC3339.parse(text) {
             date = parsed
         } else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "must be an ISO 8601 time or Unix seconds")
+                in: container, debugDescription: "must be an RFC 3339 time or Unix seconds")
         }
     }
 }

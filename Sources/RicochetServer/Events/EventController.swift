@@ -25,6 +25,7 @@ struct EventController<Events: EventStore>: Sendable {
         var query = EventQuery()
         if let type = parameters["type"] {
             guard let parsed = EventType(rawValue: String(type)) else {
+                // The document's enum: a value that is none of them breaks it.
                 throw APIError.badRequest(
                     "unknown event type '\(type)'; types are: \(EventType.names)", code: "invalid_events")
             }
@@ -47,7 +48,7 @@ struct EventController<Events: EventStore>: Sendable {
             query.limit = value
         }
         if let before = parameters["before"] {
-            guard let value = Int64(before), value > 0 else {
+            guard let value = PageCursor.parse(before) else {
                 throw APIError.badRequest("before must be the 'next' value of a previous page", code: "invalid_field")
             }
             query.before = value
@@ -84,11 +85,11 @@ struct EventView: Encodable {
     }
 }
 
-/// A time in a query string: ISO 8601 (`2026-11-29T10:00:00Z`) or Unix seconds.
+/// A time in a query string: RFC 3339 (`2026-11-29T10:00:00Z`) or Unix seconds.
 enum QueryTime {
     static func parse(_ text: Substring, name: String) throws -> Date {
-        if let seconds = Int64(text) { return Date(timeIntervalSince1970: Double(seconds)) }
-        if let date = try? Date(String(text), strategy: .iso8601) { return date }
-        throw APIError.badRequest("\(name) must be an ISO 8601 time or Unix seconds", code: "invalid_field")
+        if let date = RFC3339.unixSeconds(text) ?? RFC3339.parse(text) { return date }
+        throw APIError.badRequest(
+            "\(name) must be an RFC 3339 time (2026-11-29T10:00:00Z) or Unix seconds", code: "invalid_field")
     }
 }

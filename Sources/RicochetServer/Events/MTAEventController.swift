@@ -6,7 +6,11 @@ import RicochetStore
 
 /// `POST /api/v1/events`: deliveries and failures as the sending MTA reports
 /// them, one (an object) or a batch (`{"events": [...]}`). Each item stands
-/// alone: a bad or unknown one is refused with its reason, the rest recorded.
+/// alone against what is known: one naming an unknown message is refused
+/// (422 in its result), the rest recorded. A request with an item the
+/// document does not allow (a field mistyped, out of range, unknown) is
+/// refused whole with 400, every such item named, and nothing recorded: it
+/// is a mistake of the sender's program, not news of one message.
 struct MTAEventController<S: EventStore & MessageStore & ProfileStore & SubprofileStore>: Sendable {
     let messages: S
     let recorder: EventRecorder<S>
@@ -73,6 +77,23 @@ struct MTAEventController<S: EventStore & MessageStore & ProfileStore & Subprofi
                     index: index, status: 400, event: nil, error: .init(code: error.code, message: error.message))
             }
         }
+        let invalid = results.compactMap { $0 }
+        if !invalid.isEmpty {
+            throw APIError(
+                .badRequest, code: "invalid_events",
+                message: "\(invalid.count) of \(items.count) events are not as the API describes them; "
+                    + "none was recorded (the first: \(invalid[0].error?.message ?? ""))",
+                details: [
+                    "results": .list(
+                        invalid.map { result in
+                            [
+                                "index": .integer(Int64(result.index)),
+                                "code": .string(result.error?.code ?? ""),
+                                "message": .string(result.error?.message ?? ""),
+                            ]
+                        })
+                ])
+        }
         let known = try await messages.messages(reports.map(\.1.message)).filter { $0.value.accountID == account.id }
         var drafts: [(Int, EventDraft)] = []
         for (index, report) in reports {
@@ -110,28 +131,34 @@ struct MTAEventController<S: EventStore & MessageStore & ProfileStore & Subprofi
         guard case .string(let messageText)? = fields["message"], let message = MessageID(messageText) else {
             throw APIError.badRequest("message must be a message id (msg_...)", code: "invalid_event")
         }
-        guard case .integer(let code)? = fields["code"], (200...599).contains(code) else {
+        guard let code = fields["code"].flatMap(Self.integer), (200...599).contains(code) else {
             throw APIError.badRequest("code must be an SMTP reply code from 200 to 599", code: "invalid_event")
         }
         let extended = try text(fields["extended"], name: "extended", maximum: 16)
         if !extended.isEmpty {
             let parts = extended.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 3, ["2", "4", "5"].contains(parts[0]), parts.allSatisfy({ Int($0) != nil }) else {
+            // RFC 3463: class, subject and detail, 1 to 3 digits each.
+            guard parts.count == 3, ["2", "4", "5"].contains(parts[0]),
+                parts.dropFirst().allSatisfy({
+                    (1...3).contains($0.utf8.count) && $0.utf8.allSatisfy { (0x30...0x39).contains($0) }
+                })
+            else {
                 throw APIError.badRequest(
                     "extended must be an enhanced status code such as 5.1.1", code: "invalid_event")
             }
         }
         let at: Date
         switch fields["time"] {
-        case nil, .null?: at = now
-        case .integer(let seconds)?: at = Date(timeIntervalSince1970: Double(seconds))
+        case nil: at = now
+        case let value? where Self.integer(value) != nil:
+            at = Date(timeIntervalSince1970: Double(Self.integer(value)!))
         case .string(let text)?:
-            guard let date = try? Date(text, strategy: .iso8601) else {
-                throw APIError.badRequest("time must be ISO 8601 or Unix seconds", code: "invalid_event")
+            guard let date = RFC3339.parse(text) else {
+                throw APIError.badRequest("time must be an RFC 3339 time or Unix seconds", code: "invalid_event")
             }
             at = date
         default:
-            throw APIError.badRequest("time must be ISO 8601 or Unix seconds", code: "invalid_event")
+            throw APIError.badRequest("time must be an RFC 3339 time or Unix seconds", code: "invalid_event")
         }
         return MTAReport(
             kind: kind, message: message,
@@ -141,13 +168,22 @@ struct MTAEventController<S: EventStore & MessageStore & ProfileStore & Subprofi
             description: try text(fields["description"], name: "description", maximum: 4096), at: at)
     }
 
+    /// An integer as JSON Schema counts them: `336` or `336.0` alike.
+    static func integer(_ value: PayloadValue) -> Int64? {
+        switch value {
+        case .integer(let number): number
+        case .double(let number) where number.rounded() == number && abs(number) < 1e15: Int64(number)
+        default: nil
+        }
+    }
+
     private static func text(_ value: PayloadValue?, name: String, maximum: Int, default fallback: String = "") throws
         -> String
     {
         switch value {
-        case nil, .null?:
+        case nil:
             return fallback
-        case .string(let text)? where text.count <= maximum:
+        case .string(let text)? where text.unicodeScalars.count <= maximum:
             return text
         default:
             throw APIError.badRequest(

@@ -37,11 +37,12 @@ struct StatisticsController<S: StatisticsStore>: Sendable {
         let from =
             try parameters["from"].map { try QueryTime.parse($0, name: "from") }
             ?? to.addingTimeInterval(-Double(seconds) * (seconds == 3600 ? 48 : 30))
-        guard from < to else { throw APIError.badRequest("from must be before to", code: "invalid_field") }
+        // Each time is as the document says; together they may still ask the impossible.
+        guard from < to else { throw APIError.unprocessable("from must be before to", code: "invalid_range") }
         guard to.timeIntervalSince(from) / Double(seconds) <= Double(Self.maximumBuckets) else {
-            throw APIError.badRequest(
+            throw APIError.unprocessable(
                 "the range holds more than \(Self.maximumBuckets) \(intervalName)s; narrow it or use a longer interval",
-                code: "invalid_field")
+                code: "invalid_range")
         }
         let statistics = try await store.statistics(
             of: account.id,

@@ -32,15 +32,19 @@ struct DeliveryInput: Decodable, Sendable {
                 debugDescription: "unknown field '\(unknown.stringValue)'; accepted: "
                     + Self.fields.sorted().joined(separator: ", "))
         }
-        concurrency = try container.decodeIfPresent(Int.self, forKey: Key(stringValue: "concurrency"))
+        // null is "no limit" or "no batching" for those two; for the others a mistake, not "unchanged".
+        func named<T: Decodable>(_ type: T.Type, _ name: String) throws -> T? {
+            let key = Key(stringValue: name)
+            return container.contains(key) ? try container.decode(type, forKey: key) : nil
+        }
+        concurrency = try named(Int.self, "concurrency")
         let rate = Key(stringValue: "rate_limit")
         if container.contains(rate) {
             rateLimit = .some(try container.decodeNil(forKey: rate) ? nil : container.decode(Double.self, forKey: rate))
         }
-        timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: Key(stringValue: "timeout_seconds"))
-        retrySchedule = try container.decodeIfPresent([Double].self, forKey: Key(stringValue: "retry_schedule"))
-        disableAfterHours = try container.decodeIfPresent(
-            Double.self, forKey: Key(stringValue: "disable_after_hours"))
+        timeoutSeconds = try named(Double.self, "timeout_seconds")
+        retrySchedule = try named([Double].self, "retry_schedule")
+        disableAfterHours = try named(Double.self, "disable_after_hours")
         let batchKey = Key(stringValue: "batch")
         if container.contains(batchKey) {
             batch = .some(

@@ -21,6 +21,7 @@ struct PatchLoopRequest: StrictJSONBody {
     static let fields: Set<String> = [
         "url", "events", "format", "description", "delivery", "enabled", "ed25519", "signing",
     ]
+    static let nullable: Set<String> = ["description"]
 
     let url: String?
     let events: [String]?
@@ -84,7 +85,7 @@ enum LoopInput {
     /// The content type of a raw test body.
     static func contentType(_ value: String) throws -> String {
         let valid =
-            !value.isEmpty && value.count <= maximumContentTypeLength
+            !value.isEmpty && value.unicodeScalars.count <= maximumContentTypeLength
             && value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
             && value.contains("/")
         guard valid else {
@@ -146,14 +147,16 @@ enum LoopInput {
         if ed25519 == true { schemes.insert(.standardWebhooksEd25519) }
         if ed25519 == false { schemes.remove(.standardWebhooksEd25519) }
         guard !schemes.isEmpty else {
-            throw APIError.badRequest("a loop signs with at least one scheme", code: "invalid_signing")
+            throw APIError.unprocessable(
+                "a loop signs with at least one scheme; \"ed25519\": false removed the only one",
+                code: "invalid_signing")
         }
         return schemes
     }
 
     static func compatible(_ schemes: Set<SigningScheme>) throws {
         guard !(schemes.contains(.classicRSA) && schemes.contains(.httpMessageSignatures)) else {
-            throw APIError.badRequest(
+            throw APIError.unprocessable(
                 "classic-rsa and http-message-signatures both send a Signature header; a loop can have one of them",
                 code: "invalid_signing")
         }
@@ -167,7 +170,7 @@ enum LoopInput {
     }
 
     static func description(_ text: String) throws -> String {
-        guard text.count <= FeedbackLoop.maximumDescriptionLength else {
+        guard text.unicodeScalars.count <= FeedbackLoop.maximumDescriptionLength else {
             throw APIError.badRequest(
                 "description is longer than \(FeedbackLoop.maximumDescriptionLength) characters",
                 code: "invalid_description")

@@ -182,7 +182,7 @@ struct LoopService<Loops: LoopStore>: Sendable {
     /// A batch is a JSON array: batching goes with the JSON format only.
     static func checkBatching(_ loop: FeedbackLoop) throws {
         guard loop.delivery.batch == nil || loop.format == .json else {
-            throw APIError.badRequest(
+            throw APIError.unprocessable(
                 "delivery.batch sends a JSON array, so it needs \"format\": \"json\"", code: "invalid_delivery")
         }
     }

@@ -87,7 +87,7 @@ struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore
                 subprofiles: subprofiles)
             {
                 let field = problem.isSubprofile ? "subprofile" : "profile"
-                throw APIError.badRequest("\(path)\(field): \(problem.description)", code: "unknown_profile")
+                throw APIError.unprocessable("\(path)\(field): \(problem.description)", code: "unknown_profile")
             }
         }
         return subprofiles.mapValues(\.profileID)

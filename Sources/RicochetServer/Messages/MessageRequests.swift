@@ -66,15 +66,21 @@ enum MessageInput {
     static func tagProblem(_ tags: [String]) -> String? {
         guard tags.count <= maximumTags else { return "at most \(maximumTags) tags" }
         for tag in tags {
-            guard !tag.isEmpty, tag.count <= maximumTagLength, !tag.unicodeScalars.contains(where: { $0.value < 0x20 })
+            guard !tag.isEmpty, tag.unicodeScalars.count <= maximumTagLength,
+                !tag.unicodeScalars.contains(where: { $0.value < 0x20 })
             else { return "each tag is 1 to \(maximumTagLength) characters without control characters" }
         }
         return nil
     }
 
+    /// `left@right` or `<left@right>`, printable ASCII without brackets
+    /// inside, nothing around it: the document's pattern (a header read
+    /// from mail is read more leniently, by ``MessageIDHeader``).
     static func messageID(_ text: String?, at path: String) throws -> MessageIDHeader? {
         guard let text else { return nil }
-        guard let header = MessageIDHeader(text) else {
+        let inner = text.hasPrefix("<") && text.hasSuffix(">") ? text.dropFirst().dropLast() : Substring(text)
+        let exact = inner.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "<" && $0 != ">" }
+        guard exact, let header = MessageIDHeader(inner), header.value == inner else {
             throw APIError.badRequest(
                 "\(path)message_id '\(text.prefix(100))' is not a Message-ID (<left@right>, printable ASCII, "
                     + "at most \(MessageIDHeader.maximumLength) characters)",

@@ -12,6 +12,17 @@ info:
     their URLs with a validation file, and test them. Every call under
     `/api/v1` except this document needs `Authorization: Bearer KEY`.
     Every error answers `{"error": {"code": "...", "message": "..."}}`.
+
+    This document is the contract, checked in the test suite by running
+    schemathesis with every check against the server. A request that breaks
+    the document (a type, a pattern, a length, an unknown field, a `null`
+    where none is allowed) answers 400. A request the document allows that
+    cannot be done as things stand (it names a profile that does not exist,
+    or its parts contradict each other, such as batching with the form
+    format) answers 422, or 404 for the resource of its path, or 409 for a
+    state that forbids it. A path that exists under other methods answers
+    405 with `Allow`. Strings are measured in Unicode code points, as JSON
+    Schema measures them.
 servers:
   - url: /
 security:
@@ -189,6 +200,17 @@ paths:
                   loops:
                     type: array
                     items: { $ref: "#/components/schemas/Loop" }
+          links:
+            getLoop: { operationId: getLoop, parameters: { id: "$response.body#/loops/0/id" } }
+            updateLoop: { operationId: updateLoop, parameters: { id: "$response.body#/loops/0/id" } }
+            deleteLoop: { operationId: deleteLoop, parameters: { id: "$response.body#/loops/0/id" } }
+            rotateLoopSecret: { operationId: rotateLoopSecret, parameters: { id: "$response.body#/loops/0/id" } }
+            listDeliveries: { operationId: listDeliveries, parameters: { id: "$response.body#/loops/0/id" } }
+            recoverDeliveries: { operationId: recoverDeliveries, parameters: { id: "$response.body#/loops/0/id" } }
+            replayEvents: { operationId: replayEvents, parameters: { id: "$response.body#/loops/0/id" } }
+            downloadValidationFile: { operationId: downloadValidationFile, parameters: { id: "$response.body#/loops/0/id" } }
+            validateLoop: { operationId: validateLoop, parameters: { id: "$response.body#/loops/0/id" } }
+            testLoop: { operationId: testLoop, parameters: { id: "$response.body#/loops/0/id" } }
         "401": { $ref: "#/components/responses/Error" }
     post:
       operationId: createLoop
@@ -205,7 +227,7 @@ paths:
                 url: { $ref: "#/components/schemas/LoopURL" }
                 events: { $ref: "#/components/schemas/EventList" }
                 format: { $ref: "#/components/schemas/Format" }
-                description: { type: string, maxLength: 1000 }
+                description: { $ref: "#/components/schemas/LoopDescription" }
                 delivery: { $ref: "#/components/schemas/DeliverySettingsInput" }
                 signing: { $ref: "#/components/schemas/SigningList" }
                 ed25519:
@@ -220,9 +242,21 @@ paths:
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Loop" }
+          links:
+            getLoop: { operationId: getLoop, parameters: { id: "$response.body#/id" } }
+            updateLoop: { operationId: updateLoop, parameters: { id: "$response.body#/id" } }
+            deleteLoop: { operationId: deleteLoop, parameters: { id: "$response.body#/id" } }
+            rotateLoopSecret: { operationId: rotateLoopSecret, parameters: { id: "$response.body#/id" } }
+            listDeliveries: { operationId: listDeliveries, parameters: { id: "$response.body#/id" } }
+            recoverDeliveries: { operationId: recoverDeliveries, parameters: { id: "$response.body#/id" } }
+            replayEvents: { operationId: replayEvents, parameters: { id: "$response.body#/id" } }
+            downloadValidationFile: { operationId: downloadValidationFile, parameters: { id: "$response.body#/id" } }
+            validateLoop: { operationId: validateLoop, parameters: { id: "$response.body#/id" } }
+            testLoop: { operationId: testLoop, parameters: { id: "$response.body#/id" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "413": { $ref: "#/components/responses/Error" }
+        "422": { $ref: "#/components/responses/Contradiction" }
   /api/v1/loops/check:
     post:
       operationId: checkLoops
@@ -279,7 +313,10 @@ paths:
                 url: { $ref: "#/components/schemas/LoopURL" }
                 events: { $ref: "#/components/schemas/EventList" }
                 format: { $ref: "#/components/schemas/Format" }
-                description: { type: [string, "null"], maxLength: 1000 }
+                description:
+                  oneOf:
+                    - $ref: "#/components/schemas/LoopDescription"
+                    - { type: "null", description: Clears the description. }
                 delivery: { $ref: "#/components/schemas/DeliverySettingsInput" }
                 enabled:
                   type: boolean
@@ -300,6 +337,7 @@ paths:
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
         "409": { $ref: "#/components/responses/Error" }
+        "422": { $ref: "#/components/responses/Contradiction" }
     delete:
       operationId: deleteLoop
       summary: Deletes the loop.
@@ -353,8 +391,7 @@ paths:
           schema: { type: integer, minimum: 1, maximum: 1000, default: 100 }
         - name: before
           in: query
-          description: The `next` of the previous page.
-          schema: { type: string }
+          schema: { $ref: "#/components/schemas/PageCursor" }
       responses:
         "200":
           description: A page of deliveries.
@@ -368,6 +405,9 @@ paths:
                     type: array
                     items: { $ref: "#/components/schemas/Delivery" }
                   next: { type: [string, "null"] }
+          links:
+            getDelivery: { operationId: getDelivery, parameters: { id: "$response.body#/deliveries/0/id" } }
+            retryDelivery: { operationId: retryDelivery, parameters: { id: "$response.body#/deliveries/0/id" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
@@ -546,7 +586,11 @@ paths:
                   required: [body]
                   properties:
                     body: { type: string }
-                    content_type: { type: string, maxLength: 200 }
+                    content_type:
+                      type: string
+                      maxLength: 200
+                      pattern: "^[ -~]*/[ -~]*$"
+                      description: A media type such as text/plain, printable ASCII.
       responses:
         "200":
           description: What the receiver answered, whatever its status.
@@ -593,8 +637,13 @@ paths:
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Message" }
+          links:
+            getMessage: { operationId: getMessage, parameters: { id: "$response.body#/id" } }
+            listEvents: { operationId: listEvents, parameters: { message: "$response.body#/id" } }
+            reportEvents: { operationId: reportEvents, requestBody: { type: delivery, message: "$response.body#/id", code: 250 } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
+        "422": { $ref: "#/components/responses/UnknownProfile" }
   /api/v1/messages/batch:
     post:
       operationId: createMessages
@@ -625,9 +674,14 @@ paths:
                   messages:
                     type: array
                     items: { $ref: "#/components/schemas/Message" }
+          links:
+            getMessage: { operationId: getMessage, parameters: { id: "$response.body#/messages/0/id" } }
+            listEvents: { operationId: listEvents, parameters: { message: "$response.body#/messages/0/id" } }
+            reportEvents: { operationId: reportEvents, requestBody: { type: delivery, message: "$response.body#/messages/0/id", code: 250 } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "413": { $ref: "#/components/responses/Error" }
+        "422": { $ref: "#/components/responses/UnknownProfile" }
   /api/v1/messages/{id}:
     parameters:
       - name: id
@@ -667,7 +721,7 @@ paths:
                       items: { $ref: "#/components/schemas/MTAReport" }
       responses:
         "202":
-          description: What became of each item (202 recorded, 400 invalid, 422 unknown message).
+          description: What became of each item (202 recorded, 422 unknown message).
           content:
             application/json:
               schema:
@@ -683,14 +737,20 @@ paths:
                       required: [index, status]
                       properties:
                         index: { type: integer }
-                        status: { type: integer, enum: [202, 400, 422] }
+                        status: { type: integer, enum: [202, 422] }
                         event: { type: string }
                         error:
                           type: object
                           properties:
                             code: { type: string }
                             message: { type: string }
-        "400": { $ref: "#/components/responses/Error" }
+        "400":
+          description: >-
+            An item breaks this document (`invalid_events`, each such item in `error.results` with its index):
+            nothing was recorded. Or the body is not an event or a list of 1 to 10,000.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "413":
           description: The body is over 16 MiB (`body_too_large`), refused from its Content-Length before it is read, or as soon as more arrives; the connection is closed.
@@ -701,13 +761,13 @@ paths:
       operationId: listEvents
       summary: The event log, newest first.
       parameters:
-        - { name: type, in: query, schema: { type: string } }
-        - { name: message, in: query, schema: { type: string } }
+        - { name: type, in: query, schema: { $ref: "#/components/schemas/EventType" } }
+        - { name: message, in: query, schema: { $ref: "#/components/schemas/MessageID" } }
         - { name: tag, in: query, schema: { type: string } }
-        - { name: since, in: query, description: "ISO 8601 or Unix seconds, inclusive", schema: { type: string } }
-        - { name: until, in: query, description: "ISO 8601 or Unix seconds, exclusive", schema: { type: string } }
+        - { name: since, in: query, description: "Inclusive.", schema: { $ref: "#/components/schemas/QueryTime" } }
+        - { name: until, in: query, description: "Exclusive.", schema: { $ref: "#/components/schemas/QueryTime" } }
         - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
-        - { name: before, in: query, description: The `next` of the previous page., schema: { type: string } }
+        - { name: before, in: query, schema: { $ref: "#/components/schemas/PageCursor" } }
       responses:
         "200":
           description: One page of events.
@@ -728,8 +788,8 @@ paths:
       operationId: statistics
       summary: The general statistics - totals and uniques per event type and period, machine and human apart, clicks per link.
       parameters:
-        - { name: from, in: query, description: "ISO 8601 or Unix seconds; default 48 hours or 30 days before to", schema: { type: string } }
-        - { name: to, in: query, description: "ISO 8601 or Unix seconds; default the end of the current period", schema: { type: string } }
+        - { name: from, in: query, description: "Default 48 hours or 30 days before to.", schema: { $ref: "#/components/schemas/QueryTime" } }
+        - { name: to, in: query, description: "Default the end of the current period.", schema: { $ref: "#/components/schemas/QueryTime" } }
         - { name: tag, in: query, schema: { type: string } }
         - { name: interval, in: query, schema: { type: string, enum: [hour, day], default: day } }
       responses:
@@ -765,6 +825,11 @@ paths:
                         unique: { type: integer }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
+        "422":
+          description: "from is not before to, or the range holds more than 2,000 periods (`invalid_range`)."
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Error" }
   /api/v1/databases:
     post:
       operationId: createDatabase
@@ -778,13 +843,18 @@ paths:
               additionalProperties: false
               required: [name]
               properties:
-                name: { type: string, minLength: 1, maxLength: 100 }
+                name: { $ref: "#/components/schemas/Name" }
       responses:
         "201":
           description: The database.
           content:
             application/json:
               schema: { $ref: "#/components/schemas/ProfileDatabase" }
+          links:
+            createProfile: { operationId: createProfile, parameters: { db: "$response.body#/id" } }
+            listProfiles: { operationId: listProfiles, parameters: { db: "$response.body#/id" } }
+            createCollection: { operationId: createCollection, parameters: { db: "$response.body#/id" } }
+            listCollections: { operationId: listCollections, parameters: { db: "$response.body#/id" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "409": { $ref: "#/components/responses/Error" }
@@ -803,6 +873,11 @@ paths:
                   databases:
                     type: array
                     items: { $ref: "#/components/schemas/ProfileDatabase" }
+          links:
+            createProfile: { operationId: createProfile, parameters: { db: "$response.body#/databases/0/id" } }
+            listProfiles: { operationId: listProfiles, parameters: { db: "$response.body#/databases/0/id" } }
+            createCollection: { operationId: createCollection, parameters: { db: "$response.body#/databases/0/id" } }
+            listCollections: { operationId: listCollections, parameters: { db: "$response.body#/databases/0/id" } }
         "401": { $ref: "#/components/responses/Error" }
   /api/v1/databases/{db}/profiles:
     parameters:
@@ -830,6 +905,11 @@ paths:
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Profile" }
+          links:
+            getProfile: { operationId: getProfile, parameters: { db: "$request.path.db", id: "$response.body#/id" } }
+            updateProfile: { operationId: updateProfile, parameters: { db: "$request.path.db", id: "$response.body#/id" } }
+            deleteProfile: { operationId: deleteProfile, parameters: { db: "$request.path.db", id: "$response.body#/id" } }
+            createMessage: { operationId: createMessage, requestBody: { recipient: "someone@example.com", profile: "$response.body#/id" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
@@ -852,6 +932,10 @@ paths:
                     type: array
                     items: { $ref: "#/components/schemas/Profile" }
                   next: { type: [string, "null"] }
+          links:
+            getProfile: { operationId: getProfile, parameters: { db: "$request.path.db", id: "$response.body#/profiles/0/id" } }
+            updateProfile: { operationId: updateProfile, parameters: { db: "$request.path.db", id: "$response.body#/profiles/0/id" } }
+            deleteProfile: { operationId: deleteProfile, parameters: { db: "$request.path.db", id: "$response.body#/profiles/0/id" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
@@ -918,13 +1002,16 @@ paths:
               additionalProperties: false
               required: [name]
               properties:
-                name: { type: string, minLength: 1, maxLength: 100 }
+                name: { $ref: "#/components/schemas/Name" }
       responses:
         "201":
           description: The collection.
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Collection" }
+          links:
+            createSubprofile: { operationId: createSubprofile, parameters: { db: "$request.path.db", c: "$response.body#/id" } }
+            listSubprofiles: { operationId: listSubprofiles, parameters: { db: "$request.path.db", c: "$response.body#/id" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
@@ -944,6 +1031,9 @@ paths:
                   collections:
                     type: array
                     items: { $ref: "#/components/schemas/Collection" }
+          links:
+            createSubprofile: { operationId: createSubprofile, parameters: { db: "$request.path.db", c: "$response.body#/collections/0/id" } }
+            listSubprofiles: { operationId: listSubprofiles, parameters: { db: "$request.path.db", c: "$response.body#/collections/0/id" } }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
   /api/v1/databases/{db}/collections/{c}/subprofiles:
@@ -972,9 +1062,15 @@ paths:
           content:
             application/json:
               schema: { $ref: "#/components/schemas/Subprofile" }
+          links:
+            getSubprofile: { operationId: getSubprofile, parameters: { db: "$request.path.db", c: "$request.path.c", id: "$response.body#/id" } }
+            updateSubprofile: { operationId: updateSubprofile, parameters: { db: "$request.path.db", c: "$request.path.c", id: "$response.body#/id" } }
+            deleteSubprofile: { operationId: deleteSubprofile, parameters: { db: "$request.path.db", c: "$request.path.c", id: "$response.body#/id" } }
+            createMessage: { operationId: createMessage, requestBody: { recipient: "someone@example.com", subprofile: "$response.body#/id" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
+        "422": { $ref: "#/components/responses/UnknownProfile" }
     get:
       operationId: listSubprofiles
       summary: Subprofiles of the collection, oldest first; fields[NAME]=VALUE filters.
@@ -994,6 +1090,11 @@ paths:
                     type: array
                     items: { $ref: "#/components/schemas/Subprofile" }
                   next: { type: [string, "null"] }
+          links:
+            getSubprofile: { operationId: getSubprofile, parameters: { db: "$request.path.db", c: "$request.path.c", id: "$response.body#/subprofiles/0/id" } }
+            updateSubprofile: { operationId: updateSubprofile, parameters: { db: "$request.path.db", c: "$request.path.c", id: "$response.body#/subprofiles/0/id" } }
+            deleteSubprofile: { operationId: deleteSubprofile, parameters: { db: "$request.path.db", c: "$request.path.c", id: "$response.body#/subprofiles/0/id" } }
+            createSubprofile: { operationId: createSubprofile, parameters: { db: "$request.path.db", c: "$request.path.c" }, requestBody: { profile: "$response.body#/subprofiles/0/profile" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
@@ -1056,8 +1157,8 @@ paths:
               additionalProperties: false
               required: [domain, selector]
               properties:
-                domain: { type: string, maxLength: 253, description: "The From domain, e.g. shop.example (lowercased)." }
-                selector: { type: string, maxLength: 63, description: "Letters, digits, hyphens, dots; the record goes under SELECTOR._domainkey.DOMAIN." }
+                domain: { $ref: "#/components/schemas/HostName", description: "The From domain, e.g. shop.example (lowercased)." }
+                selector: { $ref: "#/components/schemas/HostName", description: "Labels of letters, digits, hyphens and underscores; the record goes under SELECTOR._domainkey.DOMAIN." }
                 algorithm: { type: string, enum: [rsa, ed25519], default: rsa, description: "rsa is RSA-2048 (rsa-sha256); ed25519 is ed25519-sha256 (RFC 8463)." }
       responses:
         "201":
@@ -1067,6 +1168,8 @@ paths:
           content:
             application/json:
               schema: { $ref: "#/components/schemas/DKIMKey" }
+          links:
+            deleteDKIMKey: { operationId: deleteDKIMKey, parameters: { id: "$response.body#/id" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "409":
@@ -1089,6 +1192,8 @@ paths:
                   keys:
                     type: array
                     items: { $ref: "#/components/schemas/DKIMKey" }
+          links:
+            deleteDKIMKey: { operationId: deleteDKIMKey, parameters: { id: "$response.body#/keys/0/id" } }
         "401": { $ref: "#/components/responses/Error" }
   /api/v1/dkim-keys/{id}:
     parameters:
@@ -1130,6 +1235,19 @@ components:
           schema: { type: string, format: binary }
     Error:
       description: An error.
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    Contradiction:
+      description: >-
+        Allowed by this document, but its parts contradict each other or the loop: batching without the
+        json format (`invalid_delivery`), classic-rsa with http-message-signatures, or no scheme left
+        (`invalid_signing`).
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
+    UnknownProfile:
+      description: A profile or subprofile the body names is not the account's, or not of this database (`unknown_profile`).
       content:
         application/json:
           schema: { $ref: "#/components/schemas/Error" }
@@ -1242,10 +1360,42 @@ components:
           type: string
           description: "When the loop signs with Ed25519 too: the public key of its v1a signatures (whpk_ and base64)."
     TimeValue:
-      description: An ISO 8601 time or Unix seconds.
+      description: An RFC 3339 time or Unix seconds.
       oneOf:
         - { type: string, format: date-time }
         - { type: number }
+    QueryTime:
+      description: An RFC 3339 time (2026-11-29T10:00:00Z) or Unix seconds.
+      anyOf:
+        - { type: string, format: date-time }
+        - { type: string, pattern: "^-?[0-9]{1,12}$" }
+    PageCursor:
+      type: string
+      pattern: "^[1-9][0-9]{0,17}$"
+      description: The `next` of the previous page.
+    MessageID:
+      type: string
+      pattern: "^msg_[a-z2-7]{16}$"
+    LoopDescription:
+      type: string
+      maxLength: 1000
+      pattern: '^[^\u0000-\u0008\u000B-\u001F]*$'
+      description: Any text without control characters but tab and line feed.
+    Name:
+      type: string
+      minLength: 1
+      maxLength: 100
+      pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+      description: Without control characters, kept as given.
+    HostName:
+      type: string
+      maxLength: 253
+      pattern: "^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?([.][A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*$"
+    Tag:
+      type: string
+      minLength: 1
+      maxLength: 100
+      pattern: '^[^\u0000-\u001F]*$'
     Queued:
       type: object
       required: [queued]
@@ -1353,12 +1503,13 @@ components:
         tags:
           type: array
           maxItems: 50
-          items: { type: string, minLength: 1, maxLength: 100 }
+          items: { $ref: "#/components/schemas/Tag" }
         html: { type: string, description: "Every http(s) link and image is tracked; a pixel is added. data-ricochet-tags and data-ricochet-track=off per link." }
         text: { type: string, description: Every http(s) URL is tracked. }
         message_id:
-          type: string
-          maxLength: 252
+          anyOf:
+            - { type: string, maxLength: 250, pattern: "^[!-;=?A-~]+@[!-;=?A-~]+$" }
+            - { type: string, maxLength: 252, pattern: "^<[!-;=?A-~]+@[!-;=?A-~]+>$" }
           description: "The Message-ID header the message will be sent with (<left@right> or left@right). Returned mail that quotes it finds the message when its return-path token is gone. By default one is assigned: <msg_...@bounce-domain>, in headers."
     Message:
       type: object
@@ -1457,13 +1608,17 @@ components:
       required: [type, message, code]
       properties:
         type: { type: string, enum: [delivery, failure] }
-        message: { type: string }
+        message: { $ref: "#/components/schemas/MessageID" }
         state: { type: string, maxLength: 32, description: "connect, mail, rcpt, data, or bounce; failures default to rcpt" }
         action: { type: string, maxLength: 32 }
         code: { type: integer, minimum: 200, maximum: 599 }
-        extended: { type: string, description: "Enhanced status code such as 5.1.1" }
+        extended: { type: string, pattern: "^([245][.][0-9]{1,3}[.][0-9]{1,3})?$", description: "Enhanced status code such as 5.1.1 (RFC 3463)" }
         description: { type: string, maxLength: 4096 }
-        time: { type: [string, integer], description: "ISO 8601 or Unix seconds; default now" }
+        time:
+          description: "RFC 3339 or Unix seconds; default now"
+          oneOf:
+            - { type: string, format: date-time }
+            - { type: integer }
     ProfileDatabase:
       type: object
       required: [id, name, created_at]

@@ -10,16 +10,17 @@ enum ProfileInput {
     static let maximumValueLength = 4000
     static let maximumInterests = 200
 
+    /// 1 to 100 Unicode scalars (JSON Schema's length), none a control
+    /// character (C0, DEL, C1): the document's pattern, exactly.
     static func name(_ name: String, of what: String) throws -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty, trimmed.count <= maximumNameLength,
-            !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 })
+        guard !name.isEmpty, name.unicodeScalars.count <= maximumNameLength,
+            !name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
         else {
             throw APIError.badRequest(
                 "\(what) name must be 1 to \(maximumNameLength) characters without control characters",
                 code: "invalid_name")
         }
-        return trimmed
+        return name
     }
 
     /// Field values are strings; with `allowingNull`, null removes a field.

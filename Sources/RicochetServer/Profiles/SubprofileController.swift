@@ -59,7 +59,7 @@ struct SubprofileController<Store: ProfileStore & SubprofileStore>: Sendable {
         guard let profile = try await store.profile(profileID, of: collection.accountID),
             profile.databaseID == collection.databaseID
         else {
-            throw APIError.badRequest("no profile \(profileID) in this database", code: "unknown_profile")
+            throw APIError.unprocessable("no profile \(profileID) in this database", code: "unknown_profile")
         }
         let fields = try ProfileInput.fields(object["fields"], allowingNull: false).compactMapValues { $0 }
         let now = Date()
