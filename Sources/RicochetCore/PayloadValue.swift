@@ -94,3 +94,16 @@ extension PayloadValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
         self = .object(OrderedDictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }
+
+extension PayloadValue {
+    /// The value as an integer as JSON Schema counts them, `336` and `336.0`
+    /// alike, of at most 15 digits (where a double holds every integer, and
+    /// what the document's integers allow); nil for anything else.
+    public var asInteger: Int64? {
+        switch self {
+        case .integer(let number) where (-999_999_999_999_999...999_999_999_999_999).contains(number): number
+        case .double(let number) where number.rounded() == number && abs(number) < 1e15: Int64(number)
+        default: nil
+        }
+    }
+}

@@ -72,6 +72,19 @@ public enum RFC3339 {
         return Date(timeIntervalSince1970: Double(value))
     }
 
+    /// The Unix seconds of 1970-01-01T00:00:00Z through 9999-12-31T23:59:59Z:
+    /// no mail was sent before, a four-digit year ends there, and Foundation
+    /// writes earlier centuries in the Julian calendar, not RFC 3339's.
+    public static let representable: ClosedRange<Double> = 0...253_402_300_799
+
+    /// `date`, or the nearer end of `representable` when it lies outside (a
+    /// time far in the past or future means the same as the first or last).
+    public static func clamped(_ date: Date) -> Date {
+        Date(
+            timeIntervalSince1970: min(
+                max(date.timeIntervalSince1970, representable.lowerBound), representable.upperBound))
+    }
+
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28

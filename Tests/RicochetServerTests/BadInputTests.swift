@@ -118,6 +118,45 @@ struct BadInputTests {
         }
     }
 
+    @Test(
+        "numbers as JSON Schema counts them: 5.0 is the integer 5, beyond 15 digits or out of range refused, never a crash"
+    )
+    func numbers() async throws {
+        try await Harness.run { api, tenants in
+            let database = try await api.call(.post, "/api/v1/databases", key: tenants.alice, body: #"{"name": "N"}"#)
+            let db = try #require(database.json["id"] as? String)
+            let profile = try await api.call(
+                .post, "/api/v1/databases/\(db)/profiles", key: tenants.alice,
+                body: #"{"fields": {"whole": 5.0, "plain": 12, "text": "x"}}"#)
+            #expect(profile.status == .created, "\(profile.body)")
+            #expect(profile.json["fields"] as? [String: String] == ["whole": "5", "plain": "12", "text": "x"])
+            for fields in [
+                #"{"n": -9223372036854775808}"#, #"{"n": 1000000000000000}"#, #"{"n": 1.5}"#, #"{"": "x"}"#,
+                #"{"n": true}"#,
+            ] {
+                let refused = try await api.call(
+                    .post, "/api/v1/databases/\(db)/profiles", key: tenants.alice, body: #"{"fields": \#(fields)}"#)
+                #expect(refused.status == .badRequest && refused.errorCode == "invalid_fields", "\(fields)")
+            }
+            let message = try await api.createMessage(key: tenants.alice, json: #"{"recipient": "n@example.com"}"#)
+            let id = try #require(message["id"] as? String)
+            for time in ["-14", "-6116382702650954805673984", "253402300800", "-9223372036854775808"] {
+                let refused = try await api.call(
+                    .post, "/api/v1/events", key: tenants.alice,
+                    body: #"{"type": "delivery", "message": "\#(id)", "code": 250, "time": \#(time)}"#)
+                #expect(refused.status == .badRequest && refused.errorCode == "invalid_events", "time \(time)")
+            }
+            let batch = try await api.call(
+                .post, "/api/v1/messages/batch", key: tenants.alice,
+                body: #"{"messages": [{"recipient": "a@example.com", "profile": null}]}"#)
+            #expect(batch.status == .badRequest && batch.errorMessage.contains("messages[0].profile"), "\(batch.body)")
+            let far = try await api.call(
+                .post, "/api/v1/events", key: tenants.alice,
+                body: #"{"type": "delivery", "message": "\#(id)", "code": 250.0, "time": "1969-01-01T00:00:00Z"}"#)
+            #expect(far.status == .accepted, "a time string before 1970 is taken as 1970: \(far.body)")
+        }
+    }
+
     @Test("an unknown route is a JSON 404; a known path with another method a JSON 405 naming the allowed ones")
     func unknownRoutes() async throws {
         try await Harness.run { api, tenants in

@@ -327,6 +327,11 @@ struct DeliveryTests {
                         (try await api.call(.get, failed, key: tenants.alice).json["deliveries"] as? [Any])?.count == 2
                     })
                 await receiver.set("/hooks/receive.php", .init(status: .ok))
+                for far in ["-1.2513168069192724e+85", "1e300", "253402300800", "-1"] {
+                    let refused = try await api.call(
+                        .post, "/api/v1/loops/\(id)/recover", key: tenants.alice, body: #"{"since": \#(far)}"#)
+                    #expect(refused.status == .badRequest, "since \(far): a number beyond year 9999 or before 1970")
+                }
                 let recovered = try await api.call(
                     .post, "/api/v1/loops/\(id)/recover", key: tenants.alice, body: #"{"since": \#(start)}"#)
                 #expect(recovered.status == .accepted && recovered.json["queued"] as? Int == 2)
@@ -351,9 +356,13 @@ struct DeliveryTests {
                     })
                 let posts = await receiver.posts(to: "/hooks/receive.php")
                 #expect(Set(posts.suffix(2).map { $0.headers[HTTPField.Name("webhook-id")!] }) == firstIDs)
-                for bad in [#"{}"#, #"{"since": "yesterday"}"#, #"{"since": 10, "until": 5}"#] {
+                for (bad, status) in [
+                    (#"{}"#, HTTPResponse.Status.badRequest), (#"{"since": "yesterday"}"#, .badRequest),
+                    (#"{"since": 10, "until": 5}"#, .unprocessableContent),
+                    (#"{"since": "4771-07-26T09:51:52Z"}"#, .unprocessableContent),
+                ] {
                     let answer = try await api.call(.post, "/api/v1/loops/\(id)/replay", key: tenants.alice, body: bad)
-                    #expect(answer.status == .badRequest, "\(bad)")
+                    #expect(answer.status == status, "\(bad)")
                 }
                 let unvalidated = try await api.createLoop(key: tenants.alice, url: base + "/other.php")
                 let refused = try await api.call(

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import RicochetCore
 import Testing
 
 @testable import RicochetServer
@@ -124,6 +125,19 @@ struct ReportsAndStatisticsTests {
             ] {
                 #expect(
                     try await api.call(.get, "/api/v1/statistics" + bad, key: tenants.alice).status == status, "\(bad)")
+            }
+            // Times beyond what a four-digit year writes are taken as its ends, so every time answered is RFC 3339.
+            for (query, from, to) in [
+                ("?from=-99999999999&to=1970-01-01T00:00:00-23:00", "1970-01-01T00:00:00Z", "1970-01-01T23:00:00Z"),
+                ("?to=999999999999", "9999-12-01T23:59:59Z", "9999-12-31T23:59:59Z"),
+            ] {
+                let clamped = try await api.call(.get, "/api/v1/statistics" + query, key: tenants.alice)
+                #expect(clamped.status == .ok, "\(query): \(clamped.body)")
+                #expect(
+                    clamped.json["from"] as? String == from && clamped.json["to"] as? String == to, "\(clamped.body)")
+                for period in clamped.json["series"] as? [[String: Any]] ?? [] {
+                    #expect(RFC3339.parse(period["start"] as? String ?? "") != nil, "\(period)")
+                }
             }
         }
     }

@@ -1,10 +1,12 @@
 """What the system tests written in Python share: a check that prints one
 line and counts, the summary that ends a test, waiting on a condition,
-loopback ports, a loop receiver's request handler, and reading a node's
-metrics."""
+loopback ports, a loop receiver (its request handler, and one that records
+every POST), a call of the API, and reading a node's metrics."""
 import http.server
+import json
 import socket
 import sys
+import threading
 import time
 import urllib.request
 
@@ -64,6 +66,40 @@ class FilesHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         content = self.server.files.get(self.path)
         self.answer(200 if content else 404, (content or "no").encode())
+
+
+class RecordingHandler(FilesHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with self.server.lock:
+            self.server.posts.append((self.path, dict(self.headers.items()), body))
+        self.answer(200)
+
+
+class Receiver(http.server.ThreadingHTTPServer):
+    """A loop receiver on a loopback port of its own: serves `files` (validation files by path) and keeps
+    every POST as (path, headers, body) in `posts`, answering 200."""
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), RecordingHandler)
+        self.files = {}
+        self.posts = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def api(base, key, method, path, body=None):
+    """A call of the API with the key; the answer's JSON (raises urllib's HTTPError on an error status)."""
+    request = urllib.request.Request(
+        base + path, data=json.dumps(body).encode() if body is not None else None, method=method,
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return json.loads(answer.read() or b"{}")
 
 
 def metrics_samples(port):

@@ -9,7 +9,6 @@ signature.
     message_signatures_test.py BIN
 """
 import base64
-import http.server
 import json
 import os
 import re
@@ -17,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import urllib.request
 
 import requests
@@ -25,41 +23,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from http_message_signatures import HTTPMessageVerifier, HTTPSignatureKeyResolver, algorithms
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import FilesHandler, check, eventually, finish, free_port  # noqa: E402
+from checks import Receiver, api, check, eventually, finish, free_port  # noqa: E402
 
 BIN = sys.argv[1]
 WORK = tempfile.mkdtemp(prefix="ricochet-rfc9421.")
-
-
-class Receiver(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.files = {}
-        self.posts = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def base(self):
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class Handler(FilesHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with self.server.lock:
-            self.server.posts.append((self.path, dict(self.headers.items()), body))
-        self.answer(200)
-
-
-def api(base, key, method, path, body=None):
-    request = urllib.request.Request(
-        base + path, data=json.dumps(body).encode() if body is not None else None, method=method,
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.loads(answer.read() or b"{}")
 
 
 class KeySet(HTTPSignatureKeyResolver):

@@ -2,16 +2,17 @@ import Foundation
 import Hummingbird
 import RicochetCore
 
-/// A time in a request body: Unix seconds (a number), or an RFC 3339 string.
+/// A time in a request body: Unix seconds (a number, 1970 to year 9999), or
+/// an RFC 3339 string (one outside those years is taken as the nearer end).
 struct TimeValue: Decodable, Sendable {
     let date: Date
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let seconds = try? container.decode(Double.self), seconds.isFinite {
+        if let seconds = try? container.decode(Double.self), RFC3339.representable.contains(seconds) {
             date = Date(timeIntervalSince1970: seconds)
         } else if let text = try? container.decode(String.self), let parsed = RFC3339.parse(text) {
-            date = parsed
+            date = RFC3339.clamped(parsed)
         } else {
             throw DecodingError.dataCorruptedError(
                 in: container, debugDescription: "must be an RFC 3339 time or Unix seconds")

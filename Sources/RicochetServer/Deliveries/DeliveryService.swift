@@ -38,8 +38,8 @@ struct DeliveryService<Store: DeliveryStore & LoopStore>: Sendable {
     func replay(loop id: String, account: Account, since: Date, until: Date) async throws -> Int {
         let loop = try await deliverableLoop(id, account: account)
         guard since < until else {
-            throw APIError.badRequest(
-                "the window's start must come before its end (since before until)", code: "invalid_field")
+            throw APIError.unprocessable(
+                "the window's start must come before its end (since before until)", code: "invalid_range")
         }
         let count = try await store.replay(loop: loop.id, account: account.id, since: since, until: until, now: Date())
         deliveriesQueued()

@@ -85,10 +85,11 @@ struct EventView: Encodable {
     }
 }
 
-/// A time in a query string: RFC 3339 (`2026-11-29T10:00:00Z`) or Unix seconds.
+/// A time in a query string: RFC 3339 (`2026-11-29T10:00:00Z`) or Unix
+/// seconds; one before 1970 or after year 9999 is taken as that end.
 enum QueryTime {
     static func parse(_ text: Substring, name: String) throws -> Date {
-        if let date = RFC3339.unixSeconds(text) ?? RFC3339.parse(text) { return date }
+        if let date = RFC3339.unixSeconds(text) ?? RFC3339.parse(text) { return RFC3339.clamped(date) }
         throw APIError.badRequest(
             "\(name) must be an RFC 3339 time (2026-11-29T10:00:00Z) or Unix seconds", code: "invalid_field")
     }

@@ -131,7 +131,7 @@ struct MTAEventController<S: EventStore & MessageStore & ProfileStore & Subprofi
         guard case .string(let messageText)? = fields["message"], let message = MessageID(messageText) else {
             throw APIError.badRequest("message must be a message id (msg_...)", code: "invalid_event")
         }
-        guard let code = fields["code"].flatMap(Self.integer), (200...599).contains(code) else {
+        guard let code = fields["code"]?.asInteger, (200...599).contains(code) else {
             throw APIError.badRequest("code must be an SMTP reply code from 200 to 599", code: "invalid_event")
         }
         let extended = try text(fields["extended"], name: "extended", maximum: 16)
@@ -150,13 +150,17 @@ struct MTAEventController<S: EventStore & MessageStore & ProfileStore & Subprofi
         let at: Date
         switch fields["time"] {
         case nil: at = now
-        case let value? where Self.integer(value) != nil:
-            at = Date(timeIntervalSince1970: Double(Self.integer(value)!))
+        case let value? where value.asInteger != nil:
+            let seconds = Double(value.asInteger!)
+            guard RFC3339.representable.contains(seconds) else {
+                throw APIError.badRequest("time must be Unix seconds from 1970 to year 9999", code: "invalid_event")
+            }
+            at = Date(timeIntervalSince1970: seconds)
         case .string(let text)?:
             guard let date = RFC3339.parse(text) else {
                 throw APIError.badRequest("time must be an RFC 3339 time or Unix seconds", code: "invalid_event")
             }
-            at = date
+            at = RFC3339.clamped(date)
         default:
             throw APIError.badRequest("time must be an RFC 3339 time or Unix seconds", code: "invalid_event")
         }
@@ -166,15 +170,6 @@ struct MTAEventController<S: EventStore & MessageStore & ProfileStore & Subprofi
             action: try text(fields["action"], name: "action", maximum: 32),
             code: Int(code), extended: extended,
             description: try text(fields["description"], name: "description", maximum: 4096), at: at)
-    }
-
-    /// An integer as JSON Schema counts them: `336` or `336.0` alike.
-    static func integer(_ value: PayloadValue) -> Int64? {
-        switch value {
-        case .integer(let number): number
-        case .double(let number) where number.rounded() == number && abs(number) < 1e15: Int64(number)
-        default: nil
-        }
     }
 
     private static func text(_ value: PayloadValue?, name: String, maximum: Int, default fallback: String = "") throws

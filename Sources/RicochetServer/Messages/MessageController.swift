@@ -43,10 +43,13 @@ struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore
         }
         if case .list(let items)? = object["messages"] {
             for (index, item) in items.enumerated() {
-                if case .object(let fields) = item,
-                    let unknown = fields.keys.first(where: { !NewMessageRequest.fields.contains($0) })
-                {
+                guard case .object(let fields) = item else { continue }
+                if let unknown = fields.keys.first(where: { !NewMessageRequest.fields.contains($0) }) {
                     throw APIError.badRequest("messages[\(index)]: unknown field '\(unknown)'", code: "unknown_field")
+                }
+                if let null = fields.first(where: { $0.value == .null })?.key {
+                    throw APIError.badRequest(
+                        "messages[\(index)].\(null) must not be null; leave it out instead", code: "invalid_field")
                 }
             }
         }

@@ -466,6 +466,11 @@ paths:
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
         "409": { $ref: "#/components/responses/Error" }
+        "422":
+          description: "since is not before until (or now, when until is left out): `invalid_range`."
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Error" }
   /api/v1/deliveries/{id}:
     parameters:
       - name: id
@@ -893,12 +898,8 @@ paths:
               type: object
               additionalProperties: false
               properties:
-                fields:
-                  type: object
-                  additionalProperties: { type: string, maxLength: 4000 }
-                interests:
-                  type: array
-                  items: { type: string }
+                fields: { $ref: "#/components/schemas/ProfileFields" }
+                interests: { $ref: "#/components/schemas/Interests" }
       responses:
         "201":
           description: The profile.
@@ -965,12 +966,8 @@ paths:
               type: object
               additionalProperties: false
               properties:
-                fields:
-                  type: object
-                  additionalProperties: { type: [string, "null"] }
-                interests:
-                  type: array
-                  items: { type: string }
+                fields: { $ref: "#/components/schemas/ProfileFieldChanges" }
+                interests: { $ref: "#/components/schemas/Interests" }
       responses:
         "200":
           description: The profile.
@@ -1053,9 +1050,7 @@ paths:
               required: [profile]
               properties:
                 profile: { type: string }
-                fields:
-                  type: object
-                  additionalProperties: { type: string }
+                fields: { $ref: "#/components/schemas/ProfileFields" }
       responses:
         "201":
           description: The subprofile.
@@ -1125,9 +1120,7 @@ paths:
               type: object
               additionalProperties: false
               properties:
-                fields:
-                  type: object
-                  additionalProperties: { type: [string, "null"] }
+                fields: { $ref: "#/components/schemas/ProfileFieldChanges" }
       responses:
         "200":
           description: The subprofile.
@@ -1205,6 +1198,374 @@ paths:
         "204": { description: Deleted. }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
+webhooks:
+  open-json:
+    post:
+      summary: "An open: the pixel or a tracked image was fetched. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/OpenPayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  open-form:
+    post:
+      summary: "An open: the pixel or a tracked image was fetched. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/OpenPayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  click-json:
+    post:
+      summary: "A click on a tracked link. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/ClickPayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  click-form:
+    post:
+      summary: "A click on a tracked link. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/ClickPayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  delivery-json:
+    post:
+      summary: "The receiving server took the message (reported by the sending MTA or the relay). To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/DeliveryPayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  delivery-form:
+    post:
+      summary: "The receiving server took the message (reported by the sending MTA or the relay). To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/DeliveryPayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  failure-json:
+    post:
+      summary: "The message could not be delivered: refused in the SMTP dialogue, or a bounce read as a failure (state bounce). To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/FailurePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  failure-form:
+    post:
+      summary: "The message could not be delivered: refused in the SMTP dialogue, or a bounce read as a failure (state bounce). To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/FailurePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  bounce-json:
+    post:
+      summary: "Mail came back to the message's return path (a DSN, an auto-reply, anything), as received. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/BouncePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  bounce-form:
+    post:
+      summary: "Mail came back to the message's return path (a DSN, an auto-reply, anything), as received. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/BouncePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  abuse-json:
+    post:
+      summary: "A complaint (ARF feedback report) about the message. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/AbusePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  abuse-form:
+    post:
+      summary: "A complaint (ARF feedback report) about the message. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/AbusePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  profile.create-json:
+    post:
+      summary: "A profile or subprofile was created. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/ProfileCreatePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  profile.create-form:
+    post:
+      summary: "A profile or subprofile was created. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/ProfileCreatePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  profile.update-json:
+    post:
+      summary: "A profile or subprofile was changed; parameters holds what changed. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/ProfileUpdatePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  profile.update-form:
+    post:
+      summary: "A profile or subprofile was changed; parameters holds what changed. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/ProfileUpdatePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  profile.delete-json:
+    post:
+      summary: "A profile or subprofile was deleted; the variables are as they were. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/ProfileDeletePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  profile.delete-form:
+    post:
+      summary: "A profile or subprofile was deleted; the variables are as they were. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/ProfileDeletePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  test-json:
+    post:
+      summary: "The harmless call of \"check now\" (POST /api/v1/loops/check), to every validated loop whatever its events. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/TestPayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  test-form:
+    post:
+      summary: "The harmless call of \"check now\" (POST /api/v1/loops/check), to every validated loop whatever its events. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/TestPayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  batch-json:
+    post:
+      summary: "Events for a loop with batching on (format json): up to max_events of them in one request, each as its own webhook describes it."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/PayloadBatch" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
 components:
   securitySchemes:
     apiKey:
@@ -1226,6 +1587,38 @@ components:
       name: token
       in: path
       required: true
+      schema: { type: string }
+    WebhookID:
+      name: webhook-id
+      in: header
+      required: true
+      description: "The event's id (a batch_ id of its own for a batch): the same for every attempt and replay, so a receiver can drop repeats."
+      schema: { type: string }
+    WebhookTimestamp:
+      name: webhook-timestamp
+      in: header
+      required: true
+      description: Unix seconds when the request was signed.
+      schema: { type: string, pattern: "^[0-9]+$" }
+    WebhookSignature:
+      name: webhook-signature
+      in: header
+      description: "standard-webhooks (v1,BASE64 HMAC-SHA256) and standard-webhooks-ed25519 (v1a,BASE64) signatures, space-separated."
+      schema: { type: string }
+    SignatureInput:
+      name: Signature-Input
+      in: header
+      description: "http-message-signatures: RFC 9421, label ricochet."
+      schema: { type: string }
+    Signature:
+      name: Signature
+      in: header
+      description: "http-message-signatures (RFC 9421), or classic-rsa's draft-cavage rsa-sha256 signature."
+      schema: { type: string }
+    ContentDigest:
+      name: Content-Digest
+      in: header
+      description: "http-message-signatures: sha-256 of the body (RFC 9530)."
       schema: { type: string }
   responses:
     Pixel:
@@ -1359,13 +1752,37 @@ components:
         ed25519_public_key:
           type: string
           description: "When the loop signs with Ed25519 too: the public key of its v1a signatures (whpk_ and base64)."
+    ProfileFields:
+      type: object
+      description: Up to 200 fields; a number is kept as its decimal text.
+      maxProperties: 200
+      propertyNames: { minLength: 1, maxLength: 100 }
+      additionalProperties:
+        oneOf:
+          - { type: string, maxLength: 4000 }
+          - { type: integer, minimum: -999999999999999, maximum: 999999999999999 }
+    ProfileFieldChanges:
+      type: object
+      description: The fields to set (as in ProfileFields) or, with null, to remove.
+      maxProperties: 200
+      propertyNames: { minLength: 1, maxLength: 100 }
+      additionalProperties:
+        oneOf:
+          - { type: string, maxLength: 4000 }
+          - { type: integer, minimum: -999999999999999, maximum: 999999999999999 }
+          - { type: "null" }
+    Interests:
+      type: array
+      description: Up to 200 interests (repeats are kept once).
+      maxItems: 200
+      items: { type: string, minLength: 1, maxLength: 100 }
     TimeValue:
-      description: An RFC 3339 time or Unix seconds.
+      description: An RFC 3339 time or Unix seconds (1970 to year 9999; a time string beyond is taken as the nearer end).
       oneOf:
         - { type: string, format: date-time }
-        - { type: number }
+        - { type: number, minimum: 0, maximum: 253402300799 }
     QueryTime:
-      description: An RFC 3339 time (2026-11-29T10:00:00Z) or Unix seconds.
+      description: An RFC 3339 time (2026-11-29T10:00:00Z) or Unix seconds; one before 1970 or after year 9999 is taken as that end.
       anyOf:
         - { type: string, format: date-time }
         - { type: string, pattern: "^-?[0-9]{1,12}$" }
@@ -1618,7 +2035,7 @@ components:
           description: "RFC 3339 or Unix seconds; default now"
           oneOf:
             - { type: string, format: date-time }
-            - { type: integer }
+            - { type: integer, minimum: 0, maximum: 253402300799 }
     ProfileDatabase:
       type: object
       required: [id, name, created_at]
@@ -1661,6 +2078,242 @@ components:
           additionalProperties: { type: string }
         created_at: { type: string, format: date-time }
         modified_at: { type: string, format: date-time }
+    PayloadTimestamp:
+      type: string
+      pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
+      description: "When it happened, UTC: YYYY-MM-DD HH:MM:SS."
+    PayloadTags:
+      type: array
+      description: The message's tags, then those of the link clicked.
+      items: { type: string }
+    PayloadMessageID: { type: string, pattern: "^msg_[a-z2-7]{16}$", description: The message (msg_...). }
+    PayloadEventID: { type: string, pattern: "^evt_[2-7a-z]{20}$", description: "The event; the same in every attempt and replay." }
+    PayloadProfile:
+      type: object
+      description: The recipient's profile, when the message names one (or its subprofile does).
+      additionalProperties: false
+      required: [id, database, fields, interests]
+      properties:
+        id: { type: string, pattern: "^prf_[a-z2-7]{16}$" }
+        database: { type: string, pattern: "^db_[a-z2-7]{16}$" }
+        fields: { type: object, additionalProperties: { type: string } }
+        interests: { type: array, items: { type: string } }
+    PayloadSubprofile:
+      type: object
+      description: The subprofile the message is about, when it names one.
+      additionalProperties: false
+      required: [id, collection, fields]
+      properties:
+        id: { type: string, pattern: "^sub_[a-z2-7]{16}$" }
+        collection: { type: string, pattern: "^col_[a-z2-7]{16}$" }
+        fields: { type: object, additionalProperties: { type: string } }
+    OpenPayload:
+      type: object
+      additionalProperties: false
+      required: [id, type, timestamp, time, recipient, ip, useragent, referer, tags, event, machine]
+      properties:
+        id: { $ref: "#/components/schemas/PayloadMessageID" }
+        type: { const: open }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer, description: Unix seconds. }
+        recipient: { type: string }
+        ip: { type: string, description: The client's address (IPv4 or IPv6). }
+        useragent: { type: string }
+        referer: { type: string }
+        tags: { $ref: "#/components/schemas/PayloadTags" }
+        profile: { $ref: "#/components/schemas/PayloadProfile" }
+        subprofile: { $ref: "#/components/schemas/PayloadSubprofile" }
+        event: { $ref: "#/components/schemas/PayloadEventID" }
+        machine: { type: boolean, description: "A machine's doing (a mail scanner, a proxy prefetching, a HEAD request), not a person's." }
+        machine_reason: { type: string, description: "Why it was taken for a machine's (when machine is true)." }
+    ClickPayload:
+      type: object
+      additionalProperties: false
+      required: [id, type, timestamp, time, recipient, ip, original, useragent, referer, tags, event, machine]
+      properties:
+        id: { $ref: "#/components/schemas/PayloadMessageID" }
+        type: { const: click }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer, description: Unix seconds. }
+        recipient: { type: string }
+        ip: { type: string }
+        original: { type: string, description: The URL the link led to. }
+        useragent: { type: string }
+        referer: { type: string }
+        tags: { $ref: "#/components/schemas/PayloadTags" }
+        profile: { $ref: "#/components/schemas/PayloadProfile" }
+        subprofile: { $ref: "#/components/schemas/PayloadSubprofile" }
+        event: { $ref: "#/components/schemas/PayloadEventID" }
+        machine: { type: boolean }
+        machine_reason: { type: string }
+    DeliveryPayload:
+      type: object
+      additionalProperties: false
+      required: [id, type, timestamp, time, recipient, code, extended, description, tags, event]
+      properties:
+        id: { $ref: "#/components/schemas/PayloadMessageID" }
+        type: { const: delivery }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer }
+        recipient: { type: string }
+        code: { type: integer, minimum: 200, maximum: 599, description: The SMTP reply code. }
+        extended: { type: string, description: "The enhanced status code (RFC 3463), or empty." }
+        description: { type: string }
+        tags: { $ref: "#/components/schemas/PayloadTags" }
+        profile: { $ref: "#/components/schemas/PayloadProfile" }
+        subprofile: { $ref: "#/components/schemas/PayloadSubprofile" }
+        event: { $ref: "#/components/schemas/PayloadEventID" }
+    FailurePayload:
+      type: object
+      additionalProperties: false
+      required: [id, type, timestamp, time, recipient, action, state, code, extended, description, tags, event]
+      properties:
+        id: { $ref: "#/components/schemas/PayloadMessageID" }
+        type: { const: failure }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer }
+        recipient: { type: string }
+        action: { type: string, description: "What was done, e.g. failed." }
+        state: { type: string, description: "Where it failed: connect, mail, rcpt, data, or bounce (read from returned mail)." }
+        code: { type: integer, minimum: 200, maximum: 599 }
+        extended: { type: string }
+        description: { type: string }
+        tags: { $ref: "#/components/schemas/PayloadTags" }
+        profile: { $ref: "#/components/schemas/PayloadProfile" }
+        subprofile: { $ref: "#/components/schemas/PayloadSubprofile" }
+        event: { $ref: "#/components/schemas/PayloadEventID" }
+    BouncePayload:
+      type: object
+      additionalProperties: false
+      required: [id, type, timestamp, time, recipient, mailfrom, rcptto, envelope, mime, tags, event]
+      properties:
+        id: { $ref: "#/components/schemas/PayloadMessageID" }
+        type: { const: bounce }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer }
+        recipient: { type: string }
+        mailfrom: { type: string, description: "The returned mail's envelope sender (empty for a DSN)." }
+        rcptto: { type: string, description: "Its envelope recipients, comma-separated." }
+        envelope:
+          type: object
+          additionalProperties: false
+          required: [mailfrom, rcptto]
+          properties:
+            mailfrom: { type: string }
+            rcptto: { type: array, items: { type: string } }
+        mime: { type: string, description: The whole mail as received. }
+        tags: { $ref: "#/components/schemas/PayloadTags" }
+        profile: { $ref: "#/components/schemas/PayloadProfile" }
+        subprofile: { $ref: "#/components/schemas/PayloadSubprofile" }
+        event: { $ref: "#/components/schemas/PayloadEventID" }
+    AbusePayload:
+      type: object
+      additionalProperties: false
+      required: [id, type, timestamp, time, recipient, emailfrom, mime, tags, event]
+      properties:
+        id: { $ref: "#/components/schemas/PayloadMessageID" }
+        type: { const: abuse }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer }
+        recipient: { type: string }
+        emailfrom: { type: string, description: "Who complained, as the report says (empty when it does not)." }
+        mime: { type: string, description: The whole report as received. }
+        tags: { $ref: "#/components/schemas/PayloadTags" }
+        profile: { $ref: "#/components/schemas/PayloadProfile" }
+        subprofile: { $ref: "#/components/schemas/PayloadSubprofile" }
+        event: { $ref: "#/components/schemas/PayloadEventID" }
+    ProfileEventPayload:
+      type: object
+      additionalProperties: false
+      required: [profile, type, parameters, timestamp, time, ID, database, fields, interests, created, modified, event]
+      properties:
+        profile: { type: string, pattern: "^prf_[a-z2-7]{16}$" }
+        type: { type: string, enum: [create, update, delete] }
+        parameters:
+          type: object
+          description: "What the call set: fields (a removed field is null) and interests."
+          additionalProperties: false
+          properties:
+            fields: { type: object, additionalProperties: { type: [string, "null"] } }
+            interests: { type: array, items: { type: string } }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer }
+        ID: { type: string, pattern: "^prf_[a-z2-7]{16}$" }
+        database: { type: string, pattern: "^db_[a-z2-7]{16}$" }
+        fields: { type: object, additionalProperties: { type: string } }
+        interests: { type: array, items: { type: string } }
+        created: { $ref: "#/components/schemas/PayloadTimestamp" }
+        modified: { $ref: "#/components/schemas/PayloadTimestamp" }
+        event: { $ref: "#/components/schemas/PayloadEventID" }
+    SubprofileEventPayload:
+      type: object
+      additionalProperties: false
+      required: [subprofile, type, parameters, timestamp, time, ID, profile, database, collection, fields, created, modified, event]
+      properties:
+        subprofile: { type: string, pattern: "^sub_[a-z2-7]{16}$" }
+        type: { type: string, enum: [create, update, delete] }
+        parameters:
+          type: object
+          additionalProperties: false
+          properties:
+            fields: { type: object, additionalProperties: { type: [string, "null"] } }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer }
+        ID: { type: string, pattern: "^sub_[a-z2-7]{16}$" }
+        profile: { type: string, pattern: "^prf_[a-z2-7]{16}$" }
+        database: { type: string, pattern: "^db_[a-z2-7]{16}$" }
+        collection: { type: string, pattern: "^col_[a-z2-7]{16}$" }
+        fields: { type: object, additionalProperties: { type: string } }
+        created: { $ref: "#/components/schemas/PayloadTimestamp" }
+        modified: { $ref: "#/components/schemas/PayloadTimestamp" }
+        event: { $ref: "#/components/schemas/PayloadEventID" }
+    ProfileCreatePayload:
+      description: A profile.create event, of a profile or of a subprofile.
+      allOf:
+        - oneOf:
+            - $ref: "#/components/schemas/ProfileEventPayload"
+            - $ref: "#/components/schemas/SubprofileEventPayload"
+        - properties:
+            type: { const: create }
+    ProfileUpdatePayload:
+      description: A profile.update event, of a profile or of a subprofile.
+      allOf:
+        - oneOf:
+            - $ref: "#/components/schemas/ProfileEventPayload"
+            - $ref: "#/components/schemas/SubprofileEventPayload"
+        - properties:
+            type: { const: update }
+    ProfileDeletePayload:
+      description: A profile.delete event, of a profile or of a subprofile.
+      allOf:
+        - oneOf:
+            - $ref: "#/components/schemas/ProfileEventPayload"
+            - $ref: "#/components/schemas/SubprofileEventPayload"
+        - properties:
+            type: { const: delete }
+    TestPayload:
+      type: object
+      additionalProperties: false
+      required: [id, type, timestamp, time]
+      properties:
+        id: { type: string, pattern: "^test_[a-z2-7]{16}$" }
+        type: { const: test }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer }
+    PayloadBatch:
+      type: array
+      minItems: 1
+      maxItems: 1000
+      items:
+        oneOf:
+          - $ref: "#/components/schemas/OpenPayload"
+          - $ref: "#/components/schemas/ClickPayload"
+          - $ref: "#/components/schemas/DeliveryPayload"
+          - $ref: "#/components/schemas/FailurePayload"
+          - $ref: "#/components/schemas/BouncePayload"
+          - $ref: "#/components/schemas/AbusePayload"
+          - $ref: "#/components/schemas/ProfileEventPayload"
+          - $ref: "#/components/schemas/SubprofileEventPayload"
 
 """#
 }

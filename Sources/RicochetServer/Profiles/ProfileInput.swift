@@ -34,15 +34,15 @@ enum ProfileInput {
         }
         var fields = OrderedDictionary<String, String?>()
         for (name, element) in object {
-            guard !name.isEmpty, name.count <= maximumNameLength else {
+            guard !name.isEmpty, name.unicodeScalars.count <= maximumNameLength else {
                 throw APIError.badRequest(
                     "field names are 1 to \(maximumNameLength) characters", code: "invalid_fields")
             }
             switch element {
-            case .string(let text) where text.count <= maximumValueLength:
+            case .string(let text) where text.unicodeScalars.count <= maximumValueLength:
                 fields[name] = .some(text)
-            case .integer(let number):
-                fields[name] = .some(String(number))
+            case let number where number.asInteger != nil:
+                fields[name] = .some(String(number.asInteger!))
             case .null where allowingNull:
                 fields[name] = .some(nil)
             default:
@@ -63,7 +63,7 @@ enum ProfileInput {
         }
         var interests: [String] = []
         for item in items {
-            guard case .string(let text) = item, !text.isEmpty, text.count <= maximumNameLength else {
+            guard case .string(let text) = item, !text.isEmpty, text.unicodeScalars.count <= maximumNameLength else {
                 throw APIError.badRequest(
                     "each interest is a string of 1 to \(maximumNameLength) characters", code: "invalid_interests")
             }
