@@ -415,6 +415,22 @@ enum SQLiteSchema {
             """,
             "ALTER TABLE signing_keys ADD COLUMN algorithm TEXT NOT NULL DEFAULT 'rsa'",
         ],
+        // 23: each account's suppression list, one entry per address, paged
+        // newest first by its time-ordered id.
+        [
+            """
+            CREATE TABLE suppressions (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                address TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                event_id TEXT,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER,
+                UNIQUE (account_id, address))
+            """,
+            "CREATE INDEX suppressions_page ON suppressions(account_id, id)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

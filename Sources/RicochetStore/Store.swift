@@ -211,7 +211,8 @@ public struct StoredSigningKey: Sendable, Equatable {
 /// Everything the server needs from its database.
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
     & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore & SigningKeyStore & InboundMailStore
-    & DashboardSessionStore & DashboardUserStore & SignInFailureStore & ClusterStore & DKIMKeyStore & RelayQueueStore
+    & DashboardSessionStore & DashboardUserStore & SignInFailureStore & ClusterStore & DKIMKeyStore
+    & SuppressionStore & RelayQueueStore
     & QueueDepthStore
     & StoreConnection
 

@@ -52,6 +52,9 @@ struct CopyTests {
             try DKIMKey.generate(domain: "shop.example", selector: "s1", algorithm: .ed25519), account: alice.id,
             now: Date())
         try await source.insert(dkim)
+        let suppressed = StoredSuppression(
+            address: "gone@example.org", account: alice.id, reason: .hardBounce, eventID: "evt_1", now: Date())
+        try await source.suppress(suppressed)
         let message = Message(
             id: .generate(), accountID: alice.id, recipient: "jane@example.com", tags: ["may"],
             links: [TrackedLink(kind: .click, index: 0, url: "https://shop.example/", tags: ["hero"])],
@@ -107,6 +110,9 @@ struct CopyTests {
         #expect(try await target.secret(named: "tracking") == secret, "links already sent still verify")
         #expect(try await target.signingKeys(at: Date()) == source.signingKeys(at: Date()))
         #expect(try await target.dkimKeys(of: alice.id) == [dkim], "relayed mail is signed as before")
+        #expect(
+            try await target.suppression(of: "gone@example.org", account: alice.id, at: Date()) == suppressed,
+            "a suppressed address stays suppressed")
         #expect(try await target.messages([message.id])[message.id] == message)
         #expect(try await target.profile("prf_1", of: alice.id) == profile)
         #expect(try await target.subprofile("sub_1", of: alice.id) == subprofile)

@@ -45,8 +45,9 @@ struct SigningMigrationTests {
         defer { database.remove() }
         let store = try await database.open()
         let ids = try await Self.populate(store)
-        // Back to how version 21 left the tables.
+        // Back to how version 21 left the tables (and without what later versions add).
         try await store.database.write { connection in
+            _ = try await connection.query("DROP TABLE suppressions")
             _ = try await connection.query("ALTER TABLE loops DROP COLUMN signing")
             _ = try await connection.query("ALTER TABLE signing_keys DROP COLUMN algorithm")
             _ = try await connection.query("PRAGMA user_version = 21")
@@ -65,7 +66,8 @@ struct SigningMigrationTests {
         let ids = try await Self.populate(store)
         await store.close()
         for statement in [
-            "ALTER TABLE loops DROP COLUMN signing", "ALTER TABLE signing_keys DROP COLUMN algorithm",
+            "DROP TABLE suppressions", "ALTER TABLE loops DROP COLUMN signing",
+            "ALTER TABLE signing_keys DROP COLUMN algorithm",
             "UPDATE ricochet_schema SET version = 6",
         ] {
             try await Backend.admin(location, statement)

@@ -44,7 +44,7 @@ public protocol InstallationWriter: Sendable {
 ///
 /// Every table that holds what users made or were sent — accounts and key
 /// hashes, users and their sessions, loops with their subscriptions, secrets
-/// and validation, the accounts' DKIM keys, the installation's signing keys and secrets (so links and
+/// and validation, the accounts' DKIM keys and suppression lists, the installation's signing keys and secrets (so links and
 /// return paths already sent keep working), messages, profiles,
 /// subprofiles, events, deliveries and their attempts, the relay's queue, returned mail and
 /// the image cache — is copied row for row, its ids and sequence numbers
@@ -56,7 +56,7 @@ public protocol InstallationWriter: Sendable {
 public enum InstallationCopy {
     /// Parents before children, so every reference finds its row.
     public static let tables = [
-        "accounts", "api_keys", "users", "dashboard_sessions", "secrets", "signing_keys", "dkim_keys",
+        "accounts", "api_keys", "users", "dashboard_sessions", "secrets", "signing_keys", "dkim_keys", "suppressions",
         "loops", "loop_subscriptions", "loop_secrets",
         "profile_databases", "profiles", "collections", "subprofiles",
         "messages", "events", "deliveries", "delivery_attempts", "relay_submissions", "relay_copies",

@@ -400,3 +400,61 @@ extension StoreConformanceTests {
         }
     }
 }
+
+extension StoreConformanceTests {
+    @Test(
+        "suppressions: one entry per address, replaced by a newer one, in force until it expires, paged newest first by reason, scoped to their account",
+        arguments: Backend.all)
+    func suppressions(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let alice = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let bob = try await store.createAccount(name: "b", key: .generate(), now: Date())
+            let start = Date(milliseconds: 1_800_000_000_000)
+            func entry(_ address: String, _ reason: SuppressionReason, at offset: Double, expires: Double? = nil)
+                -> StoredSuppression
+            {
+                StoredSuppression(
+                    address: address, account: alice.id, reason: reason, eventID: "evt_\(address.prefix(1))",
+                    now: start.addingTimeInterval(offset), expiresAt: expires.map { start.addingTimeInterval($0) })
+            }
+            let bounced = entry("gone@example.org", .hardBounce, at: 0)
+            let complained = entry("angry@example.org", .complaint, at: 1)
+            let manual = entry("temp@example.org", .manual, at: 2, expires: 60)
+            for suppression in [bounced, complained, manual] { try await store.suppress(suppression) }
+
+            #expect(try await store.suppression(of: "gone@example.org", account: alice.id, at: start) == bounced)
+            #expect(try await store.suppression(of: "gone@example.org", account: bob.id, at: start) == nil)
+            #expect(try await store.suppression(of: "temp@example.org", account: alice.id, at: start) == manual)
+            #expect(
+                try await store.suppression(of: "temp@example.org", account: alice.id, at: start.addingTimeInterval(60))
+                    == nil, "expired at its expiry")
+
+            let all = try await store.suppressions(of: alice.id, reason: nil, before: nil, limit: 10)
+            #expect(all == [manual, complained, bounced])
+            let page = try await store.suppressions(of: alice.id, reason: nil, before: nil, limit: 2)
+            #expect(page == [manual, complained])
+            #expect(
+                try await store.suppressions(of: alice.id, reason: nil, before: page.last?.id, limit: 2) == [bounced])
+            #expect(
+                try await store.suppressions(of: alice.id, reason: .complaint, before: nil, limit: 10) == [complained])
+            #expect(try await store.suppressions(of: bob.id, reason: nil, before: nil, limit: 10).isEmpty)
+
+            let again = entry("gone@example.org", .complaint, at: 3)
+            try await store.suppress(again)
+            #expect(try await store.suppression(of: "gone@example.org", account: alice.id, at: start) == again)
+            #expect(
+                try await store.suppressions(of: alice.id, reason: nil, before: nil, limit: 10).map(\.address) == [
+                    "gone@example.org", "temp@example.org", "angry@example.org",
+                ], "the replaced entry is one entry, sorted as new")
+
+            await #expect(throws: StoreError.notFound) {
+                try await store.suppress(
+                    StoredSuppression(
+                        address: "x@example.org", account: "acc_missing", reason: .manual, eventID: nil, now: start))
+            }
+            #expect(try await store.deleteSuppression(of: "angry@example.org", account: bob.id) == nil)
+            #expect(try await store.deleteSuppression(of: "angry@example.org", account: alice.id) == complained)
+            #expect(try await store.suppression(of: "angry@example.org", account: alice.id, at: start) == nil)
+        }
+    }
+}
