@@ -291,6 +291,7 @@ func buildRouter<S: Store>(
     ProfileController(profiles: store, events: metrics.events).addRoutes(to: api)
     SubprofileController(store: store, events: metrics.events).addRoutes(to: api)
     DKIMKeyController(keys: store).addRoutes(to: api)
+    SuppressionController(suppressions: store).addRoutes(to: api)
     // Last: it wraps only the answer for a request no route took.
     router.add(
         middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (path: $0.path, method: $0.method) }))

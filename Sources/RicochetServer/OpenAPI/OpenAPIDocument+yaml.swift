@@ -1198,6 +1198,86 @@ paths:
         "204": { description: Deleted. }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
+  /api/v1/suppressions:
+    get:
+      operationId: listSuppressions
+      summary: The account's suppression list, newest first (expired entries too, with their expires_at).
+      parameters:
+        - { name: reason, in: query, schema: { $ref: "#/components/schemas/SuppressionReason" } }
+        - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+        - { name: before, in: query, description: The `next` of the previous page., schema: { type: string, pattern: "^sup_[2-7a-z]{20}$" } }
+      responses:
+        "200":
+          description: One page of entries.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [suppressions, next]
+                properties:
+                  suppressions:
+                    type: array
+                    items: { $ref: "#/components/schemas/Suppression" }
+                  next: { type: [string, "null"] }
+          links:
+            getSuppression: { operationId: getSuppression, parameters: { address: "$response.body#/suppressions/0/address" } }
+            deleteSuppression: { operationId: deleteSuppression, parameters: { address: "$response.body#/suppressions/0/address" } }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+    post:
+      operationId: createSuppression
+      summary: Adds an address to the list, or replaces its entry (the newer reason and expiry win).
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [address]
+              properties:
+                address: { $ref: "#/components/schemas/SuppressedAddress" }
+                reason:
+                  allOf: [{ $ref: "#/components/schemas/SuppressionReason" }]
+                  default: manual
+                  description: "manual by default; the others for a list carried over from another platform."
+                expires_at: { type: string, format: date-time, description: "Suppressed until then; for good when left out." }
+      responses:
+        "201":
+          description: The entry.
+          headers:
+            Location: { schema: { type: string } }
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Suppression" }
+          links:
+            getSuppression: { operationId: getSuppression, parameters: { address: "$response.body#/address" } }
+            deleteSuppression: { operationId: deleteSuppression, parameters: { address: "$response.body#/address" } }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+  /api/v1/suppressions/{address}:
+    parameters:
+      - { name: address, in: path, required: true, description: "The address as written (any case).", schema: { $ref: "#/components/schemas/SuppressedAddress" } }
+    get:
+      operationId: getSuppression
+      summary: The address's entry in force now.
+      responses:
+        "200":
+          description: The entry.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Suppression" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
+    delete:
+      operationId: deleteSuppression
+      summary: Removes the address from the list; mail to it goes out again.
+      responses:
+        "204": { description: Removed. }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+        "404": { $ref: "#/components/responses/Error" }
 webhooks:
   open-json:
     post:
@@ -1776,6 +1856,25 @@ components:
       description: Up to 200 interests (repeats are kept once).
       maxItems: 200
       items: { type: string, minLength: 1, maxLength: 100 }
+    SuppressionReason:
+      type: string
+      enum: [hard_bounce, complaint, unsubscribe, manual]
+      description: "hard_bounce: the address does not exist or refuses the sender; complaint: an abuse report; unsubscribe: the recipient asked; manual: the account's own."
+    SuppressedAddress:
+      type: string
+      maxLength: 254
+      pattern: '^[^\u0000-\u0020\u007F<>@]+@[^\u0000-\u0020\u007F<>@.]([^\u0000-\u0020\u007F<>@]*[^\u0000-\u0020\u007F<>@.])?$'
+      description: An email address (local@domain, no spaces, control characters or angle brackets); kept lower-cased.
+    Suppression:
+      type: object
+      required: [id, address, reason, event, created_at, expires_at]
+      properties:
+        id: { type: string, pattern: "^sup_[2-7a-z]{20}$" }
+        address: { type: string }
+        reason: { $ref: "#/components/schemas/SuppressionReason" }
+        event: { type: [string, "null"], description: "The event that caused it (a bounce, a complaint, an unsubscribe), if one did." }
+        created_at: { type: string, format: date-time }
+        expires_at: { type: [string, "null"], format: date-time }
     TimeValue:
       description: An RFC 3339 time or Unix seconds (1970 to year 9999; a time string beyond is taken as the nearer end).
       oneOf:
