@@ -4,7 +4,9 @@ loopback ports, a loop receiver (its request handler, and one that records
 every POST), a call of the API, and reading a node's metrics."""
 import http.server
 import json
+import re
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -100,6 +102,25 @@ def api(base, key, method, path, body=None):
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.loads(answer.read() or b"{}")
+
+
+def serve(binary, work, *flags):
+    """`BIN serve` on a free loopback port with a SQLite file in `work` and `flags`, its output in work/out and
+    work/err: (process, base URL, the key it printed once ready), or None for the key when it did not become
+    ready in 30 s."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [binary, "serve", "--http", f"127.0.0.1:{port}", *flags, "--database", f"sqlite:{work}/ricochet.db"],
+        stdout=open(f"{work}/out", "w"), stderr=open(f"{work}/err", "w"))
+
+    def ready():
+        try:
+            return urllib.request.urlopen(base + "/readyz", timeout=2).status == 200
+        except OSError:
+            return False
+    found = eventually(ready, 30) and re.search(r"rk_[A-Za-z0-9]{32}", open(f"{work}/out").read())
+    return process, base, found.group(0) if found else None
 
 
 def metrics_samples(port):

@@ -24,7 +24,7 @@ import jsonschema
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import Receiver, api, check, eventually, finish, free_port  # noqa: E402
+from checks import Receiver, api, check, eventually, finish, free_port, serve  # noqa: E402
 
 BIN = sys.argv[1]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -177,20 +177,11 @@ def seed(base, key, receiver, smtp_port):
 
 
 def main():
-    port, smtp_port = free_port(), free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [BIN, "serve", "--http", f"127.0.0.1:{port}", "--smtp", f"127.0.0.1:{smtp_port}", "--allow-private-networks",
-         "--database", f"sqlite:{WORK}/c.db"],
-        stdout=open(f"{WORK}/out", "w"), stderr=open(f"{WORK}/err", "w"))
+    smtp_port = free_port()
+    server, base, key = serve(BIN, WORK, "--smtp", f"127.0.0.1:{smtp_port}", "--allow-private-networks")
     try:
-        def ready():
-            try:
-                return urllib.request.urlopen(base + "/readyz", timeout=2).status == 200
-            except OSError:
-                return False
-        check("the server becomes ready", eventually(ready, 30))
-        key = re.search(r"rk_[A-Za-z0-9]{32}", open(f"{WORK}/out").read()).group(0)
+        if not check("the server becomes ready", key is not None):
+            finish()  # exits 1; the server is stopped below
         document = yaml.safe_load(urllib.request.urlopen(base + "/api/v1/openapi.yaml", timeout=10).read())
         schemas = webhook_schemas(document)
         receiver = Receiver()

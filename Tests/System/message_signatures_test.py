@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.request
@@ -23,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from http_message_signatures import HTTPMessageVerifier, HTTPSignatureKeyResolver, algorithms
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import Receiver, api, check, eventually, finish, free_port  # noqa: E402
+from checks import Receiver, api, check, eventually, finish, serve  # noqa: E402
 
 BIN = sys.argv[1]
 WORK = tempfile.mkdtemp(prefix="ricochet-rfc9421.")
@@ -50,20 +49,10 @@ def verify(resolver, url, headers, body):
 
 
 def main():
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [BIN, "serve", "--http", f"127.0.0.1:{port}", "--smtp", "off", "--allow-private-networks",
-         "--database", f"sqlite:{WORK}/r.db"],
-        stdout=open(f"{WORK}/out", "w"), stderr=open(f"{WORK}/err", "w"))
+    server, base, key = serve(BIN, WORK, "--smtp", "off", "--allow-private-networks")
     try:
-        def ready():
-            try:
-                return urllib.request.urlopen(base + "/readyz", timeout=2).status == 200
-            except OSError:
-                return False
-        check("the server becomes ready", eventually(ready, 30))
-        key = re.search(r"rk_[A-Za-z0-9]{32}", open(f"{WORK}/out").read()).group(0)
+        if not check("the server becomes ready", key is not None):
+            finish()  # exits 1; the server is stopped below
         receiver = Receiver()
         loops = {}
         for name, signing in [("default", None), ("classic", ["standard-webhooks", "classic-rsa"])]:

@@ -44,11 +44,7 @@ struct DeliveryController<Deliveries: DeliveryStore & LoopStore>: Sendable {
         guard try await store.loop(loop, of: account.id) != nil else { throw APIError.notFound("loop \(loop)") }
         let parameters = request.uri.queryParameters
         let known: Set<String> = ["status", "before", "limit"]
-        if let unknown = parameters.map({ String($0.key) }).first(where: { !known.contains($0) }) {
-            throw APIError.badRequest(
-                "unknown parameter '\(unknown)'; accepted: \(known.sorted().joined(separator: ", "))",
-                code: "unknown_field")
-        }
+        try parameters.requireOnly(known)
         let status = try parameters["status"].map { text in
             guard let status = DeliveryStatus(rawValue: String(text)) else {
                 let names = DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", ")
@@ -56,14 +52,7 @@ struct DeliveryController<Deliveries: DeliveryStore & LoopStore>: Sendable {
             }
             return status
         }
-        var limit = 100
-        if let text = parameters["limit"] {
-            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
-                throw APIError.badRequest(
-                    "limit must be a number from 1 to \(Self.maximumLimit)", code: "invalid_field")
-            }
-            limit = value
-        }
+        let limit = try parameters.limit(maximum: Self.maximumLimit)
         let before = try parameters["before"].map { text in
             guard let value = PageCursor.parse(text) else {
                 throw APIError.badRequest("before must be the 'next' value of a previous page", code: "invalid_field")

@@ -17,11 +17,7 @@ struct EventController<Events: EventStore>: Sendable {
         let account = try context.requireAccount()
         let parameters = request.uri.queryParameters
         let known: Set<String> = ["type", "message", "tag", "since", "until", "limit", "before"]
-        if let unknown = parameters.map({ String($0.key) }).first(where: { !known.contains($0) }) {
-            throw APIError.badRequest(
-                "unknown parameter '\(unknown)'; accepted: \(known.sorted().joined(separator: ", "))",
-                code: "unknown_field")
-        }
+        try parameters.requireOnly(known)
         var query = EventQuery()
         if let type = parameters["type"] {
             guard let parsed = EventType(rawValue: String(type)) else {
@@ -40,13 +36,7 @@ struct EventController<Events: EventStore>: Sendable {
         query.tag = parameters["tag"].map(String.init)
         query.since = try parameters["since"].map { try QueryTime.parse($0, name: "since") }
         query.until = try parameters["until"].map { try QueryTime.parse($0, name: "until") }
-        if let limit = parameters["limit"] {
-            guard let value = Int(limit), (1...Self.maximumLimit).contains(value) else {
-                throw APIError.badRequest(
-                    "limit must be a number from 1 to \(Self.maximumLimit)", code: "invalid_field")
-            }
-            query.limit = value
-        }
+        query.limit = try parameters.limit(maximum: Self.maximumLimit, default: query.limit)
         if let before = parameters["before"] {
             guard let value = PageCursor.parse(before) else {
                 throw APIError.badRequest("before must be the 'next' value of a previous page", code: "invalid_field")

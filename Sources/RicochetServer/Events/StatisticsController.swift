@@ -19,11 +19,7 @@ struct StatisticsController<S: StatisticsStore>: Sendable {
         let account = try context.requireAccount()
         let parameters = request.uri.queryParameters
         let known: Set<String> = ["from", "to", "tag", "interval"]
-        if let unknown = parameters.map({ String($0.key) }).first(where: { !known.contains($0) }) {
-            throw APIError.badRequest(
-                "unknown parameter '\(unknown)'; accepted: \(known.sorted().joined(separator: ", "))",
-                code: "unknown_field")
-        }
+        try parameters.requireOnly(known)
         let intervalName = parameters["interval"].map(String.init) ?? "day"
         let seconds: Int64
         switch intervalName {

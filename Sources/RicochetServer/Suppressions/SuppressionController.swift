@@ -23,20 +23,9 @@ struct SuppressionController<Suppressions: SuppressionStore>: Sendable {
         let account = try context.requireAccount()
         let parameters = request.uri.queryParameters
         let known: Set<String> = ["reason", "limit", "before"]
-        if let unknown = parameters.map({ String($0.key) }).first(where: { !known.contains($0) }) {
-            throw APIError.badRequest(
-                "unknown parameter '\(unknown)'; accepted: \(known.sorted().joined(separator: ", "))",
-                code: "unknown_field")
-        }
+        try parameters.requireOnly(known)
         let reason = try parameters["reason"].map { try Self.reason(String($0)) }
-        var limit = 100
-        if let text = parameters["limit"] {
-            guard let value = Int(text), (1...Self.maximumLimit).contains(value) else {
-                throw APIError.badRequest(
-                    "limit must be a number from 1 to \(Self.maximumLimit)", code: "invalid_field")
-            }
-            limit = value
-        }
+        let limit = try parameters.limit(maximum: Self.maximumLimit)
         var before: String?
         if let text = parameters["before"] {
             guard SuppressionView.isID(text) else {
