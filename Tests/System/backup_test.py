@@ -25,7 +25,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import check, eventually, finish, free_port  # noqa: E402
+from checks import check, eventually, finish, free_port, ready  # noqa: E402
 
 BIN = sys.argv[1]
 WORK = tempfile.mkdtemp(prefix="ricochet-backup.")
@@ -36,12 +36,7 @@ def serve(database, port, log):
                                 database, "--log-level", "warning"], stdout=log, stderr=subprocess.STDOUT)
     SERVERS.append(process)
 
-    def ready():
-        try:
-            return urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1).status == 200
-        except OSError:
-            return False
-    return process, eventually(ready, 60)
+    return process, eventually(lambda: ready(f"http://127.0.0.1:{port}"), 60)
 
 
 def api(port, key, path, body=None):

@@ -104,6 +104,15 @@ def api(base, key, method, path, body=None):
         return json.loads(answer.read() or b"{}")
 
 
+def ready(base):
+    """Whether the server at `base` answers 200 on /readyz; a 503 while it starts, or no answer, is not ready."""
+    try:
+        with urllib.request.urlopen(base + "/readyz", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
 def serve(binary, work, *flags):
     """`BIN serve` on a free loopback port with a SQLite file in `work` and `flags`, its output in work/out and
     work/err: (process, base URL, the key it printed once ready), or None for the key when it did not become
@@ -114,12 +123,7 @@ def serve(binary, work, *flags):
         [binary, "serve", "--http", f"127.0.0.1:{port}", *flags, "--database", f"sqlite:{work}/ricochet.db"],
         stdout=open(f"{work}/out", "w"), stderr=open(f"{work}/err", "w"))
 
-    def ready():
-        try:
-            return urllib.request.urlopen(base + "/readyz", timeout=2).status == 200
-        except OSError:
-            return False
-    found = eventually(ready, 30) and re.search(r"rk_[A-Za-z0-9]{32}", open(f"{work}/out").read())
+    found = eventually(lambda: ready(base), 30) and re.search(r"rk_[A-Za-z0-9]{32}", open(f"{work}/out").read())
     return process, base, found.group(0) if found else None
 
 

@@ -26,7 +26,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import FilesHandler, check, eventually, finish, free_port, listening  # noqa: E402
+from checks import FilesHandler, check, eventually, finish, free_port, ready  # noqa: E402
 
 BIN = sys.argv[1]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -94,8 +94,8 @@ def main():
         stdout=open(f"{WORK}/server.out", "w"), stderr=open(f"{WORK}/server.err", "w"))
     prometheus = None
     try:
-        ready = eventually(lambda: listening(port) and get(base + "/readyz")[0] == 200, 30)
-        check("the server with --metrics becomes ready", ready)
+        started = eventually(lambda: ready(base), 30)
+        check("the server with --metrics becomes ready", started)
         banner = open(f"{WORK}/server.out").read()
         check("the banner names the metrics port", f"Metrics:    Prometheus at /metrics on port {metrics_port}" in banner,
               banner)

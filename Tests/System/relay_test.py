@@ -37,7 +37,7 @@ import urllib.request
 import dkim
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checks import FilesHandler, check, eventually, finish, free_port, metrics_samples, results  # noqa: E402
+from checks import FilesHandler, check, eventually, finish, free_port, metrics_samples, ready, results  # noqa: E402
 from private_postfix import PrivatePostfix  # noqa: E402
 
 BIN = sys.argv[1]
@@ -112,11 +112,7 @@ class Ricochet:
         return eventually(self.ready, 30)
 
     def ready(self):
-        try:
-            with urllib.request.urlopen(self.base + "/readyz", timeout=2) as answer:
-                return answer.status == 200
-        except OSError:
-            return False
+        return ready(self.base)
 
     def log(self):
         with open(self.log_path, errors="replace") as f:
