@@ -12,6 +12,8 @@ public enum EventType: String, CaseIterable, Codable, Sendable, Comparable {
     case profileCreate = "profile.create"
     case profileUpdate = "profile.update"
     case profileDelete = "profile.delete"
+    case suppressionCreate = "suppression.create"
+    case suppressionDelete = "suppression.delete"
 
     public static func < (lhs: EventType, rhs: EventType) -> Bool {
         lhs.order < rhs.order

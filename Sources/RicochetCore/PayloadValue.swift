@@ -15,6 +15,20 @@ public enum PayloadValue: Sendable, Equatable {
     case object(OrderedDictionary<String, PayloadValue>)
 }
 
+extension PayloadValue {
+    /// The value of an object's field `name`; nil for a missing field and for anything but an object.
+    public func field(_ name: String) -> PayloadValue? {
+        if case .object(let object) = self { return object[name] }
+        return nil
+    }
+
+    /// The string this is; nil for anything else.
+    public var text: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+}
+
 extension PayloadValue: Decodable {
     public init(from decoder: any Decoder) throws {
         if let keyed = try? decoder.container(keyedBy: AnyKey.self) {

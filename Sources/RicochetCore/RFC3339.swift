@@ -8,6 +8,12 @@ public enum RFC3339 {
     /// The date-time, or nil when `text` is not one: a four-digit year,
     /// month, day, `T` (or `t`), hours, minutes, seconds (60 for a leap
     /// second), an optional fraction, and `Z` or an offset `±hh:mm`.
+    /// `date` in UTC to the second, as the API writes times: `2026-12-01T10:00:00Z`.
+    public static func string(_ date: Date) -> String {
+        let timestamp = EventTimestamp.timestamp(date)
+        return timestamp.prefix(10) + "T" + timestamp.dropFirst(11) + "Z"
+    }
+
     public static func parse(_ text: some StringProtocol) -> Date? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20 else { return nil }

@@ -431,6 +431,24 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX suppressions_page ON suppressions(account_id, id)",
         ],
+        // 24: each account's settings for its suppression list; the soft
+        // bounces counted towards its limit, one row each, forgotten once the
+        // address is suppressed or the longest window has passed.
+        [
+            "ALTER TABLE accounts ADD COLUMN soft_bounce_limit INTEGER NOT NULL DEFAULT 5",
+            "ALTER TABLE accounts ADD COLUMN soft_bounce_days INTEGER NOT NULL DEFAULT 15",
+            "ALTER TABLE accounts ADD COLUMN messages_suppression TEXT NOT NULL DEFAULT 'refuse'",
+            """
+            CREATE TABLE soft_bounces (
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                address TEXT NOT NULL,
+                occurred_at INTEGER NOT NULL,
+                event_id TEXT NOT NULL
+            ) STRICT
+            """,
+            "CREATE INDEX soft_bounces_address ON soft_bounces(account_id, address, occurred_at)",
+            "CREATE INDEX soft_bounces_time ON soft_bounces(occurred_at)",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

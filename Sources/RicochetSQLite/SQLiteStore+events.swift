@@ -23,6 +23,14 @@ extension SQLiteStore {
         eventsCommitted()
     }
 
+    public func insert(_ events: [Event], suppressions: [SuppressionWrite]) async throws {
+        guard !suppressions.isEmpty else { return try await insert(events) }
+        try await writeRecordingEvents { connection in
+            try await self.record(events + suppressions.events, on: connection)
+            try await Self.apply(suppressions, on: connection)
+        }
+    }
+
     /// A write transaction that records events: once it commits, whoever
     /// watches for new events (the dispatcher) hears of it.
     func writeRecordingEvents<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {

@@ -4,20 +4,12 @@ import RicochetStore
 import SQLiteNIO
 
 extension SQLiteStore {
-    public func suppress(_ entry: StoredSuppression) async throws {
+    public func suppress(_ entry: StoredSuppression, event: Event) async throws {
         do {
-            _ = try await database.writeStatement(
-                """
-                INSERT INTO suppressions (id, account_id, address, reason, event_id, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (account_id, address) DO UPDATE SET id = excluded.id, reason = excluded.reason,
-                    event_id = excluded.event_id, created_at = excluded.created_at, expires_at = excluded.expires_at
-                """,
-                [
-                    .text(entry.id), .text(entry.accountID), .text(entry.address), .text(entry.reason.rawValue),
-                    entry.eventID.map(SQLiteData.text) ?? .null, .int64(entry.createdAt.milliseconds),
-                    entry.expiresAt.map { .int64($0.milliseconds) } ?? .null,
-                ])
+            try await writeRecordingEvents { connection in
+                try await Self.apply([.suppress(entry, event: event)], on: connection)
+                try await self.record([event], on: connection)
+            }
         } catch let error as SQLiteError where error.message.contains("FOREIGN KEY") {
             throw StoreError.notFound
         }
@@ -31,6 +23,22 @@ extension SQLiteStore {
             """,
             [.text(account), .text(address), .int64(now.milliseconds)]
         ).first.map(StoredRecord.suppression(from:))
+    }
+
+    public func suppressions(of addresses: [String], account: Account.ID, at now: Date) async throws
+        -> [String: StoredSuppression]
+    {
+        var found: [String: StoredSuppression] = [:]
+        let unique = Array(Set(addresses))
+        for start in stride(from: 0, to: unique.count, by: StoredRecord.suppressionLookupChunk) {
+            let chunk = unique[start..<min(start + StoredRecord.suppressionLookupChunk, unique.count)]
+            let binds: [SQLiteData] = [.text(account), .int64(now.milliseconds)] + chunk.map { .text($0) }
+            for row in try await database.read(StoredRecord.selectSuppressions(count: chunk.count), binds) {
+                let entry = try StoredRecord.suppression(from: row)
+                found[entry.address] = entry
+            }
+        }
+        return found
     }
 
     public func suppressions(of account: Account.ID, reason: SuppressionReason?, before: String?, limit: Int)
@@ -56,10 +64,61 @@ extension SQLiteStore {
         ).map(StoredRecord.suppression(from:))
     }
 
-    public func deleteSuppression(of address: String, account: Account.ID) async throws -> StoredSuppression? {
-        try await database.writeStatement(
-            "DELETE FROM suppressions WHERE account_id = ? AND address = ? RETURNING \(StoredRecord.suppressionColumns)",
-            [.text(account), .text(address)]
-        ).first.map(StoredRecord.suppression(from:))
+    public func deleteSuppression(of address: String, account: Account.ID, now: Date) async throws
+        -> StoredSuppression?
+    {
+        try await writeRecordingEvents { connection in
+            let deleted = try await connection.query(
+                "DELETE FROM suppressions WHERE account_id = ? AND address = ? RETURNING \(StoredRecord.suppressionColumns)",
+                [.text(account), .text(address)]
+            ).first.map(StoredRecord.suppression(from:))
+            if let deleted { try await self.record([StoredRecord.deletionEvent(of: deleted, at: now)], on: connection) }
+            return deleted
+        }
+    }
+
+    public func softBounces(of address: String, account: Account.ID, since: Date) async throws -> Int {
+        let rows = try await database.read(
+            StoredRecord.countSoftBounces, [.text(account), .text(address), .int64(since.milliseconds)])
+        return Int(try rows.first?.int64("count") ?? 0)
+    }
+
+    public func suppressionSettings(of account: Account.ID) async throws -> SuppressionSettings {
+        guard let row = try await database.read(StoredRecord.selectSuppressionSettings, [.text(account)]).first else {
+            throw StoreError.notFound
+        }
+        return try StoredRecord.suppressionSettings(from: row)
+    }
+
+    public func setSuppressionSettings(_ settings: SuppressionSettings, of account: Account.ID) async throws {
+        let rows = try await database.writeStatement(
+            StoredRecord.updateSuppressionSettings,
+            [
+                .integer(settings.softBounceLimit), .integer(settings.softBounceDays),
+                .text(settings.messagesMode.rawValue), .text(account),
+            ])
+        guard !rows.isEmpty else { throw StoreError.notFound }
+    }
+
+    /// The writes recording events decided, inside the caller's transaction.
+    static func apply(_ writes: [SuppressionWrite], on connection: SQLiteConnection) async throws {
+        for write in writes {
+            switch write {
+            case .suppress(let entry, _):
+                _ = try await connection.query(
+                    StoredRecord.upsertSuppression,
+                    [
+                        .text(entry.id), .text(entry.accountID), .text(entry.address), .text(entry.reason.rawValue),
+                        entry.eventID.map(SQLiteData.text) ?? .null, .int64(entry.createdAt.milliseconds),
+                        entry.expiresAt.map { .int64($0.milliseconds) } ?? .null,
+                    ])
+                _ = try await connection.query(
+                    StoredRecord.forgetSoftBounces, [.text(entry.accountID), .text(entry.address)])
+            case .softBounce(let account, let address, let at, let cause):
+                _ = try await connection.query(
+                    StoredRecord.insertSoftBounce,
+                    [.text(account), .text(address), .int64(at.milliseconds), .text(cause)])
+            }
+        }
     }
 }

@@ -121,7 +121,8 @@ public func buildApplication<S: Store>(
         app.addServices(sender)
         app.addServices(
             submissionListener(
-                relay, hostname: bounceDomain, bounceDomain: bounceDomain, tls: smtpTLS, store: store, logger: logger,
+                relay, hostname: bounceDomain, bounceDomain: bounceDomain, tls: smtpTLS, store: store,
+                recorder: recorder, logger: logger,
                 metrics: metrics, queued: { sender.queued() }, bound: { startup.bound(.submission, port: $0) }))
     }
     if let address = configuration.smtp {
@@ -292,6 +293,7 @@ func buildRouter<S: Store>(
     SubprofileController(store: store, events: metrics.events).addRoutes(to: api)
     DKIMKeyController(keys: store).addRoutes(to: api)
     SuppressionController(suppressions: store).addRoutes(to: api)
+    SettingsController(settings: store).addRoutes(to: api)
     // Last: it wraps only the answer for a request no route took.
     router.add(
         middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (path: $0.path, method: $0.method) }))

@@ -71,6 +71,10 @@ public protocol MessageStore: Sendable {
 public protocol EventStore: Sendable {
     /// Stores all of them in one transaction: when this returns they are durable.
     func insert(_ events: [Event]) async throws
+    /// Stores the events and applies `suppressions` (what they caused on
+    /// the suppression list, with the events of those changes) in one
+    /// transaction.
+    func insert(_ events: [Event], suppressions: [SuppressionWrite]) async throws
     func events(of account: Account.ID, matching query: EventQuery) async throws -> EventPage
 }
 

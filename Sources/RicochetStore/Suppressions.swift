@@ -7,18 +7,49 @@ import RicochetCore
 public protocol SuppressionStore: Sendable {
     /// Adds the entry, or replaces the account's entry for its address
     /// (the newer reason, event, time and expiry win; so does the id, so the
-    /// entry sorts as new). Throws ``StoreError/notFound`` when there is no
-    /// such account.
-    func suppress(_ entry: StoredSuppression) async throws
+    /// entry sorts as new), and records `event` (its `suppression.create`)
+    /// in the same transaction. Throws ``StoreError/notFound`` when there is
+    /// no such account.
+    func suppress(_ entry: StoredSuppression, event: Event) async throws
     /// The account's entry for `address` in force at `now`: none when there
     /// is none or it expired.
     func suppression(of address: String, account: Account.ID, at now: Date) async throws -> StoredSuppression?
+    /// The account's entries in force at `now` for those of `addresses` that have one, by address.
+    func suppressions(of addresses: [String], account: Account.ID, at now: Date) async throws
+        -> [String: StoredSuppression]
     /// A page of the account's entries, newest first, expired ones too;
     /// `reason` filters, `before` is the id the previous page ended with.
     func suppressions(of account: Account.ID, reason: SuppressionReason?, before: String?, limit: Int)
         async throws -> [StoredSuppression]
-    /// Removes the account's entry for `address`; returns it, or nil when there was none.
-    func deleteSuppression(of address: String, account: Account.ID) async throws -> StoredSuppression?
+    /// Removes the account's entry for `address` and records its
+    /// `suppression.delete` event (made at `now`) in the same transaction;
+    /// returns the entry, or nil when there was none (and records nothing).
+    func deleteSuppression(of address: String, account: Account.ID, now: Date) async throws -> StoredSuppression?
+    /// How many soft bounces of `address` the account counted since `since`.
+    func softBounces(of address: String, account: Account.ID, since: Date) async throws -> Int
+    /// The account's settings for its list (the defaults until changed).
+    /// Throws ``StoreError/notFound`` when there is no such account.
+    func suppressionSettings(of account: Account.ID) async throws -> SuppressionSettings
+    /// Throws ``StoreError/notFound`` when there is no such account.
+    func setSuppressionSettings(_ settings: SuppressionSettings, of account: Account.ID) async throws
+}
+
+extension [SuppressionWrite] {
+    /// The `suppression.create` events of the entries among them.
+    public var events: [Event] {
+        compactMap { if case .suppress(_, let event) = $0 { event } else { nil } }
+    }
+}
+
+/// What recording events writes to the suppression list in the same
+/// transaction (``EventStore/insert(_:suppressions:)``), as
+/// ``SuppressionPolicy`` decided.
+public enum SuppressionWrite: Sendable, Equatable {
+    /// Puts the entry on the list (replacing an expired one) with its
+    /// `suppression.create` event; the address's soft bounces are forgotten.
+    case suppress(StoredSuppression, event: Event)
+    /// Counts one soft bounce of the address, caused by event `cause`.
+    case softBounce(account: Account.ID, address: String, at: Date, cause: String)
 }
 
 public struct StoredSuppression: Sendable, Equatable {
@@ -71,5 +102,70 @@ extension StoredRecord {
             id: id, accountID: try row.text("account_id"), address: try row.text("address"), reason: reason,
             eventID: row.optionalText("event_id"), createdAt: Date(milliseconds: try row.int64("created_at")),
             expiresAt: row.optionalInt64("expires_at").map(Date.init(milliseconds:)))
+    }
+}
+
+extension StoredRecord {
+    /// (id, account, address, reason, event, created, expires): adds or replaces.
+    public static let upsertSuppression = """
+        INSERT INTO suppressions (id, account_id, address, reason, event_id, created_at, expires_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (account_id, address) DO UPDATE SET id = excluded.id, reason = excluded.reason,
+            event_id = excluded.event_id, created_at = excluded.created_at, expires_at = excluded.expires_at
+        """
+    /// (account, now, address...): the entries in force for up to ``suppressionLookupChunk`` addresses.
+    public static func selectSuppressions(count: Int) -> String {
+        """
+        SELECT \(suppressionColumns) FROM suppressions WHERE account_id = ? AND (expires_at IS NULL OR expires_at > ?)
+        AND address IN (\(Array(repeating: "?", count: count).joined(separator: ", ")))
+        """
+    }
+    public static let suppressionLookupChunk = 500
+
+    /// (account, address): the address's soft bounces are forgotten once it is suppressed.
+    public static let forgetSoftBounces = "DELETE FROM soft_bounces WHERE account_id = ? AND address = ?"
+    /// (account, address, at, cause).
+    public static let insertSoftBounce = """
+        INSERT INTO soft_bounces (account_id, address, occurred_at, event_id) VALUES (?, ?, ?, ?)
+        """
+    /// (account, address, since).
+    public static let countSoftBounces = """
+        SELECT count(*) AS count FROM soft_bounces WHERE account_id = ? AND address = ? AND occurred_at >= ?
+        """
+    /// (account).
+    public static let selectSuppressionSettings = """
+        SELECT soft_bounce_limit, soft_bounce_days, messages_suppression FROM accounts WHERE id = ?
+        """
+    /// (limit, days, mode, account).
+    public static let updateSuppressionSettings = """
+        UPDATE accounts SET soft_bounce_limit = ?, soft_bounce_days = ?, messages_suppression = ? WHERE id = ?
+        RETURNING id
+        """
+    /// Soft bounces older than any window (before) are removed by the prune job.
+    public static let pruneSoftBounces = "DELETE FROM soft_bounces WHERE occurred_at < ?"
+
+    public static func suppressionSettings(from row: some StoreRow) throws -> SuppressionSettings {
+        guard let mode = SuppressionSettings.MessagesMode(rawValue: try row.text("messages_suppression")) else {
+            throw StoreError.corrupt("account: messages_suppression")
+        }
+        return SuppressionSettings(
+            softBounceLimit: Int(try row.int64("soft_bounce_limit")),
+            softBounceDays: Int(try row.int64("soft_bounce_days")), messagesMode: mode)
+    }
+
+    /// The deletion event of `entry`, removed at `now`.
+    public static func deletionEvent(of entry: StoredSuppression, at now: Date) -> Event {
+        Event.suppression(
+            .suppressionDelete, id: entry.id, account: entry.accountID, address: entry.address, reason: entry.reason,
+            cause: entry.eventID, createdAt: entry.createdAt, expiresAt: entry.expiresAt, at: now)
+    }
+}
+
+extension StoredSuppression {
+    /// Its `suppression.create` event, made at its creation (a new event id each call).
+    public func creationEvent() -> Event {
+        Event.suppression(
+            .suppressionCreate, id: id, account: accountID, address: address, reason: reason, cause: eventID,
+            createdAt: createdAt, expiresAt: expiresAt, at: createdAt)
     }
 }

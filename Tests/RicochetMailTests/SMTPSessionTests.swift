@@ -27,6 +27,7 @@ struct SMTPSessionTests {
             case .startTLS: "T"
             case .close: "C"
             case .authenticate: "A"
+            case .checkRecipient: "R"
             }
         }
     }

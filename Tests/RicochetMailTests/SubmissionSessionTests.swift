@@ -22,6 +22,7 @@ struct SubmissionSessionTests {
         switch action {
         case .reply(let reply): "\(reply.code) \(reply.lines.first ?? "")"
         case .authenticate(let username, let password): "A \(username)/\(password)"
+        case .checkRecipient(let recipient): "R \(recipient)"
         case .deliver: "D"
         case .startTLS: "T"
         case .close: "C"
@@ -74,6 +75,41 @@ struct SubmissionSessionTests {
         _ = again.authenticated(.accepted(identity: "acc_1"))
         again.tlsStarted()
         #expect(again.identity == nil, "a new TLS session starts unauthenticated")
+    }
+
+    @Test(
+        "with recipients checked, each RCPT waits for its check; a refused one is answered and left out, not counted as an error"
+    )
+    func checkedRecipients() {
+        var configuration = SMTPSession.Configuration(hostname: "relay.example.com") { _ in true }
+        configuration.submission = SMTPSession.Submission(authenticationInClear: true)
+        configuration.checksRecipients = true
+        configuration.maximumErrors = 2
+        var smtp = SMTPSession(configuration: configuration)
+        _ = ehlo(&smtp)
+        _ = send(&smtp, "AUTH PLAIN \(Self.base64("\0apikey\0rk_secret"))")
+        _ = smtp.authenticated(.accepted(identity: "acc_1"))
+        #expect(send(&smtp, "MAIL FROM:<app@shop.example>") == ["250 Ok"])
+        #expect(send(&smtp, "RCPT TO:<gone@example.org>") == ["R gone@example.org"])
+        #expect(send(&smtp, "DATA") == ["503 Wait for the answer to the last command"], "lines wait for the check")
+        let refusal = SMTPReply(550, "5.7.1", "gone@example.org is on the suppression list")
+        #expect(
+            smtp.recipientChecked(refusal).map(Self.describe) == ["550 gone@example.org is on the suppression list"])
+        for index in 0..<3 {
+            #expect(send(&smtp, "RCPT TO:<gone\(index)@example.org>") == ["R gone\(index)@example.org"])
+            #expect(smtp.recipientChecked(refusal).count == 1, "refusals do not close the session")
+        }
+        #expect(send(&smtp, "DATA") == ["554 No valid recipients"])
+        #expect(send(&smtp, "RCPT TO:<jane@example.com>") == ["R jane@example.com"])
+        #expect(smtp.recipientChecked(nil).map(Self.describe) == ["250 Ok"])
+        #expect(smtp.recipientChecked(nil).isEmpty, "an answer nobody asked for changes nothing")
+        #expect(send(&smtp, "DATA") == ["354 End data with <CR><LF>.<CR><LF>"])
+        _ = send(&smtp, "Subject: hi")
+        guard case .deliver(let envelope)? = smtp.receive(Array(".".utf8)[...]).first else {
+            Issue.record("no delivery")
+            return
+        }
+        #expect(envelope.rcptTo == ["jane@example.com"], "only the recipient taken")
     }
 
     @Test("AUTH PLAIN and LOGIN with challenges; a wrong key is 535, cancelling is 501, a lockout closes")

@@ -54,7 +54,12 @@ struct CopyTests {
         try await source.insert(dkim)
         let suppressed = StoredSuppression(
             address: "gone@example.org", account: alice.id, reason: .hardBounce, eventID: "evt_1", now: Date())
-        try await source.suppress(suppressed)
+        try await source.suppress(suppressed, event: suppressed.creationEvent())
+        let soft = Fixture.event(.failure, account: alice.id)
+        try await source.insert(
+            [soft],
+            suppressions: [.softBounce(account: alice.id, address: "full@example.org", at: Date(), cause: soft.id)])
+        try await source.setSuppressionSettings(.init(softBounceLimit: 3, softBounceDays: 7), of: alice.id)
         let message = Message(
             id: .generate(), accountID: alice.id, recipient: "jane@example.com", tags: ["may"],
             links: [TrackedLink(kind: .click, index: 0, url: "https://shop.example/", tags: ["hero"])],
@@ -100,7 +105,7 @@ struct CopyTests {
         // Pages of two: every table of more than two rows takes several.
         let report = try await InstallationCopy.copy(from: source, to: target, pageSize: 2)
         let counts = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.table, $0.count) })
-        #expect(counts["accounts"] == 1 && counts["events"] == 5 && counts["deliveries"] == 3)
+        #expect(counts["accounts"] == 1 && counts["events"] == 7 && counts["deliveries"] == 3)
         #expect(report.rows.map(\.table) == InstallationCopy.tables)
 
         #expect(try await target.account(keyHash: key.hash)?.id == alice.id, "the account's key works")
@@ -113,6 +118,10 @@ struct CopyTests {
         #expect(
             try await target.suppression(of: "gone@example.org", account: alice.id, at: Date()) == suppressed,
             "a suppressed address stays suppressed")
+        #expect(
+            try await target.softBounces(of: "full@example.org", account: alice.id, since: .distantPast) == 1,
+            "soft bounces still count")
+        #expect(try await target.suppressionSettings(of: alice.id) == .init(softBounceLimit: 3, softBounceDays: 7))
         #expect(try await target.messages([message.id])[message.id] == message)
         #expect(try await target.profile("prf_1", of: alice.id) == profile)
         #expect(try await target.subprofile("sub_1", of: alice.id) == subprofile)

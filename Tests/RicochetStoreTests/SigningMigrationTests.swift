@@ -48,6 +48,10 @@ struct SigningMigrationTests {
         // Back to how version 21 left the tables (and without what later versions add).
         try await store.database.write { connection in
             _ = try await connection.query("DROP TABLE suppressions")
+            _ = try await connection.query("DROP TABLE soft_bounces")
+            for column in ["soft_bounce_limit", "soft_bounce_days", "messages_suppression"] {
+                _ = try await connection.query("ALTER TABLE accounts DROP COLUMN \(column)")
+            }
             _ = try await connection.query("ALTER TABLE loops DROP COLUMN signing")
             _ = try await connection.query("ALTER TABLE signing_keys DROP COLUMN algorithm")
             _ = try await connection.query("PRAGMA user_version = 21")
@@ -66,7 +70,9 @@ struct SigningMigrationTests {
         let ids = try await Self.populate(store)
         await store.close()
         for statement in [
-            "DROP TABLE suppressions", "ALTER TABLE loops DROP COLUMN signing",
+            "DROP TABLE suppressions", "DROP TABLE soft_bounces", "ALTER TABLE loops DROP COLUMN signing",
+            "ALTER TABLE accounts DROP COLUMN soft_bounce_limit", "ALTER TABLE accounts DROP COLUMN soft_bounce_days",
+            "ALTER TABLE accounts DROP COLUMN messages_suppression",
             "ALTER TABLE signing_keys DROP COLUMN algorithm",
             "UPDATE ricochet_schema SET version = 6",
         ] {

@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WORK = tempfile.mkdtemp(prefix="ricochet-contract.")
 SEED = "20261204"
 EVENTS = {"open", "click", "delivery", "failure", "bounce", "abuse", "profile.create", "profile.update",
-          "profile.delete"}
+          "profile.delete", "suppression.create", "suppression.delete"}
 
 
 def php_form(body):
@@ -114,7 +114,11 @@ def from_form(value, schema, document):
 def webhook_name(payload):
     if isinstance(payload, list):
         return "batch"
-    return ("profile." if "ID" in payload else "") + str(payload.get("type"))
+    if "ID" in payload:
+        return "profile." + str(payload.get("type"))
+    if "suppression" in payload:
+        return "suppression." + str(payload.get("type"))
+    return str(payload.get("type"))
 
 
 DSN = ("From: MAILER-DAEMON@mx.example.org\r\nTo: {to}\r\nSubject: Undelivered Mail\r\n"
@@ -173,6 +177,11 @@ def seed(base, key, receiver, smtp_port):
         {"type": "delivery", "message": message["id"], "code": 250, "extended": "2.0.0", "description": "queued"},
         {"type": "failure", "message": message["id"], "code": 550, "extended": "5.1.1", "state": "rcpt",
          "description": "no such user"}]})
+    # The DSN's 5.1.1 put Jane on the suppression list (suppression.create); taking her off makes the delete.
+    suppressed = eventually(lambda: any(entry["address"] == "jane@example.com" for entry in api(
+        base, key, "GET", "/api/v1/suppressions")["suppressions"]), 30)
+    if suppressed:
+        api(base, key, "DELETE", "/api/v1/suppressions/jane@example.com")
     return loops
 
 

@@ -279,6 +279,27 @@ def run(ricochet, postfix, receiver, database):
     check("GET /api/v1/messages/{id} says the refused copy failed, with the answer",
           relay.get("state") == "failed" and relay.get("last_reply", {}).get("code") == 550, json.dumps(shown))
 
+    # Postfix's 550 5.1.1 put nobody@mail.test on the suppression list: the relay now refuses it at RCPT,
+    # naming why and since when, and the attempt is a failure event of its own. (The entry was written with the
+    # failure event the loop got above, in one transaction.)
+    listed = ricochet.api(key, "GET", "/api/v1/suppressions/nobody@mail.test")
+    check("the hard bounce at RCPT put the address on the suppression list",
+          listed[0] == 200 and listed[1].get("reason") == "hard_bounce", str(listed))
+    try:
+        submit(ricochet, key, ["Nobody@mail.test"], subject="Again")
+        answer = None
+    except smtplib.SMTPRecipientsRefused as error:
+        answer = error.recipients.get("Nobody@mail.test")
+    check("the relay refuses the suppressed address at RCPT with 550 5.7.1, naming the reason and the date",
+          answer is not None and answer[0] == 550 and answer[1].startswith(b"5.7.1 Nobody@mail.test is on the "
+                                                                          b"suppression list (hard_bounce since 20"),
+          str(answer))
+    suppressed = eventually(lambda: [e for e in receiver.of("failure", "Nobody@mail.test")
+                                     if e.get("state") == "suppressed"], 30)
+    check("the refusal reaches the loop as a failure event with state suppressed",
+          bool(suppressed) and suppressed[0].get("code") == 550 and suppressed[0].get("extended") == "5.7.1",
+          json.dumps(receiver.events[-3:]))
+
     # The smarthost away for a while: the copy waits, and goes once it is back.
     stopped, out = postfix.stop()
     check("Postfix stops", stopped, out)

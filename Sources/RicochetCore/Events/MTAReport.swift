@@ -8,6 +8,10 @@ public struct MTAReport: Sendable, Equatable {
         case failure
     }
 
+    /// The `state` of the failure a relayed recipient on the suppression
+    /// list gets in place of its copy.
+    public static let suppressedState = "suppressed"
+
     public let kind: Kind
     public let message: MessageID
     /// Where in the SMTP dialogue it happened (`connect`, `mail`, `rcpt`,
@@ -20,11 +24,16 @@ public struct MTAReport: Sendable, Equatable {
     public let extended: String
     public let description: String
     public let at: Date
+    /// Whether a failure is for good (the address does not exist or refuses
+    /// the sender), when whoever reported it decided; nil when it is to be
+    /// read from the code, the status and the description.
+    public let permanent: Bool?
 
     public init(
         kind: Kind, message: MessageID, state: String, action: String, code: Int, extended: String,
-        description: String, at: Date
+        description: String, at: Date, permanent: Bool? = nil
     ) {
+        self.permanent = permanent
         self.kind = kind
         self.message = message
         self.state = state

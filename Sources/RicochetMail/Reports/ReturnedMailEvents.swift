@@ -45,7 +45,7 @@ public enum ReturnedMailEvents {
                         MTAReport(
                             kind: .failure, message: message, state: "bounce", action: recipient.action,
                             code: recipient.code ?? 0, extended: recipient.status ?? "",
-                            description: recipient.diagnostic, at: at)))
+                            description: recipient.diagnostic, at: at, permanent: recipient.hard)))
             }
         case .autoreply, .notBounce:
             break

@@ -62,18 +62,8 @@ enum SESNotification {
 }
 
 extension PayloadValue {
-    fileprivate var text: String? {
-        if case .string(let value) = self { return value }
-        return nil
-    }
-
     fileprivate var items: [PayloadValue]? {
         if case .list(let items) = self { return items }
-        return nil
-    }
-
-    fileprivate func field(_ name: String) -> PayloadValue? {
-        if case .object(let object) = self { return object[name] }
         return nil
     }
 }

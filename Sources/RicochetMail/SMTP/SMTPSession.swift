@@ -26,6 +26,10 @@ public struct SMTPSession: Sendable {
         /// Whether mail to this address is accepted here (a return path of
         /// this installation, on its bounce domain).
         public var acceptsRecipient: @Sendable (String) -> Bool
+        /// Set where a recipient the syntax accepts is still to be checked
+        /// elsewhere (the relay's suppression list): each RCPT then waits
+        /// for ``SMTPSession/recipientChecked(_:)``.
+        public var checksRecipients = false
 
         public init(hostname: String, acceptsRecipient: @escaping @Sendable (String) -> Bool) {
             self.hostname = hostname
@@ -55,6 +59,9 @@ public struct SMTPSession: Sendable {
         /// Check the credentials, then call ``authenticated(_:)``; read no
         /// further line until then.
         case authenticate(username: String, password: String)
+        /// Check the recipient, then call ``recipientChecked(_:)``; read no
+        /// further line until then.
+        case checkRecipient(String)
         case close
     }
 
@@ -71,6 +78,8 @@ public struct SMTPSession: Sendable {
         case authenticating(AuthenticationStep)
         /// Waiting for the credentials to be checked.
         case checkingCredentials
+        /// Waiting for a recipient to be checked.
+        case checkingRecipient(SMTPEnvelope, String)
         case closed
     }
 
@@ -129,7 +138,7 @@ public struct SMTPSession: Sendable {
             }
             state = .data(envelope, size: newSize, lineTooLong: lineTooLong || truncated)
             return []
-        case .delivering, .checkingCredentials:
+        case .delivering, .checkingCredentials, .checkingRecipient:
             // The handler holds lines while a message is being stored or
             // credentials checked; one that comes anyway is out of sequence.
             return refuse(SMTPReply(503, "5.5.1", "Wait for the answer to the last command"))
@@ -158,6 +167,20 @@ public struct SMTPSession: Sendable {
             return [.reply(SMTPReply(451, "4.3.0", "Could not store the message; try again later"))]
         }
         return [.reply(SMTPReply(250, "2.0.0", "Ok: queued as \(id)"))]
+    }
+
+    /// The outcome of a ``Action/checkRecipient(_:)``: nil takes the
+    /// recipient, a reply refuses it (the transaction goes on, as after any
+    /// refused RCPT; it is not counted as a client's error).
+    public mutating func recipientChecked(_ refusal: SMTPReply?) -> [Action] {
+        guard case .checkingRecipient(var envelope, let path) = state else { return [] }
+        if let refusal {
+            state = .mail(envelope)
+            return [.reply(refusal)]
+        }
+        envelope.rcptTo.append(path)
+        state = .mail(envelope)
+        return [.reply(SMTPReply(250, "2.1.5", "Ok"))]
     }
 
     /// A ``Action/deliver(_:)`` the intake refused (mail it will not take,
@@ -223,6 +246,10 @@ public struct SMTPSession: Sendable {
             }
             guard configuration.acceptsRecipient(path) else {
                 return [.reply(SMTPReply(550, "5.1.1", "No such return path here"))]
+            }
+            if configuration.checksRecipients {
+                state = .checkingRecipient(envelope, path)
+                return [.checkRecipient(path)]
             }
             envelope.rcptTo.append(path)
             state = .mail(envelope)

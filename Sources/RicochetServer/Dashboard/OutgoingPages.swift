@@ -6,7 +6,7 @@ import RicochetStore
 /// The relay's queue: every copy of the account by state, newest first,
 /// with the smarthost's last answer and the next try; a copy that waits can
 /// be tried now or dropped.
-struct OutgoingPages<Store: RelayQueueStore & EventStore & MessageStore & ProfileStore & SubprofileStore>: Sendable {
+struct OutgoingPages<Store: RelayQueueStore & RecordingStore>: Sendable {
     let store: Store
     let actions: RelayQueueActions<Store>
     /// Whether this node runs the relay (the page says so when it does not).

@@ -2,9 +2,14 @@ import Foundation
 import Logging
 import NIOCore
 import RicochetCore
+import RicochetMail
 import RicochetStore
 import ServiceLifecycle
 import Synchronization
+
+/// What recording an event reads and writes: the message it is about, its
+/// recipient's profile and subprofile, the suppression list, the events.
+typealias RecordingStore = EventStore & MessageStore & ProfileStore & SubprofileStore & SuppressionStore
 
 /// The one place events are recorded: hits become enriched events, written in
 /// group commits — every hit that arrives while a commit is under way joins
@@ -12,8 +17,10 @@ import Synchronization
 ///
 /// Callers either `await record(_:)` or hand a completion to `submit(_:)`,
 /// which the tracking fast path calls from an event loop without starting a
-/// task. Later stages (the delivery outbox) join the same write.
-final class EventRecorder<Events: EventStore & MessageStore & ProfileStore & SubprofileStore>: Service, Sendable {
+/// task. Later stages join the same write: the delivery outbox, and what
+/// failures, complaints and unsubscribes put on the suppression list
+/// (``AutomaticSuppression``).
+final class EventRecorder<Events: RecordingStore>: Service, Sendable {
     typealias Completion = @Sendable (Result<[Event?], any Error>) -> Void
 
     private struct Pending {
@@ -119,8 +126,17 @@ final class EventRecorder<Events: EventStore & MessageStore & ProfileStore & Sub
                 }
             }
             let events = perCaller.flatMap { $0.compactMap { $0 } }
-            try await store.insert(events)
-            metrics.recorded(events)
+            var signals: [AutomaticSuppression<Events>.Signal] = []
+            for (draft, event) in zip(drafts, perCaller.joined()) {
+                guard let event, let signal = draft.suppressionSignal, let message = messages[draft.message] else {
+                    continue
+                }
+                signals.append(.init(event: event, recipient: message.recipient, signal: signal))
+            }
+            let suppressions =
+                signals.isEmpty ? [] : try await AutomaticSuppression(store: store).writes(for: signals, now: Date())
+            try await store.insert(events, suppressions: suppressions)
+            metrics.recorded(events + suppressions.events)
             complete(batch, with: perCaller.map { .success($0) })
         } catch {
             logger.error("recording events failed", metadata: ["error": "\(error)", "events": "\(drafts.count)"])

@@ -11,7 +11,7 @@ import RicochetStore
 /// document does not allow (a field mistyped, out of range, unknown) is
 /// refused whole with 400, every such item named, and nothing recorded: it
 /// is a mistake of the sender's program, not news of one message.
-struct MTAEventController<S: EventStore & MessageStore & ProfileStore & SubprofileStore>: Sendable {
+struct MTAEventController<S: RecordingStore>: Sendable {
     let messages: S
     let recorder: EventRecorder<S>
 

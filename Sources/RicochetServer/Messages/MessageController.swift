@@ -5,7 +5,14 @@ import RicochetStore
 
 /// `POST /api/v1/messages` (and its batch form): registers messages and
 /// answers their instrumented HTML and text, return path and headers.
-struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore & RelayQueueStore>: Sendable {
+///
+/// A recipient on the account's suppression list is refused (422
+/// `recipient_suppressed`; in a batch, that item alone) or, when the
+/// account's settings say `warn`, registered with the entry named in the
+/// answer's `suppressed`.
+struct MessageController<
+    Messages: MessageStore & ProfileStore & SubprofileStore & RelayQueueStore & SuppressionStore
+>: Sendable {
     let messages: Messages
     let urls: TrackingURLs
     let returnPaths: ReturnPathCodec
@@ -25,7 +32,12 @@ struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore
         let account = try context.requireAccount()
         let input = try await request.decodeJSON(as: NewMessageRequest.self, context: context)
         let owners = try await checkProfiles(of: [input], account: account)
-        let (message, view) = try register(input, account: account, path: "", owners: owners)
+        var (message, view) = try register(input, account: account, path: "", owners: owners)
+        let check = try await SuppressionCheck(of: [message], store: messages, account: account.id)
+        if let entry = check.entries[0] {
+            guard check.mode == .warn else { throw SuppressionCheck.refusal(of: message.recipient, entry) }
+            view.suppressed = SuppressionView(entry)
+        }
         try await messages.insert([message])
         var headers = HTTPFields()
         headers[.location] = "/api/v1/messages/\(message.id)"
@@ -54,15 +66,34 @@ struct MessageController<Messages: MessageStore & ProfileStore & SubprofileStore
             }
         }
         let owners = try await checkProfiles(of: input.messages, account: account)
+        var made: [(Message, MessageView)] = []
+        for (index, item) in input.messages.enumerated() {
+            made.append(try register(item, account: account, path: "messages[\(index)].", owners: owners))
+        }
+        let check = try await SuppressionCheck(of: made.map(\.0), store: messages, account: account.id)
         var registered: [Message] = []
         var views: [MessageView] = []
-        for (index, item) in input.messages.enumerated() {
-            let (message, view) = try register(item, account: account, path: "messages[\(index)].", owners: owners)
+        var refused: [MessageBatchView.Refused] = []
+        for (index, (message, view)) in made.enumerated() {
+            var view = view
+            if let entry = check.entries[index] {
+                guard check.mode == .warn else {
+                    refused.append(.init(index: index, recipient: message.recipient, suppression: entry))
+                    continue
+                }
+                view.suppressed = SuppressionView(entry)
+            }
             registered.append(message)
             views.append(view)
         }
+        guard !registered.isEmpty else {
+            throw APIError(
+                .unprocessableContent, code: SuppressionCheck.code,
+                message: "every recipient is on the suppression list; nothing was registered",
+                details: ["refused": .list(refused.map(\.payload))])
+        }
         try await messages.insert(registered)
-        return EditedResponse(status: .created, response: MessageBatchView(messages: views))
+        return EditedResponse(status: .created, response: MessageBatchView(messages: views, refused: refused))
     }
 
     @Sendable func show(_ request: Request, context: APIRequestContext) async throws -> MessageView {

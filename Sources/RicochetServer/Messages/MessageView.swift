@@ -24,9 +24,11 @@ struct MessageView: ResponseEncodable {
     let links: [Link]
     /// The copy the relay sends, for a message that came through it.
     let relay: RelayCopyView?
+    /// The recipient's suppression entry, when the account only warns of one.
+    var suppressed: SuppressionView?
 
     enum CodingKeys: String, CodingKey {
-        case id, recipient, profile, subprofile, tags, html, text, headers, links, relay
+        case id, recipient, profile, subprofile, tags, html, text, headers, links, relay, suppressed
         case returnPath = "return_path"
     }
 
@@ -50,5 +52,39 @@ struct MessageView: ResponseEncodable {
 }
 
 struct MessageBatchView: ResponseEncodable {
+    /// An item of the request not registered: its recipient is suppressed.
+    struct Refused: Encodable {
+        let index: Int
+        let recipient: String
+        let error: Problem
+
+        struct Problem: Encodable {
+            let code: String
+            let message: String
+            let suppression: SuppressionView
+        }
+
+        init(index: Int, recipient: String, suppression: StoredSuppression) {
+            self.index = index
+            self.recipient = recipient
+            error = Problem(
+                code: SuppressionCheck.code, message: SuppressionCheck.message(recipient, suppression),
+                suppression: SuppressionView(suppression))
+        }
+
+        var payload: PayloadValue {
+            [
+                "index": .integer(Int64(index)), "recipient": .string(recipient),
+                "error": [
+                    "code": .string(error.code), "message": .string(error.message),
+                    "suppression": error.suppression.payload,
+                ],
+            ]
+        }
+    }
+
+    /// The registered messages, in the order of the request.
     let messages: [MessageView]
+    /// The items refused, by their place in the request.
+    let refused: [Refused]
 }

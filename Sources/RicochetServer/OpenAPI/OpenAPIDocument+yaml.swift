@@ -630,7 +630,7 @@ paths:
   /api/v1/messages:
     post:
       operationId: createMessage
-      summary: Registers a message; answers its HTML and text with tracked links and images, its return path and headers.
+      summary: Registers a message; answers its HTML and text with tracked links and images, its return path and headers. A suppressed recipient is refused (422 recipient_suppressed), or registered with the entry in suppressed when the settings say warn.
       requestBody:
         required: true
         content:
@@ -648,11 +648,11 @@ paths:
             reportEvents: { operationId: reportEvents, requestBody: { type: delivery, message: "$response.body#/id", code: 250 } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
-        "422": { $ref: "#/components/responses/UnknownProfile" }
+        "422": { $ref: "#/components/responses/MessageRefused" }
   /api/v1/messages/batch:
     post:
       operationId: createMessages
-      summary: Registers up to 10,000 messages at once, all or none.
+      summary: Registers up to 10,000 messages at once, all or none — but for suppressed recipients, which are refused one by one (listed in refused) unless the settings say warn.
       requestBody:
         required: true
         content:
@@ -674,11 +674,16 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [messages]
+                required: [messages, refused]
                 properties:
                   messages:
                     type: array
+                    description: The registered messages, in the order of the request.
                     items: { $ref: "#/components/schemas/Message" }
+                  refused:
+                    type: array
+                    description: The items not registered because their recipient is suppressed.
+                    items: { $ref: "#/components/schemas/RefusedMessage" }
           links:
             getMessage: { operationId: getMessage, parameters: { id: "$response.body#/messages/0/id" } }
             listEvents: { operationId: listEvents, parameters: { message: "$response.body#/messages/0/id" } }
@@ -686,7 +691,7 @@ paths:
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "413": { $ref: "#/components/responses/Error" }
-        "422": { $ref: "#/components/responses/UnknownProfile" }
+        "422": { $ref: "#/components/responses/MessageRefused" }
   /api/v1/messages/{id}:
     parameters:
       - name: id
@@ -1226,7 +1231,7 @@ paths:
         "401": { $ref: "#/components/responses/Error" }
     post:
       operationId: createSuppression
-      summary: Adds an address to the list, or replaces its entry (the newer reason and expiry win).
+      summary: Adds an address to the list, or replaces its entry (the newer reason and expiry win); records a suppression.create event.
       requestBody:
         required: true
         content:
@@ -1272,12 +1277,45 @@ paths:
         "404": { $ref: "#/components/responses/Error" }
     delete:
       operationId: deleteSuppression
-      summary: Removes the address from the list; mail to it goes out again.
+      summary: Removes the address from the list (mail to it goes out again); records a suppression.delete event.
       responses:
         "204": { description: Removed. }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
+  /api/v1/settings:
+    get:
+      operationId: getSettings
+      summary: The account's settings.
+      responses:
+        "200":
+          description: The settings.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Settings" }
+        "401": { $ref: "#/components/responses/Error" }
+    patch:
+      operationId: updateSettings
+      summary: Changes the settings named; the others stay as they are.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              properties:
+                soft_bounce_limit: { $ref: "#/components/schemas/SoftBounceLimit" }
+                soft_bounce_days: { $ref: "#/components/schemas/SoftBounceDays" }
+                messages_suppression: { $ref: "#/components/schemas/MessagesSuppression" }
+      responses:
+        "200":
+          description: The settings as they are now.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Settings" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
 webhooks:
   open-json:
     post:
@@ -1594,6 +1632,76 @@ webhooks:
             schema: { $ref: "#/components/schemas/ProfileDeletePayload" }
       responses:
         "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  suppression.create-json:
+    post:
+      summary: "An address was put on the suppression list: by a hard bounce, soft bounces past the limit, a complaint, an unsubscribe, or by hand. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/SuppressionCreatePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  suppression.create-form:
+    post:
+      summary: "An address was put on the suppression list: by a hard bounce, soft bounces past the limit, a complaint, an unsubscribe, or by hand. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/SuppressionCreatePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  suppression.delete-json:
+    post:
+      summary: "An address was taken off the suppression list; the variables are the entry as it was. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/SuppressionDeletePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  suppression.delete-form:
+    post:
+      summary: "An address was taken off the suppression list; the variables are the entry as it was. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/SuppressionDeletePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
   test-json:
     post:
       summary: "The harmless call of \"check now\" (POST /api/v1/loops/check), to every validated loop whatever its events. To a loop with format json."
@@ -1724,6 +1832,14 @@ components:
       content:
         application/json:
           schema: { $ref: "#/components/schemas/Error" }
+    MessageRefused:
+      description: >-
+        A profile or subprofile the body names is not the account's (`unknown_profile`), or the recipient is on
+        the account's suppression list and its settings say refuse (`recipient_suppressed`, with the entry in
+        `error.suppression`; for a batch, only when every item is refused, each in `error.refused`).
+      content:
+        application/json:
+          schema: { $ref: "#/components/schemas/Error" }
   schemas:
     Readiness:
       type: object
@@ -1763,7 +1879,7 @@ components:
       default: form
     EventType:
       type: string
-      enum: [open, click, bounce, failure, delivery, abuse, profile.create, profile.update, profile.delete]
+      enum: [open, click, bounce, failure, delivery, abuse, profile.create, profile.update, profile.delete, suppression.create, suppression.delete]
     SigningScheme:
       type: string
       enum: [standard-webhooks, standard-webhooks-ed25519, http-message-signatures, classic-rsa]
@@ -1859,7 +1975,7 @@ components:
     SuppressionReason:
       type: string
       enum: [hard_bounce, complaint, unsubscribe, manual]
-      description: "hard_bounce: the address does not exist or refuses the sender; complaint: an abuse report; unsubscribe: the recipient asked; manual: the account's own."
+      description: "hard_bounce: the address does not exist or refuses the sender, or it bounced softly as often as the account's settings allow (soft_bounce_limit within soft_bounce_days); complaint: an abuse report; unsubscribe: the recipient asked; manual: the account's own."
     SuppressedAddress:
       type: string
       maxLength: 254
@@ -1875,6 +1991,20 @@ components:
         event: { type: [string, "null"], description: "The event that caused it (a bounce, a complaint, an unsubscribe), if one did." }
         created_at: { type: string, format: date-time }
         expires_at: { type: [string, "null"], format: date-time }
+    SoftBounceLimit: { type: integer, minimum: 1, maximum: 1000, description: "Soft bounces of one address within soft_bounce_days after which it is suppressed (reason hard_bounce); 5 unless changed." }
+    SoftBounceDays: { type: integer, minimum: 1, maximum: 365, description: "The window soft bounces are counted in, in days; 15 unless changed." }
+    MessagesSuppression:
+      type: string
+      enum: [refuse, warn]
+      description: "What POST /api/v1/messages does for a suppressed recipient: refuse answers 422 recipient_suppressed (the default); warn registers the message and names the entry in the answer's suppressed field."
+    Settings:
+      type: object
+      additionalProperties: false
+      required: [soft_bounce_limit, soft_bounce_days, messages_suppression]
+      properties:
+        soft_bounce_limit: { $ref: "#/components/schemas/SoftBounceLimit" }
+        soft_bounce_days: { $ref: "#/components/schemas/SoftBounceDays" }
+        messages_suppression: { $ref: "#/components/schemas/MessagesSuppression" }
     TimeValue:
       description: An RFC 3339 time or Unix seconds (1970 to year 9999; a time string beyond is taken as the nearer end).
       oneOf:
@@ -2056,6 +2186,22 @@ components:
                 type: array
                 items: { type: string }
         relay: { $ref: "#/components/schemas/RelayCopy" }
+        suppressed:
+          allOf: [{ $ref: "#/components/schemas/Suppression" }]
+          description: "The recipient's suppression entry, when the account's settings say warn rather than refuse."
+    RefusedMessage:
+      type: object
+      required: [index, recipient, error]
+      properties:
+        index: { type: integer, minimum: 0, description: The item's place in the request. }
+        recipient: { type: string }
+        error:
+          type: object
+          required: [code, message, suppression]
+          properties:
+            code: { const: recipient_suppressed }
+            message: { type: string }
+            suppression: { $ref: "#/components/schemas/Suppression" }
     RelayCopy:
       type: object
       description: "The copy the relay sends of a message that came through it (absent for messages registered with POST /api/v1/messages)."
@@ -2273,7 +2419,7 @@ components:
         time: { type: integer }
         recipient: { type: string }
         action: { type: string, description: "What was done, e.g. failed." }
-        state: { type: string, description: "Where it failed: connect, mail, rcpt, data, or bounce (read from returned mail)." }
+        state: { type: string, description: "Where it failed: connect, mail, rcpt, data, bounce (read from returned mail), or suppressed (the relay refused a recipient on the suppression list; nothing was sent)." }
         code: { type: integer, minimum: 200, maximum: 599 }
         extended: { type: string }
         description: { type: string }
@@ -2390,6 +2536,36 @@ components:
             - $ref: "#/components/schemas/SubprofileEventPayload"
         - properties:
             type: { const: delete }
+    SuppressionEventPayload:
+      type: object
+      additionalProperties: false
+      required: [suppression, type, timestamp, time, address, reason, cause, created, expires, event]
+      properties:
+        suppression: { type: string, pattern: "^sup_[2-7a-z]{20}$", description: The entry. }
+        type: { type: string, enum: [create, delete] }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer }
+        address: { type: string, description: "The address, lower-cased." }
+        reason: { $ref: "#/components/schemas/SuppressionReason" }
+        cause: { type: string, pattern: "^(evt_[2-7a-z]{20})?$", description: "The event that put it on the list (a failure, abuse or unsubscribe event); empty when it was added through the API." }
+        created: { $ref: "#/components/schemas/PayloadTimestamp" }
+        expires:
+          type: string
+          pattern: "^([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2})?$"
+          description: "When the entry ends, UTC; empty when it does not."
+        event: { $ref: "#/components/schemas/PayloadEventID" }
+    SuppressionCreatePayload:
+      description: A suppression.create event.
+      allOf:
+        - $ref: "#/components/schemas/SuppressionEventPayload"
+        - properties:
+            type: { const: create }
+    SuppressionDeletePayload:
+      description: A suppression.delete event.
+      allOf:
+        - $ref: "#/components/schemas/SuppressionEventPayload"
+        - properties:
+            type: { const: delete }
     TestPayload:
       type: object
       additionalProperties: false
@@ -2413,6 +2589,7 @@ components:
           - $ref: "#/components/schemas/AbusePayload"
           - $ref: "#/components/schemas/ProfileEventPayload"
           - $ref: "#/components/schemas/SubprofileEventPayload"
+          - $ref: "#/components/schemas/SuppressionEventPayload"
 
 """#
 }

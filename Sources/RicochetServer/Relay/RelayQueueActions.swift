@@ -5,7 +5,7 @@ import RicochetStore
 /// What people do with copies waiting in the relay's queue: try one now, or
 /// drop it, which fails it unsent and tells the loops with a `failure`
 /// event (state `dropped`), as any other end of a copy does.
-struct RelayQueueActions<S: RelayQueueStore & EventStore & MessageStore & ProfileStore & SubprofileStore>: Sendable {
+struct RelayQueueActions<S: RelayQueueStore & RecordingStore>: Sendable {
     let store: S
     let recorder: EventRecorder<S>
     /// Wakes this node's relay workers (nothing when the relay is off here;

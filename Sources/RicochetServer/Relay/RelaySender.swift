@@ -15,7 +15,7 @@ import Synchronization
 /// wait and the worker back off; a copy it refuses for good fails; one it
 /// defers is tried again later, until the copy expires.
 final class RelaySender<
-    S: RelayQueueStore & DKIMKeyStore & EventStore & MessageStore & ProfileStore & SubprofileStore & ClusterStore
+    S: RelayQueueStore & DKIMKeyStore & RecordingStore & ClusterStore
 >: Service, Sendable {
     struct Configuration: Sendable {
         var smarthost: Smarthost

@@ -6,11 +6,15 @@ import RicochetMail
 import RicochetStore
 
 /// The submission listener (RFC 6409): applications authenticate with
-/// username `apikey` and one of their account's API keys, and each message
-/// they submit is stored with its copies before the 250.
-func submissionListener<S: RelayQueueStore & ProfileStore & SubprofileStore & AccountStore & SignInFailureStore>(
+/// username `apikey` and one of their account's API keys, each recipient
+/// is checked against the account's suppression list at RCPT
+/// (``RelayRecipientCheck``), and each message they submit is stored with
+/// its copies before the 250.
+func submissionListener<
+    S: RelayQueueStore & RecordingStore & AccountStore & SignInFailureStore
+>(
     _ relay: RelayConfiguration, hostname: String, bounceDomain: String, tls: NIOSSLContext?, store: S,
-    logger: Logger, metrics: ServerMetrics = .none, queued: @escaping @Sendable () -> Void,
+    recorder: EventRecorder<S>, logger: Logger, metrics: ServerMetrics = .none, queued: @escaping @Sendable () -> Void,
     bound: @escaping @Sendable (Int) -> Void
 ) -> SMTPServer {
     var session = SMTPSession.Configuration(hostname: hostname) { SubmissionAddress.isValid($0) }
@@ -28,9 +32,11 @@ func submissionListener<S: RelayQueueStore & ProfileStore & SubprofileStore & Ac
     configuration.maximumConnections = 200
     let intake = RelayIntake(store: store, bounceDomain: bounceDomain, expiry: relay.expiry)
     let authenticator = SubmissionAuthenticator(store: store, logger: logger)
+    let recipients = RelayRecipientCheck(store: store, recorder: recorder, bounceDomain: bounceDomain, logger: logger)
     return SMTPServer(
         configuration: configuration, logger: logger, onBound: { bound($0) },
-        authenticator: { await authenticator.check(username: $0, password: $1, address: $2) }
+        authenticator: { await authenticator.check(username: $0, password: $1, address: $2) },
+        recipientCheck: { await recipients.check($0, account: $1.identity) }
     ) { envelope, client in
         guard let account = client.identity else {
             throw SMTPRefusal(SMTPReply(530, "5.7.0", "Authentication required"))

@@ -25,6 +25,9 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
         SMTPSession
         .AuthenticationOutcome
 
+    /// Checks a recipient the session's syntax took: nil takes it, a reply refuses it.
+    typealias RecipientCheck = @Sendable (_ recipient: String, _ client: SMTPClient) async -> SMTPReply?
+
     /// How the connection's line decoder is made, and its name in the pipeline.
     struct Lines: Sendable {
         static let handlerName = "smtp-lines"
@@ -55,6 +58,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
     private let tls: NIOSSLContext?
     private let intake: Intake
     private let authenticator: Authenticator?
+    private let recipientCheck: RecipientCheck?
     private let logger: Logger
     private let sessions: SMTPSessionMetrics
     /// How the connection ends, if it ends now.
@@ -71,9 +75,11 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
 
     init(
         session: SMTPSession, lines: Lines, tls: NIOSSLContext?, idle: Idle, intake: @escaping Intake,
-        authenticator: Authenticator? = nil, sessions: SMTPSessionMetrics = .none, logger: Logger
+        authenticator: Authenticator? = nil, recipientCheck: RecipientCheck? = nil,
+        sessions: SMTPSessionMetrics = .none, logger: Logger
     ) {
         self.session = session
+        self.recipientCheck = recipientCheck
         self.sessions = sessions
         self.authenticator = authenticator
         self.lines = lines
@@ -194,6 +200,18 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
                     .assumeIsolated()
                     .whenSuccess { outcome in
                         self.resume(with: self.session.authenticated(outcome), context: context)
+                    }
+            case .checkRecipient(let recipient):
+                storing = true
+                let check = self.recipientCheck
+                let client = SMTPClient(
+                    peer: context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" },
+                    identity: session.identity)
+                context.eventLoop.makeFutureWithTask { await check?(recipient, client) }
+                    .hop(to: context.eventLoop)
+                    .assumeIsolated()
+                    .whenSuccess { refusal in
+                        self.resume(with: self.session.recipientChecked(refusal), context: context)
                     }
             case .startTLS:
                 context.flush()

@@ -59,6 +59,7 @@ public final class SMTPServer: Service, Sendable {
     private let configuration: Configuration
     private let intake: SMTPConnectionHandler.Intake
     private let authenticator: SMTPConnectionHandler.Authenticator?
+    private let recipientCheck: SMTPConnectionHandler.RecipientCheck?
     private let logger: Logger
     private let onBound: @Sendable (Int) async -> Void
     private let connections = Mutex(ConnectionCount())
@@ -115,9 +116,11 @@ public final class SMTPServer: Service, Sendable {
                 SMTPSession
                 .AuthenticationOutcome
         )? = nil,
+        recipientCheck: (@Sendable (_ recipient: String, _ client: SMTPClient) async -> SMTPReply?)? = nil,
         intake: @escaping @Sendable (SMTPEnvelope, SMTPClient) async throws -> String
     ) {
         self.configuration = configuration
+        self.recipientCheck = recipientCheck
         self.intake = intake
         self.authenticator = authenticator
         self.logger = logger
@@ -174,6 +177,7 @@ public final class SMTPServer: Service, Sendable {
         }
         var session = configuration.session
         session.startTLSAvailable = configuration.tls != nil
+        session.checksRecipients = recipientCheck != nil
         let lines = SMTPConnectionHandler.Lines(maximumLength: configuration.maximumLineLength)
         let idleTimeout: @Sendable () -> TimeAmount = { [self] in
             connections.withLock { $0.idleTimeout(configuration: configuration) }
@@ -185,7 +189,8 @@ public final class SMTPServer: Service, Sendable {
                 SMTPConnectionHandler(
                     session: SMTPSession(configuration: session), lines: lines, tls: configuration.tls,
                     idle: .init(timeout: idleTimeout, longestCheck: configuration.stressIdleTimeout),
-                    intake: intake, authenticator: authenticator, sessions: configuration.sessions, logger: logger))
+                    intake: intake, authenticator: authenticator, recipientCheck: recipientCheck,
+                    sessions: configuration.sessions, logger: logger))
         }
     }
 }

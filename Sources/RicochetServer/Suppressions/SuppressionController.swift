@@ -64,7 +64,7 @@ struct SuppressionController<Suppressions: SuppressionStore>: Sendable {
         }
         let entry = StoredSuppression(
             address: address, account: account.id, reason: reason, eventID: nil, now: Date(), expiresAt: expiresAt)
-        try await suppressions.suppress(entry)
+        try await suppressions.suppress(entry, event: entry.creationEvent())
         var headers = HTTPFields()
         let path = address.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? address
         headers[.location] = "/api/v1/suppressions/\(path)"
@@ -83,7 +83,7 @@ struct SuppressionController<Suppressions: SuppressionStore>: Sendable {
     @Sendable func delete(_ request: Request, context: APIRequestContext) async throws -> HTTPResponse.Status {
         let account = try context.requireAccount()
         let address = try Self.pathAddress(context)
-        guard try await suppressions.deleteSuppression(of: address, account: account.id) != nil else {
+        guard try await suppressions.deleteSuppression(of: address, account: account.id, now: Date()) != nil else {
             throw APIError.notFound("suppression of \(address)")
         }
         return .noContent
@@ -150,6 +150,15 @@ struct SuppressionView: ResponseEncodable, Sendable {
         try container.encode(event, forKey: .event)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(expiresAt, forKey: .expiresAt)
+    }
+
+    /// The entry as the API writes it, for error details.
+    var payload: PayloadValue {
+        [
+            "id": .string(id), "address": .string(address), "reason": .string(reason),
+            "event": event.map(PayloadValue.string) ?? .null, "created_at": .string(RFC3339.string(createdAt)),
+            "expires_at": expiresAt.map { .string(RFC3339.string($0)) } ?? .null,
+        ]
     }
 
     /// `sup_` and 20 characters of the time-ordered alphabet, as ids are made.

@@ -420,7 +420,14 @@ extension StoreConformanceTests {
             let bounced = entry("gone@example.org", .hardBounce, at: 0)
             let complained = entry("angry@example.org", .complaint, at: 1)
             let manual = entry("temp@example.org", .manual, at: 2, expires: 60)
-            for suppression in [bounced, complained, manual] { try await store.suppress(suppression) }
+            for suppression in [bounced, complained, manual] {
+                try await store.suppress(suppression, event: suppression.creationEvent())
+            }
+            let created = try await store.events(of: alice.id, matching: EventQuery(type: .suppressionCreate))
+            #expect(
+                created.events.map { $0.variables.field("address")?.text } == [
+                    "temp@example.org", "angry@example.org", "gone@example.org",
+                ], "each entry recorded with its suppression.create event")
 
             #expect(try await store.suppression(of: "gone@example.org", account: alice.id, at: start) == bounced)
             #expect(try await store.suppression(of: "gone@example.org", account: bob.id, at: start) == nil)
@@ -440,7 +447,7 @@ extension StoreConformanceTests {
             #expect(try await store.suppressions(of: bob.id, reason: nil, before: nil, limit: 10).isEmpty)
 
             let again = entry("gone@example.org", .complaint, at: 3)
-            try await store.suppress(again)
+            try await store.suppress(again, event: again.creationEvent())
             #expect(try await store.suppression(of: "gone@example.org", account: alice.id, at: start) == again)
             #expect(
                 try await store.suppressions(of: alice.id, reason: nil, before: nil, limit: 10).map(\.address) == [
@@ -448,13 +455,86 @@ extension StoreConformanceTests {
                 ], "the replaced entry is one entry, sorted as new")
 
             await #expect(throws: StoreError.notFound) {
-                try await store.suppress(
-                    StoredSuppression(
-                        address: "x@example.org", account: "acc_missing", reason: .manual, eventID: nil, now: start))
+                let missing = StoredSuppression(
+                    address: "x@example.org", account: "acc_missing", reason: .manual, eventID: nil, now: start)
+                try await store.suppress(missing, event: missing.creationEvent())
             }
-            #expect(try await store.deleteSuppression(of: "angry@example.org", account: bob.id) == nil)
-            #expect(try await store.deleteSuppression(of: "angry@example.org", account: alice.id) == complained)
+            let removedAt = start.addingTimeInterval(5)
+            #expect(try await store.deleteSuppression(of: "angry@example.org", account: bob.id, now: removedAt) == nil)
+            #expect(
+                try await store.deleteSuppression(of: "angry@example.org", account: alice.id, now: removedAt)
+                    == complained)
             #expect(try await store.suppression(of: "angry@example.org", account: alice.id, at: start) == nil)
+            let deleted = try await store.events(of: alice.id, matching: EventQuery(type: .suppressionDelete)).events
+            #expect(deleted.count == 1, "one deletion, one event; none for bob's miss")
+            #expect(deleted.first?.variables.field("address")?.text == "angry@example.org")
+            #expect(deleted.first?.variables.field("reason")?.text == "complaint")
+            #expect(deleted.first?.variables.field("suppression")?.text == complained.id)
+            #expect(try await store.events(of: bob.id, matching: EventQuery()).events.isEmpty)
+        }
+    }
+}
+
+extension StoreConformanceTests {
+    @Test(
+        "recording events with suppression writes: soft bounces counted in their window, an entry forgets them, all in one transaction; settings per account",
+        arguments: Backend.all)
+    func automaticSuppressions(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let alice = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let bob = try await store.createAccount(name: "b", key: .generate(), now: Date())
+            #expect(try await store.suppressionSettings(of: alice.id) == .defaults)
+            let strict = SuppressionSettings(softBounceLimit: 2, softBounceDays: 3, messagesMode: .warn)
+            try await store.setSuppressionSettings(strict, of: alice.id)
+            #expect(try await store.suppressionSettings(of: alice.id) == strict)
+            #expect(try await store.suppressionSettings(of: bob.id) == .defaults)
+            await #expect(throws: StoreError.notFound) { try await store.suppressionSettings(of: "acct_missing") }
+            await #expect(throws: StoreError.notFound) {
+                try await store.setSuppressionSettings(strict, of: "acct_missing")
+            }
+
+            let start = Date(milliseconds: 1_800_000_000_000)
+            func failure(_ offset: Double) -> Event {
+                Event(
+                    id: Event.newID(), accountID: alice.id, type: .failure, message: nil,
+                    occurredAt: start.addingTimeInterval(offset), machineReason: nil, variables: ["type": "failure"])
+            }
+            let first = failure(0)
+            let second = failure(10)
+            try await store.insert(
+                [first, second],
+                suppressions: [
+                    .softBounce(account: alice.id, address: "full@example.org", at: first.occurredAt, cause: first.id),
+                    .softBounce(
+                        account: alice.id, address: "full@example.org", at: second.occurredAt, cause: second.id),
+                ])
+            #expect(try await store.softBounces(of: "full@example.org", account: alice.id, since: start) == 2)
+            #expect(
+                try await store.softBounces(
+                    of: "full@example.org", account: alice.id, since: start.addingTimeInterval(5)) == 1,
+                "only those in the window")
+            #expect(try await store.softBounces(of: "full@example.org", account: bob.id, since: start) == 0)
+
+            let third = failure(20)
+            let entry = StoredSuppression(
+                address: "full@example.org", account: alice.id, reason: .hardBounce, eventID: third.id,
+                now: third.occurredAt)
+            let creation = entry.creationEvent()
+            try await store.insert([third], suppressions: [.suppress(entry, event: creation)])
+            #expect(try await store.suppression(of: "full@example.org", account: alice.id, at: start) == entry)
+            #expect(try await store.softBounces(of: "full@example.org", account: alice.id, since: start) == 0)
+            let recorded = try await store.events(of: alice.id, matching: EventQuery()).events.map(\.id)
+            #expect(Set(recorded) == [first.id, second.id, third.id, creation.id])
+
+            // A write that fails takes its events with it.
+            let fourth = failure(30)
+            let broken = StoredSuppression(
+                address: "x@example.org", account: "acct_missing", reason: .complaint, eventID: fourth.id,
+                now: fourth.occurredAt)
+            await #expect(throws: (any Error).self) {
+                try await store.insert([fourth], suppressions: [.suppress(broken, event: broken.creationEvent())])
+            }
+            #expect(try await store.events(of: alice.id, matching: EventQuery()).events.count == 4)
         }
     }
 }
