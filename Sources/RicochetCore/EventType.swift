@@ -9,6 +9,7 @@ public enum EventType: String, CaseIterable, Codable, Sendable, Comparable {
     case failure
     case delivery
     case abuse
+    case unsubscribe
     case profileCreate = "profile.create"
     case profileUpdate = "profile.update"
     case profileDelete = "profile.delete"

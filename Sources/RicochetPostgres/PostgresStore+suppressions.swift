@@ -85,6 +85,11 @@ extension PostgresStore {
         return Int(try rows.first?.int64("count") ?? 0)
     }
 
+    public func pruneSoftBounces(before cutoff: Date) async throws -> Int {
+        try await pool.query(StoredRecord.pruneSoftBounces + " RETURNING account_id", [.int64(cutoff.milliseconds)])
+            .count
+    }
+
     public func suppressionSettings(of account: Account.ID) async throws -> SuppressionSettings {
         guard let row = try await pool.query(StoredRecord.selectSuppressionSettings, [.text(account)]).first else {
             throw StoreError.notFound

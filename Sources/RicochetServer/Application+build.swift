@@ -75,7 +75,8 @@ public func buildApplication<S: Store>(
         return try RelaySender(
             store: store, recorder: recorder,
             urls: TrackingURLs(base: publicURL.string, codec: TrackingTokenCodec(secret: secret)),
-            returnPaths: ReturnPathCodec(secret: secret), configuration: sending, logger: logger,
+            returnPaths: ReturnPathCodec(secret: secret), unsubscribe: unsubscribeLinks(configuration, secret: secret),
+            configuration: sending, logger: logger,
             metrics: metrics.relay)
     }
     let router = buildRouter(
@@ -117,6 +118,7 @@ public func buildApplication<S: Store>(
     if let egressGuard { app.addServices(egressGuard) }
     app.addServices(ShutdownHook { try? await client.shutdown() })
     app.addServices(dispatcher)
+    app.addServices(Housekeeping(store: store, holder: configuration.node.instance, logger: logger))
     if let relay = configuration.relay, let sender = relaySender {
         app.addServices(sender)
         app.addServices(
@@ -128,12 +130,14 @@ public func buildApplication<S: Store>(
     if let address = configuration.smtp {
         let processor = InboundProcessor(
             store: store, recorder: recorder, codec: ReturnPathCodec(secret: secret),
+            unsubscribe: unsubscribeLinks(configuration, secret: secret),
             retention: configuration.retentionDays * 86400, holder: configuration.node.instance, logger: logger,
             metrics: metrics.inbound)
         app.addServices(processor)
         app.addServices(
             returnPathReceiver(
                 at: address, domain: bounceDomain, tls: smtpTLS, secret: secret,
+                unsubscribe: unsubscribeLinks(configuration, secret: secret),
                 store: store, logger: logger, sessions: metrics.receiverSessions, stored: { processor.stored() },
                 bound: { startup.bound(.smtp, port: $0) }))
     }
@@ -159,10 +163,12 @@ public func buildApplication<S: Store>(
 /// (`bounces+TOKEN@DOMAIN`, token checked) and for the plain
 /// `bounces@DOMAIN`, the address to register with mailbox providers'
 /// complaint feedback loops (their reports name the message by the headers
-/// of the copy they enclose). Stores each message before answering 250;
-/// STARTTLS with a TLS context.
+/// of the copy they enclose), and for the `List-Unsubscribe` addresses
+/// (`unsubscribe+TOKEN@DOMAIN`, token checked). Stores each message before
+/// answering 250; STARTTLS with a TLS context.
 func returnPathReceiver(
     at address: AppConfiguration.SMTPAddress, domain: String, tls: NIOSSLContext?, secret: [UInt8],
+    unsubscribe: UnsubscribeLinks,
     store: some InboundMailStore, logger: Logger, sessions: SMTPSessionMetrics = .none,
     stored: @escaping @Sendable () -> Void,
     bound: @escaping @Sendable (Int) -> Void = { _ in }
@@ -174,6 +180,7 @@ func returnPathReceiver(
         return lowered == "bounces" + suffix
             || (lowered.hasPrefix("bounces+") && lowered.hasSuffix(suffix)
                 && BounceMatch.returnPath(lowered, codec: codec) != nil)
+            || (lowered.hasSuffix(suffix) && unsubscribe.message(fromAddress: lowered) != nil)
     }
     var configuration = SMTPServer.Configuration(host: address.host, port: address.port, session: session)
     configuration.tls = tls
@@ -217,6 +224,16 @@ func publishedKeys(in store: some SigningKeyStore) async throws -> PayloadValue 
     return ["keys": .list(rsa + ed25519)]
 }
 
+/// The `List-Unsubscribe` links of this installation's messages: the URL on
+/// the public URL, and the `mailto:` on the bounce domain where the SMTP
+/// receiver listens for it.
+func unsubscribeLinks(_ configuration: AppConfiguration, secret: [UInt8]) -> UnsubscribeLinks {
+    let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
+    return UnsubscribeLinks(
+        secret: secret, base: publicURL.string,
+        mailDomain: configuration.smtp == nil ? nil : configuration.bounceDomain ?? publicURL.host)
+}
+
 /// The routes: health, the API description, tracked URLs, and the API behind its key.
 func buildRouter<S: Store>(
     store: S, client: OutboundClient, recorder: EventRecorder<S>, dispatcher: Dispatcher<S>, secret: [UInt8],
@@ -251,6 +268,11 @@ func buildRouter<S: Store>(
         clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies))
     ).addRoutes(to: router)
 
+    UnsubscribeController(
+        links: unsubscribeLinks(configuration, secret: secret), recorder: recorder,
+        clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies))
+    ).addRoutes(to: router)
+
     let api = router.group("api/v1").add(middleware: APIKeyAuthenticator(accounts: store))
     let loopService = LoopService(
         loops: store,
@@ -280,10 +302,12 @@ func buildRouter<S: Store>(
         store: store, recorder: recorder, wake: relayQueued, metrics: metrics.relay)
     OutgoingPages(store: store, actions: relayActions, relayOn: configuration.relay != nil, page: page)
         .addRoutes(to: signedIn)
+    SuppressionPages(store: store, page: page).addRoutes(to: signedIn)
     DeliveryController(store: store, service: deliveryService).addRoutes(to: api)
+    let unsubscribe = unsubscribeLinks(configuration, secret: secret)
     MessageController(
         messages: store, urls: TrackingURLs(base: publicURL.string, codec: codec),
-        returnPaths: ReturnPathCodec(secret: secret), bounceLocalPart: "bounces",
+        returnPaths: ReturnPathCodec(secret: secret), unsubscribe: unsubscribe, bounceLocalPart: "bounces",
         bounceDomain: configuration.bounceDomain ?? publicURL.host
     ).addRoutes(to: api)
     EventController(events: store).addRoutes(to: api)

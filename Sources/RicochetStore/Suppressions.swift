@@ -27,6 +27,8 @@ public protocol SuppressionStore: Sendable {
     func deleteSuppression(of address: String, account: Account.ID, now: Date) async throws -> StoredSuppression?
     /// How many soft bounces of `address` the account counted since `since`.
     func softBounces(of address: String, account: Account.ID, since: Date) async throws -> Int
+    /// Removes the soft bounces counted before `cutoff`; returns how many.
+    func pruneSoftBounces(before cutoff: Date) async throws -> Int
     /// The account's settings for its list (the defaults until changed).
     /// Throws ``StoreError/notFound`` when there is no such account.
     func suppressionSettings(of account: Account.ID) async throws -> SuppressionSettings

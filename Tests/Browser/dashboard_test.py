@@ -291,7 +291,7 @@ try:
     click_and_wait(browser.find_element(By.LINK_TEXT, "Statistics"))
     opens = find(By.ID, "total-open").text
     check("the statistics count the open", opens == "1", opens)
-    check("the charts are SVG drawn by the server", len(browser.find_elements(By.CSS_SELECTOR, "svg.chart")) == 6)
+    check("the charts are SVG drawn by the server", len(browser.find_elements(By.CSS_SELECTOR, "svg.chart")) == 7)
     shot("10-statistics")
     browser.find_element(By.ID, "tag").send_keys("july")
     click_and_wait(browser.find_element(By.XPATH, "//button[text()='Show']"))
@@ -334,6 +334,25 @@ try:
     check("a copy can be tried again now", "is tried again now" in text(), text()[:600])
     shot("15-outgoing-after")
 
+    # The suppression list: an address added by hand, found by search in any case, removed.
+    click_and_wait(browser.find_element(By.LINK_TEXT, "Suppressions"))
+    check("the suppression list starts empty, and says when soft bounces count",
+          "No addresses yet" in text() and "after 5 within 15 days" in text(), text()[:400])
+    browser.find_element(By.ID, "new-address").send_keys("Gone@Example.com")
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Suppress']"))
+    check("an address added by hand is listed, lower-cased, as manual, for good",
+          "gone@example.com is on the list now." in text()
+          and "manual" in browser.find_element(By.XPATH, "//tr[td[contains(., 'gone@example.com')]]").text
+          and "for good" in text(), text()[:600])
+    search = browser.find_element(By.ID, "address")
+    search.send_keys("GONE@example.com")
+    click_and_wait(browser.find_element(By.XPATH, "//button[text()='Search']"))
+    check("searching finds it in any case", len(browser.find_elements(By.XPATH, "//tbody/tr")) == 1, text()[:400])
+    shot("16-suppressions")
+    click_and_wait(browser.find_element(By.XPATH, "//tr[td[contains(., 'gone@example.com')]]//button[text()='Remove']"))
+    check("removing it takes it off the list", "is off the list" in text() and "No addresses yet" in text(),
+          text()[:400])
+
     click_and_wait(browser.find_element(By.LINK_TEXT, "Feedback loops"))
     check("the list shows the last hour's success rate", "100% of" in text(), text()[:400])
     click_and_wait(browser.find_element(By.XPATH, "//button[text()='Check now']"))
@@ -364,7 +383,7 @@ try:
 
     browser.set_window_size(390, 844)
     for path in ["/loops", loop_url, loop_url + "/edit", loop_url + "/deliveries", delivery_url, "/events",
-                 "/statistics", "/outgoing"]:
+                 "/statistics", "/outgoing", "/suppressions"]:
         browser.get(path if path.startswith("http") else base + path)
         width = browser.execute_script("return document.documentElement.scrollWidth")
         check("fits a phone-width screen: " + browser.title, width <= 390, str(width))

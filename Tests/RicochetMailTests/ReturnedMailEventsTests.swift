@@ -16,6 +16,7 @@ struct ReturnedMailEventsTests {
             case .returned(let mail): mail.kind.rawValue
             case .report(let report): "\(report.kind.rawValue):\(report.extended):\(report.code)"
             case .tracking: "tracking"
+            case .unsubscribe: "unsubscribe"
             }
         }
     }

@@ -224,7 +224,7 @@ struct DashboardTests {
             #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
             let lines = csv.body.split(separator: "\r\n")
             #expect(lines.first == "period_start,type,total,unique,human,machine")
-            #expect(lines.count == 1 + 30 * 6, "30 days by default, six types each")
+            #expect(lines.count == 1 + 30 * 7, "30 days by default, seven types each")
             let bad = try await api.call(
                 .get, "/statistics?from=2026-05-02&to=2026-05-01", key: nil, headers: [.cookie: alice.cookie])
             #expect(bad.status == .badRequest && bad.body.contains("The start must not come after the end."))
@@ -268,5 +268,39 @@ extension API {
         let session = try #require(DashboardTests.cookie(answer.headers, "ricochet_session"))
         let page = try await call(.get, "/loops", key: nil, headers: [.cookie: "ricochet_session=\(session)"])
         return ("ricochet_session=\(session)", try #require(DashboardTests.field("csrf", in: page.body)))
+    }
+}
+
+extension DashboardTests {
+    @Test("the suppression list page adds and removes by form (token checked), searches, and downloads CSV")
+    func suppressionPage() async throws {
+        try await Harness.run { api, tenants in
+            let alice = try await api.signIn(tenants.alice)
+            #expect(try await api.call(.get, "/suppressions", key: nil).status == .seeOther, "a session is needed")
+            let forged = try await api.form("/suppressions", "csrf=wrong&address=x%40example.org", cookie: alice.cookie)
+            #expect(forged.status == .forbidden)
+            let bad = try await api.form(
+                "/suppressions", "csrf=\(alice.csrf)&address=not+an+address", cookie: alice.cookie)
+            #expect(bad.status == .badRequest && bad.body.contains("is not an email address"))
+            let added = try await api.form(
+                "/suppressions", "csrf=\(alice.csrf)&address=X%40Example.org&expires=2099-01-01", cookie: alice.cookie)
+            #expect(added.status == .ok && added.body.contains("x@example.org is on the list now."))
+            let entry = try await api.call(.get, "/api/v1/suppressions/x@example.org", key: tenants.alice)
+            #expect(entry.json["reason"] as? String == "manual")
+            #expect(entry.json["expires_at"] as? String == "2099-01-01T00:00:00Z")
+            let found = try await api.call(
+                .get, "/suppressions?address=X%40EXAMPLE.org", key: nil, headers: [.cookie: alice.cookie])
+            #expect(found.body.contains("<td>x@example.org"))
+            let missing = try await api.call(
+                .get, "/suppressions?address=y%40example.org", key: nil, headers: [.cookie: alice.cookie])
+            #expect(missing.body.contains("No entry for y@example.org."))
+            let csv = try await api.call(.get, "/suppressions.csv", key: nil, headers: [.cookie: alice.cookie])
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.body.hasPrefix("address,reason,created_at,expires_at,event\r\nx@example.org,manual,"))
+            let removed = try await api.form(
+                "/suppressions/remove", "csrf=\(alice.csrf)&address=x%40example.org", cookie: alice.cookie)
+            #expect(removed.body.contains("is off the list"))
+            #expect(try await api.events(key: tenants.alice, query: "?type=suppression.delete").count == 1)
+        }
     }
 }

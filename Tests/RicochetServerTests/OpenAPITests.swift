@@ -51,7 +51,7 @@ struct OpenAPITests {
             configuration: Harness.configuration(),
             logger: Logger(label: "test"))
         // The dashboard's pages are for browsers, not part of the API.
-        let apiPrefixes = ["/api/", "/t/", "/.well-known/", "/healthz", "/readyz"]
+        let apiPrefixes = ["/api/", "/t/", "/u/", "/.well-known/", "/healthz", "/readyz"]
         let routes = Set(
             router.routes.map { route in
                 let normalised = route.path.description

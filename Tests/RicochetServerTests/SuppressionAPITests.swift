@@ -89,3 +89,65 @@ struct SuppressionAPITests {
         }
     }
 }
+
+extension SuppressionAPITests {
+    @Test(
+        "CSV: an export imports back as it was, each entry an event; another platform's file reads; a bad line imports nothing"
+    )
+    func csvRoundTrip() async throws {
+        try await Harness.run { api, tenants in
+            for body in [
+                #"{"address": "gone@example.org", "reason": "hard_bounce"}"#,
+                #"{"address": "later@example.org", "expires_at": "2099-01-01T00:00:00Z"}"#,
+            ] {
+                #expect(
+                    try await api.call(.post, "/api/v1/suppressions", key: tenants.alice, body: body).status == .created
+                )
+            }
+            let exported = try await api.call(.get, "/api/v1/suppressions/export", key: tenants.alice)
+            #expect(exported.status == .ok && exported.headers[.contentType] == "text/csv; charset=utf-8")
+            let lines = exported.body.split(separator: "\r\n")
+            #expect(lines.first == "address,reason,created_at,expires_at,event")
+            #expect(
+                lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).prefix(2) } == [
+                    ["later@example.org", "manual"], ["gone@example.org", "hard_bounce"],
+                ])
+            #expect(lines[1].contains(",2099-01-01T00:00:00Z,"))
+
+            let imported = try await api.call(
+                .post, "/api/v1/suppressions/import", key: tenants.bob, body: exported.body,
+                headers: [.contentType: "text/csv"])
+            #expect(imported.status == .ok && imported.json["imported"] as? Int == 2, "\(imported.body)")
+            let bobs = try await api.call(.get, "/api/v1/suppressions", key: tenants.bob)
+            let entries = bobs.json["suppressions"] as? [[String: Any]] ?? []
+            #expect(Set(entries.compactMap { $0["address"] as? String }) == ["gone@example.org", "later@example.org"])
+            #expect(
+                entries.first { $0["address"] as? String == "gone@example.org" }?["reason"] as? String == "hard_bounce")
+            #expect(
+                entries.first { $0["address"] as? String == "later@example.org" }?["expires_at"] as? String
+                    == "2099-01-01T00:00:00Z")
+            #expect(try await api.events(key: tenants.bob, query: "?type=suppression.create").count == 2)
+
+            let foreign = "Email,First name\r\nJoe@Example.org,Joe\r\n\"ann@example.org\",\"Ann, B.\"\r\n"
+            let read = try await api.call(
+                .post, "/api/v1/suppressions/import", key: tenants.bob, body: foreign,
+                headers: [.contentType: "text/csv"])
+            #expect(read.json["imported"] as? Int == 2, "\(read.body)")
+            #expect(try await api.call(.get, "/api/v1/suppressions/joe@example.org", key: tenants.bob).status == .ok)
+
+            let bad = "address,reason\nok@example.org,manual\nnot an address,manual\nx@example.org,lost\n"
+            let refused = try await api.call(
+                .post, "/api/v1/suppressions/import", key: tenants.bob, body: bad, headers: [.contentType: "text/csv"])
+            #expect(refused.status == .unprocessableContent && refused.errorCode == "invalid_csv")
+            let problems = refused.error["problems"] as? [[String: Any]] ?? []
+            #expect(problems.compactMap { $0["line"] as? Int } == [3, 4])
+            #expect(
+                try await api.call(.get, "/api/v1/suppressions/ok@example.org", key: tenants.bob).status == .notFound,
+                "nothing of a refused file is imported")
+            let headless = try await api.call(
+                .post, "/api/v1/suppressions/import", key: tenants.bob, body: "a@example.org\n",
+                headers: [.contentType: "text/csv"])
+            #expect(headless.status == .unprocessableContent && headless.errorMessage.contains("name the columns"))
+        }
+    }
+}

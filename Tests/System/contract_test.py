@@ -30,7 +30,7 @@ BIN = sys.argv[1]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORK = tempfile.mkdtemp(prefix="ricochet-contract.")
 SEED = "20261204"
-EVENTS = {"open", "click", "delivery", "failure", "bounce", "abuse", "profile.create", "profile.update",
+EVENTS = {"open", "click", "delivery", "failure", "bounce", "abuse", "unsubscribe", "profile.create", "profile.update",
           "profile.delete", "suppression.create", "suppression.delete"}
 
 
@@ -177,6 +177,11 @@ def seed(base, key, receiver, smtp_port):
         {"type": "delivery", "message": message["id"], "code": 250, "extended": "2.0.0", "description": "queued"},
         {"type": "failure", "message": message["id"], "code": 550, "extended": "5.1.1", "state": "rcpt",
          "description": "no such user"}]})
+    # One click on the message's List-Unsubscribe URL, as a mail client makes it (RFC 8058).
+    one_click = re.search(r"<(http[^>]+/u/[a-z2-7]+)>", message["headers"]["List-Unsubscribe"]).group(1)
+    urllib.request.urlopen(urllib.request.Request(
+        one_click, data=b"List-Unsubscribe=One-Click", method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"}), timeout=10).read()
     # The DSN's 5.1.1 put Jane on the suppression list (suppression.create); taking her off makes the delete.
     suppressed = eventually(lambda: any(entry["address"] == "jane@example.com" for entry in api(
         base, key, "GET", "/api/v1/suppressions")["suppressions"]), 30)

@@ -204,7 +204,7 @@ def run(ricochet, postfix, receiver, database):
 
     status, loop = ricochet.api(key, "POST", "/api/v1/loops", {
         "url": f"http://127.0.0.1:{receiver.server_address[1]}/hook", "format": "json",
-        "events": ["delivery", "failure", "bounce", "open", "click"], "description": "relay"})
+        "events": ["delivery", "failure", "bounce", "open", "click", "unsubscribe"], "description": "relay"})
     receiver.files["/" + loop["validation"]["filename"]] = loop["validation"]["content"]
     status, _ = ricochet.api(key, "POST", f"/api/v1/loops/{loop['id']}/validate")
     check("the loop is validated", status == 200)
@@ -248,6 +248,15 @@ def run(ricochet, postfix, receiver, database):
     verified = dkim.verify(signed, dnsfunc=lambda name, timeout=5: record.encode()
                            if name == b"s1._domainkey.shop.test." else None)
     check("dkimpy verifies the copy's DKIM signature", verified, copy.get("DKIM-Signature", "none"))
+    unsubscribe = re.fullmatch(r"<(http[^>]+/u/[a-z2-7]+)>, <mailto:unsubscribe\+[a-z2-7]+@bounce\.test>",
+                               copy.get("List-Unsubscribe", ""))
+    check("the copy has List-Unsubscribe (its one-click URL and mailto: address) and List-Unsubscribe-Post",
+          unsubscribe is not None and copy.get("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click",
+          f"{copy.get('List-Unsubscribe')} / {copy.get('List-Unsubscribe-Post')}")
+    signed_fields = re.search(r"\bh=([^;]+)", copy.get("DKIM-Signature", "").replace(" ", "")).group(1).lower()
+    check("the DKIM signature covers both, as mailbox providers require for one-click",
+          "list-unsubscribe" in signed_fields.split(":") and "list-unsubscribe-post" in signed_fields.split(":"),
+          signed_fields)
 
     if pixel:
         request = urllib.request.Request(pixel.group(0), headers={"User-Agent": "Mozilla/5.0 (X11) Mail reader"})
@@ -278,6 +287,34 @@ def run(ricochet, postfix, receiver, database):
     relay = shown.get("relay", {})
     check("GET /api/v1/messages/{id} says the refused copy failed, with the answer",
           relay.get("state") == "failed" and relay.get("last_reply", {}).get("code") == 550, json.dumps(shown))
+
+    # One click, as a mail client makes it from the delivered copy's header: a GET only shows the page, a
+    # forged token does nothing, the POST unsubscribes.
+    if unsubscribe:
+        url = unsubscribe.group(1)
+        with urllib.request.urlopen(url, timeout=10) as page:
+            check("a GET of the one-click URL shows a page asking to confirm",
+                  page.status == 200 and b'<form method="post">' in page.read())
+        try:
+            urllib.request.urlopen(urllib.request.Request(url[:-2] + ("aa" if not url.endswith("aa") else "bb"),
+                                                          data=b"List-Unsubscribe=One-Click", method="POST"),
+                                   timeout=10)
+            forged = 200
+        except urllib.error.HTTPError as error:
+            forged = error.code
+        check("a forged token answers 404", forged == 404, str(forged))
+        with urllib.request.urlopen(urllib.request.Request(
+                url, data=b"List-Unsubscribe=One-Click", method="POST",
+                headers={"Content-Type": "application/x-www-form-urlencoded"}), timeout=10) as answer:
+            check("the one-click POST answers 200", answer.status == 200)
+        got = eventually(lambda: receiver.of("unsubscribe", "alice@mail.test"), 30)
+        check("the loop gets one unsubscribe event, one-click (the GET and the forged POST recorded nothing)",
+              bool(got) and len(got) == 1 and got[0].get("method") == "one-click",
+              json.dumps(receiver.events[-3:]))
+        status, entry = ricochet.api(key, "GET", "/api/v1/suppressions/alice@mail.test")
+        check("the one-click POST put the address on the suppression list",
+              status == 200 and entry.get("reason") == "unsubscribe", str(entry))
+        ricochet.api(key, "DELETE", "/api/v1/suppressions/alice@mail.test")  # she is sent to again below
 
     # Postfix's 550 5.1.1 put nobody@mail.test on the suppression list: the relay now refuses it at RCPT,
     # naming why and since when, and the attempt is a failure event of its own. (The entry was written with the

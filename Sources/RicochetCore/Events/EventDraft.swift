@@ -4,6 +4,7 @@ public enum EventDraft: Sendable {
     case tracking(TrackingHit)
     case report(MTAReport)
     case returned(ReturnedMail)
+    case unsubscribe(Unsubscription)
 
     /// The message the event is about; its account owns the event.
     public var message: MessageID {
@@ -11,6 +12,7 @@ public enum EventDraft: Sendable {
         case .tracking(let hit): hit.message
         case .report(let report): report.message
         case .returned(let mail): mail.message
+        case .unsubscribe(let unsubscription): unsubscription.message
         }
     }
 
@@ -21,6 +23,8 @@ public enum EventDraft: Sendable {
         case .tracking(let hit): .tracking(hit, of: message, profile: profile, subprofile: subprofile)
         case .report(let report): .report(report, of: message, profile: profile, subprofile: subprofile)
         case .returned(let mail): .returned(mail, of: message, profile: profile, subprofile: subprofile)
+        case .unsubscribe(let unsubscription):
+            .unsubscribe(unsubscription, of: message, profile: profile, subprofile: subprofile)
         }
     }
 }

@@ -3,8 +3,10 @@ import RicochetCore
 
 /// One recipient's copy as the relay sends it: its text tracked as the
 /// application asked (links, images, the open pixel), the steering fields
-/// gone, `X-Ricochet-Message` added, and `Message-ID` and `Date` added when
-/// the application left them out (RFC 6409 §8 lets a submission server).
+/// gone, `X-Ricochet-Message` added, `List-Unsubscribe` and
+/// `List-Unsubscribe-Post` added unless the application set its own or
+/// turned them off, and `Message-ID` and `Date` added when the application
+/// left them out (RFC 6409 §8 lets a submission server).
 public enum RelayCopyMaker {
     public struct Copy: Sendable {
         public let bytes: [UInt8]
@@ -27,9 +29,11 @@ public enum RelayCopyMaker {
 
     public static func copy(
         of message: SubmittedMessage, steering: RelaySteering, messageID: MessageID,
-        assignedHeader: MessageIDHeader, date: Date, tracking: Tracking
+        assignedHeader: MessageIDHeader, date: Date, tracking: Tracking,
+        unsubscribe: [(name: String, value: String)] = []
     ) throws(MIMERefusal) -> Copy {
         var adding = [(name: "X-Ricochet-Message", value: messageID.description)]
+        if steering.unsubscribe, message.root.field("List-Unsubscribe") == nil { adding += unsubscribe }
         if message.root.field("Message-ID") == nil {
             adding.append((name: "Message-ID", value: assignedHeader.description))
         }

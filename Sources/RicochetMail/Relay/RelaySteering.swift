@@ -18,10 +18,14 @@ public struct RelaySteering: Sendable, Equatable {
     public var profile: String?
     public var subprofile: String?
     public var tracking = Tracking.all
+    /// Whether the relay adds its `List-Unsubscribe` fields (unless the
+    /// message has its own): `X-Ricochet-Unsubscribe: off` leaves them out.
+    public var unsubscribe = true
 
     /// The fields read here, lowercased; none of them leaves the relay.
     public static let fieldNames: Set<String> = [
         "x-ricochet-tags", "x-ricochet-profile", "x-ricochet-subprofile", "x-ricochet-track",
+        "x-ricochet-unsubscribe",
     ]
 
     public init(tags: [String] = [], profile: String? = nil, subprofile: String? = nil, tracking: Tracking = .all) {
@@ -33,7 +37,8 @@ public struct RelaySteering: Sendable, Equatable {
 
     /// Reads the message's steering fields: `X-Ricochet-Tags: a, b` (every
     /// such field adds to the tags), `X-Ricochet-Profile: ID`,
-    /// `X-Ricochet-Subprofile: ID`, `X-Ricochet-Track: off|opens|clicks|all`.
+    /// `X-Ricochet-Subprofile: ID`, `X-Ricochet-Track: off|opens|clicks|all`,
+    /// `X-Ricochet-Unsubscribe: on|off`.
     public init(_ message: SubmittedMessage) throws(MIMERefusal) {
         for field in message.root.fields {
             switch field.name.lowercased() {
@@ -48,6 +53,12 @@ public struct RelaySteering: Sendable, Equatable {
                     throw MIMERefusal("X-Ricochet-Track must be off, opens, clicks or all, not \"\(field.value)\"")
                 }
                 tracking = value
+            case "x-ricochet-unsubscribe":
+                switch field.value.lowercased() {
+                case "on": unsubscribe = true
+                case "off": unsubscribe = false
+                default: throw MIMERefusal("X-Ricochet-Unsubscribe must be on or off, not \"\(field.value)\"")
+                }
             default:
                 continue
             }

@@ -140,6 +140,7 @@ Attempts: {{delivery.attempts}}{{#delivery.next}} · Next retry: {{delivery.next
     <a href="/events"{{#navEvents}} aria-current="page"{{/navEvents}}>Events</a>
     <a href="/statistics"{{#navStatistics}} aria-current="page"{{/navStatistics}}>Statistics</a>
     <a href="/outgoing"{{#navOutgoing}} aria-current="page"{{/navOutgoing}}>Outgoing</a>
+    <a href="/suppressions"{{#navSuppressions}} aria-current="page"{{/navSuppressions}}>Suppressions</a>
   </nav>
   <form class="sign-out" method="post" action="/sign-out">
     <input type="hidden" name="csrf" value="{{csrf}}">
@@ -505,6 +506,52 @@ Status: <span class="status status-{{loop.status}}">{{loop.status}}</span></p>
 {{/error}}
 
 """#,
+        "suppressions": #"""
+<h1>Suppression list</h1>
+<p class="hint">Addresses Ricochet will not send to: the relay refuses them and the messages API answers 422 (or warns, as the settings say). Hard bounces, complaints and unsubscribes put addresses here by themselves; soft bounces do after {{softBounceLimit}} within {{softBounceDays}} days.</p>
+<form method="get" action="/suppressions" class="filters" role="search">
+  <label for="address">Address</label><input id="address" name="address" value="{{address}}" placeholder="jane@example.com" type="search">
+  <label for="reason">Reason</label>
+  <select id="reason" name="reason">
+    {{#reasons}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/reasons}}
+  </select>
+  <button type="submit" class="secondary">Search</button>
+  <a class="button secondary" href="/suppressions.csv">Download CSV</a>
+</form>
+{{^hasEntries}}<p>{{#searched}}No entry for {{address}}.{{/searched}}{{^searched}}No addresses{{#filtered}} for this reason{{/filtered}} yet.{{/searched}}</p>{{/hasEntries}}
+{{#hasEntries}}
+<div class="table-wrap">
+<table>
+  <caption class="visually-hidden">Suppressed addresses, newest first</caption>
+  <thead><tr><th scope="col">Address</th><th scope="col">Reason</th><th scope="col">Since</th><th scope="col">Until</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+  <tbody>
+  {{#entries}}
+  <tr>
+    <td>{{address}}{{#event}}<br><span class="hint">{{event}}</span>{{/event}}</td>
+    <td><span class="status">{{reason}}</span></td>
+    <td>{{created}}</td>
+    <td>{{#expires}}{{expires}}{{/expires}}{{^expires}}for good{{/expires}}</td>
+    <td><form method="post" action="/suppressions/remove" class="inline-form"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="address" value="{{address}}"><button type="submit" class="danger">Remove</button></form></td>
+  </tr>
+  {{/entries}}
+  </tbody>
+</table>
+</div>
+{{#more}}<p><a href="/suppressions?{{more}}">Older entries</a></p>{{/more}}
+{{/hasEntries}}
+<section class="panel">
+  <h2>Add an address</h2>
+  <form method="post" action="/suppressions">
+    <input type="hidden" name="csrf" value="{{csrf}}">
+    <label for="new-address">Address</label>
+    <input id="new-address" name="address" type="email" required maxlength="254">
+    <label for="new-expires">Until (optional, UTC)</label>
+    <input id="new-expires" name="expires" type="date">
+    <button type="submit">Suppress</button>
+  </form>
+</section>
+
+"""#,
     ]
     static let stylesheet = #"""
 :root {
@@ -521,7 +568,7 @@ pre { background: var(--wash); border: 1px solid var(--line); padding: 0.75rem; 
 .top { display: flex; flex-wrap: wrap; align-items: center; gap: 1rem; padding: 0.75rem 1.25rem; background: var(--ink); }
 .top a, .top .who, .top .link { color: #fff; }
 .top .brand { font-weight: 700; text-decoration: none; font-size: 1.1rem; }
-.top nav { display: flex; gap: 1rem; flex: 1; }
+.top nav { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; flex: 1; }
 .top nav a { text-decoration: none; }
 .top nav a[aria-current="page"] { text-decoration: underline; }
 .sign-out { display: flex; align-items: center; gap: 0.75rem; margin-left: auto; }

@@ -10,7 +10,7 @@ struct StatisticsPages<Store: StatisticsStore>: Sendable {
     let page: DashboardPage
 
     /// The types charted, in this order.
-    static var types: [EventType] { [.open, .click, .bounce, .failure, .delivery, .abuse] }
+    static var types: [EventType] { [.open, .click, .bounce, .failure, .delivery, .abuse, .unsubscribe] }
     static var maximumPeriods: Int { 2000 }
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {

@@ -97,7 +97,7 @@ struct StatisticsView: ResponseEncodable {
         self.to = to
         self.interval = interval
         self.tag = tag
-        let types: [EventType] = [.open, .click, .delivery, .failure, .bounce, .abuse]
+        let types: [EventType] = [.open, .click, .delivery, .failure, .bounce, .abuse, .unsubscribe]
         totals = Dictionary(uniqueKeysWithValues: types.map { ($0.rawValue, Counts(statistics.totals[$0])) })
         series = statistics.buckets.map { bucket in
             Period(

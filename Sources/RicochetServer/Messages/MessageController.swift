@@ -16,6 +16,7 @@ struct MessageController<
     let messages: Messages
     let urls: TrackingURLs
     let returnPaths: ReturnPathCodec
+    let unsubscribe: UnsubscribeLinks
     let bounceLocalPart: String
     let bounceDomain: String
 
@@ -103,7 +104,9 @@ struct MessageController<
             throw APIError.notFound("message \(text)")
         }
         let copy = try await messages.relayCopies(of: message.id, account: account.id).first
-        return MessageView(message, html: nil, text: nil, returnPath: returnPath(for: message.id), relay: copy)
+        return MessageView(
+            message, html: nil, text: nil, returnPath: returnPath(for: message.id), relay: copy,
+            unsubscribe: copy == nil ? unsubscribe.fields(for: message.id) : [])
     }
 
     /// Every named profile and subprofile must be the account's, and a
@@ -154,7 +157,9 @@ struct MessageController<
             messageIDHeader: header)
         return (
             message,
-            MessageView(message, html: instrumentedHTML, text: instrumentedText, returnPath: returnPath(for: id))
+            MessageView(
+                message, html: instrumentedHTML, text: instrumentedText, returnPath: returnPath(for: id),
+                unsubscribe: unsubscribe.fields(for: id))
         )
     }
 

@@ -32,7 +32,12 @@ struct MessageView: ResponseEncodable {
         case returnPath = "return_path"
     }
 
-    init(_ message: Message, html: String?, text: String?, returnPath: String, relay: RelayCopy? = nil) {
+    /// `unsubscribe`: the `List-Unsubscribe` fields to send the message
+    /// with (none for a message the relay sends, which adds them itself).
+    init(
+        _ message: Message, html: String?, text: String?, returnPath: String, relay: RelayCopy? = nil,
+        unsubscribe: [(name: String, value: String)] = []
+    ) {
         id = message.id.description
         recipient = message.recipient
         profile = message.profileID
@@ -43,6 +48,7 @@ struct MessageView: ResponseEncodable {
         self.returnPath = returnPath
         var headers = ["X-Ricochet-Message": message.id.description]
         headers["Message-ID"] = message.messageIDHeader?.description
+        for field in unsubscribe { headers[field.name] = field.value }
         self.headers = headers
         links = message.links.map {
             Link(index: $0.index, kind: $0.kind == .click ? "click" : "image", url: $0.url, tags: $0.tags)

@@ -133,6 +133,52 @@ paths:
       responses:
         "302": { description: To the original URL. }
         "404": { description: A forged or damaged link. }
+  /u/{token}:
+    parameters:
+      - $ref: "#/components/parameters/Token"
+    get:
+      operationId: unsubscribePage
+      summary: "The URL of a message's List-Unsubscribe field, opened in a browser: a page that asks to confirm, by a POST to the same URL. Records nothing (mail scanners follow links)."
+      security: []
+      responses:
+        "200":
+          description: The confirmation page.
+          content:
+            text/html:
+              schema: { type: string }
+        "404":
+          description: A forged or damaged link.
+          content:
+            text/html:
+              schema: { type: string }
+    post:
+      operationId: unsubscribe
+      summary: "One-click unsubscribe (RFC 8058): a mail client POSTs List-Unsubscribe=One-Click, or the recipient confirms on the page. Records an unsubscribe event, which puts the recipient on the suppression list, and answers once it is stored. No key and no CSRF token: the signed token is the proof."
+      security: []
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                List-Unsubscribe: { type: string, const: One-Click }
+                from: { type: string, const: page, description: Sent by the confirmation page. }
+      responses:
+        "200":
+          description: Unsubscribed.
+          content:
+            text/html:
+              schema: { type: string }
+        "404":
+          description: A forged or damaged link, or a message that is no longer kept; nothing is recorded.
+          content:
+            text/html:
+              schema: { type: string }
+        "503":
+          description: The event could not be stored; try again.
+          content:
+            text/html:
+              schema: { type: string }
   /.well-known/ricochet-keys:
     get:
       operationId: signingKeys
@@ -1260,6 +1306,50 @@ paths:
             deleteSuppression: { operationId: deleteSuppression, parameters: { address: "$response.body#/address" } }
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
+  /api/v1/suppressions/export:
+    get:
+      operationId: exportSuppressions
+      summary: "The whole list as CSV (address,reason,created_at,expires_at,event), newest first, expired entries too."
+      responses:
+        "200":
+          description: The list.
+          content:
+            text/csv:
+              schema: { type: string }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+  /api/v1/suppressions/import:
+    post:
+      operationId: importSuppressions
+      summary: "Adds the entries of a CSV file, or replaces those of their addresses, each with its suppression.create event. The first line names the columns: address (or email), and optionally reason (manual when empty) and expires_at (RFC 3339); others are ignored, so an export reads back as it is. Every line must be good, or nothing is imported."
+      requestBody:
+        required: true
+        content:
+          text/csv:
+            schema: { type: string }
+      responses:
+        "200":
+          description: How many entries were imported.
+          content:
+            application/json:
+              schema:
+                type: object
+                additionalProperties: false
+                required: [imported]
+                properties:
+                  imported: { type: integer, minimum: 0 }
+        "401": { $ref: "#/components/responses/Error" }
+        "413": { $ref: "#/components/responses/Error" }
+        "422":
+          description: "Nothing imported: the file is not UTF-8, has no header naming an address column, or lines that are not good (invalid_csv; error.problems lists up to 20 by line)."
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Error" }
+        "503":
+          description: "The database failed midway (import_interrupted; error.imported says how many were stored). Importing the file again replaces those, it does not double them."
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Error" }
   /api/v1/suppressions/{address}:
     parameters:
       - { name: address, in: path, required: true, description: "The address as written (any case).", schema: { $ref: "#/components/schemas/SuppressedAddress" } }
@@ -1525,6 +1615,41 @@ webhooks:
         content:
           application/x-www-form-urlencoded:
             schema: { $ref: "#/components/schemas/AbusePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  unsubscribe-json:
+    post:
+      summary: "The recipient unsubscribed: one-click, on the confirmation page, or by mail. The address is put on the suppression list. To a loop with format json."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: { $ref: "#/components/schemas/UnsubscribePayload" }
+      responses:
+        "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
+  unsubscribe-form:
+    post:
+      summary: "The recipient unsubscribed: one-click, on the confirmation page, or by mail. The address is put on the suppression list. To a loop with format form (the default)."
+      description: "The same variables form-encoded as PHP's `$_POST` reads them: objects as `key[name]=value`, lists of plain values as `key[]=value`, booleans as `1` and `0`, numbers in decimal; an empty list or object is left out."
+      parameters:
+        - $ref: "#/components/parameters/WebhookID"
+        - $ref: "#/components/parameters/WebhookTimestamp"
+        - $ref: "#/components/parameters/WebhookSignature"
+        - $ref: "#/components/parameters/SignatureInput"
+        - $ref: "#/components/parameters/Signature"
+        - $ref: "#/components/parameters/ContentDigest"
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: { $ref: "#/components/schemas/UnsubscribePayload" }
       responses:
         "2XX": { description: "Taken. Any other answer, or none within the loop's timeout, is tried again later with backoff." }
   profile.create-json:
@@ -1879,7 +2004,7 @@ components:
       default: form
     EventType:
       type: string
-      enum: [open, click, bounce, failure, delivery, abuse, profile.create, profile.update, profile.delete, suppression.create, suppression.delete]
+      enum: [open, click, bounce, failure, delivery, abuse, unsubscribe, profile.create, profile.update, profile.delete, suppression.create, suppression.delete]
     SigningScheme:
       type: string
       enum: [standard-webhooks, standard-webhooks-ed25519, http-message-signatures, classic-rsa]
@@ -2171,7 +2296,7 @@ components:
         return_path: { type: string, description: "The envelope sender to use: bounces+TOKEN@bounce-domain." }
         headers:
           type: object
-          description: "Headers to send the message with: X-Ricochet-Message, and Message-ID (the one given, or the one assigned)."
+          description: "Headers to send the message with: X-Ricochet-Message, Message-ID (the one given, or the one assigned), List-Unsubscribe (the one-click URL, and a mailto: address where the SMTP receiver listens) and List-Unsubscribe-Post (RFC 8058). A message the relay sends has them in its copy instead."
           additionalProperties: { type: string }
         links:
           type: array
@@ -2467,6 +2592,26 @@ components:
         profile: { $ref: "#/components/schemas/PayloadProfile" }
         subprofile: { $ref: "#/components/schemas/PayloadSubprofile" }
         event: { $ref: "#/components/schemas/PayloadEventID" }
+    UnsubscribePayload:
+      type: object
+      additionalProperties: false
+      required: [id, type, timestamp, time, recipient, method, ip, useragent, tags, event]
+      properties:
+        id: { $ref: "#/components/schemas/PayloadMessageID" }
+        type: { const: unsubscribe }
+        timestamp: { $ref: "#/components/schemas/PayloadTimestamp" }
+        time: { type: integer }
+        recipient: { type: string }
+        method:
+          type: string
+          enum: [one-click, page, mail]
+          description: "one-click: a mail client's POST (RFC 8058); page: confirmed on the page the link shows a browser; mail: a mail to the mailto: address."
+        ip: { type: string, description: "The client's address; for mail, the sending server's." }
+        useragent: { type: string, description: Empty for mail. }
+        tags: { $ref: "#/components/schemas/PayloadTags" }
+        profile: { $ref: "#/components/schemas/PayloadProfile" }
+        subprofile: { $ref: "#/components/schemas/PayloadSubprofile" }
+        event: { $ref: "#/components/schemas/PayloadEventID" }
     ProfileEventPayload:
       type: object
       additionalProperties: false
@@ -2587,6 +2732,7 @@ components:
           - $ref: "#/components/schemas/FailurePayload"
           - $ref: "#/components/schemas/BouncePayload"
           - $ref: "#/components/schemas/AbusePayload"
+          - $ref: "#/components/schemas/UnsubscribePayload"
           - $ref: "#/components/schemas/ProfileEventPayload"
           - $ref: "#/components/schemas/SubprofileEventPayload"
           - $ref: "#/components/schemas/SuppressionEventPayload"

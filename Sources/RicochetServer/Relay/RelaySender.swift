@@ -47,6 +47,7 @@ final class RelaySender<
     private let recorder: EventRecorder<S>
     private let urls: TrackingURLs
     private let returnPaths: ReturnPathCodec
+    private let unsubscribe: UnsubscribeLinks
     private let tls: NIOSSLContext?
     private let configuration: Configuration
     private let logger: Logger
@@ -63,8 +64,9 @@ final class RelaySender<
 
     init(
         store: S, recorder: EventRecorder<S>, urls: TrackingURLs, returnPaths: ReturnPathCodec,
-        configuration: Configuration, logger: Logger, metrics: RelayMetrics = .none
+        unsubscribe: UnsubscribeLinks, configuration: Configuration, logger: Logger, metrics: RelayMetrics = .none
     ) throws {
+        self.unsubscribe = unsubscribe
         self.store = store
         self.metrics = metrics
         self.recorder = recorder
@@ -292,7 +294,8 @@ final class RelaySender<
         let copy = try RelayCopyMaker.copy(
             of: submitted, steering: steering, messageID: id,
             assignedHeader: .assigned(to: id, domain: configuration.bounceDomain), date: item.receivedAt,
-            tracking: .init(url: { self.urls.url(for: $0, of: id) }, pixelURL: urls.pixel(for: id)))
+            tracking: .init(url: { self.urls.url(for: $0, of: id) }, pixelURL: urls.pixel(for: id)),
+            unsubscribe: unsubscribe.fields(for: id))
         guard let domain = submitted.fromDomain, let key = keys.first(where: { $0.domain == domain }) else {
             return copy.bytes
         }

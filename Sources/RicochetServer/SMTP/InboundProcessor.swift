@@ -7,8 +7,9 @@ import ServiceLifecycle
 
 /// Makes events of the mail the SMTP receiver stored: parses each, finds
 /// the message it is about, and records its `bounce`, `failure` and `abuse`
-/// events through the one recording step (so loops get them). Woken by
-/// every stored mail; at start it takes up whatever an earlier run left.
+/// events through the one recording step (so loops get them); a mail to a
+/// `List-Unsubscribe` address is that message's `unsubscribe` event. Woken
+/// by every stored mail; at start it takes up whatever an earlier run left.
 ///
 /// Each batch is claimed first (``InboundMailStore/claimInbound(limit:holder:until:now:)``),
 /// so with several nodes on one database each mail is made into events by
@@ -20,6 +21,7 @@ final class InboundProcessor<S: Store>: Service, Sendable {
     private let store: S
     private let recorder: EventRecorder<S>
     private let codec: ReturnPathCodec
+    private let unsubscribe: UnsubscribeLinks
     private let logger: Logger
     private let metrics: InboundMetrics
     private let retention: TimeInterval
@@ -34,7 +36,8 @@ final class InboundProcessor<S: Store>: Service, Sendable {
     static var claim: TimeInterval { 300 }
 
     init(
-        store: S, recorder: EventRecorder<S>, codec: ReturnPathCodec, retention: TimeInterval, holder: String,
+        store: S, recorder: EventRecorder<S>, codec: ReturnPathCodec, unsubscribe: UnsubscribeLinks,
+        retention: TimeInterval, holder: String,
         logger: Logger, metrics: InboundMetrics = .none
     ) {
         self.holder = holder
@@ -42,6 +45,7 @@ final class InboundProcessor<S: Store>: Service, Sendable {
         self.store = store
         self.recorder = recorder
         self.codec = codec
+        self.unsubscribe = unsubscribe
         self.retention = retention
         self.logger = logger
         (wake, waker) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -99,6 +103,12 @@ final class InboundProcessor<S: Store>: Service, Sendable {
         return nil
     }
 
+    /// The address of a peer written `ip:port` (the port after the last colon, as IPv6 addresses hold colons).
+    static func host(of peer: String?) -> String {
+        guard let peer, let colon = peer.lastIndex(of: ":") else { return peer ?? "" }
+        return String(peer[..<colon])
+    }
+
     private func processAll() async {
         var backoff = Backoff()
         while !Task.isCancelled {
@@ -110,6 +120,14 @@ final class InboundProcessor<S: Store>: Service, Sendable {
                 var drafts: [EventDraft] = []
                 var kinds: [(BounceReport.Kind, matched: Bool)] = []
                 for mail in mails {
+                    if let message = mail.rcptTo.lazy.compactMap(unsubscribe.message(fromAddress:)).first {
+                        drafts.append(
+                            .unsubscribe(
+                                Unsubscription(
+                                    message: message, method: .mail, ip: Self.host(of: mail.peer),
+                                    userAgent: "", at: mail.receivedAt)))
+                        continue
+                    }
                     let report = BounceAnalyzer.analyze(mail.data)
                     let references = BounceMatch.references(rcptTo: mail.rcptTo, report: report, codec: codec)
                     guard let message = try await resolve(references) else {

@@ -6,8 +6,9 @@ import RicochetStore
 /// `/api/v1/suppressions`: the account's suppression list, to page through
 /// (newest first, by reason), add to (by hand, or carried over from another
 /// platform with its reason) and remove from. An address is given as it is
-/// written; the list keys it lower-cased (``SuppressedAddress``).
-struct SuppressionController<Suppressions: SuppressionStore>: Sendable {
+/// written; the list keys it lower-cased (``SuppressedAddress``). The whole
+/// list goes out and comes in as CSV (``SuppressionCSV``).
+struct SuppressionController<Suppressions: SuppressionStore & EventStore>: Sendable {
     let suppressions: Suppressions
 
     static var maximumLimit: Int { 1000 }
@@ -15,6 +16,8 @@ struct SuppressionController<Suppressions: SuppressionStore>: Sendable {
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("suppressions", use: list)
         group.post("suppressions", use: create)
+        group.get("suppressions/export", use: export)
+        group.post("suppressions/import", use: importCSV)
         group.get("suppressions/{address}", use: show)
         group.delete("suppressions/{address}", use: delete)
     }

@@ -96,3 +96,39 @@ struct RelayCopyMakerTests {
         }
     }
 }
+
+@Suite("List-Unsubscribe in relay copies")
+struct RelayUnsubscribeTests {
+    static let fields = [
+        (name: "List-Unsubscribe", value: "<https://r.example/u/tok>, <mailto:unsubscribe+tok@bounces.example>"),
+        (name: "List-Unsubscribe-Post", value: "List-Unsubscribe=One-Click"),
+    ]
+
+    func copy(_ header: String) throws -> String {
+        let submitted = try SubmittedMessage(
+            RelayFixture.mail("From: news@shop.example\nTo: jane@example.com\n\(header)Subject: Hi\n\nHello\n"))
+        let id = MessageID.generate()
+        let copy = try RelayCopyMaker.copy(
+            of: submitted, steering: try RelaySteering(submitted), messageID: id,
+            assignedHeader: .assigned(to: id, domain: "bounces.example"), date: Date(),
+            tracking: .init(url: { _ in "https://t.example/" }, pixelURL: "https://t.example/o"),
+            unsubscribe: Self.fields)
+        return String(decoding: copy.bytes, as: UTF8.self)
+    }
+
+    @Test("each copy gets both fields; the application's own field, or X-Ricochet-Unsubscribe: off, keeps them out")
+    func fieldsAdded() throws {
+        let plain = try copy("")
+        #expect(
+            plain.contains(
+                "List-Unsubscribe: <https://r.example/u/tok>, <mailto:unsubscribe+tok@bounces.example>\r\n"))
+        #expect(plain.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"))
+        let own = try copy("List-Unsubscribe: <mailto:leave@shop.example>\n")
+        #expect(own.contains("List-Unsubscribe: <mailto:leave@shop.example>\r\n"))
+        #expect(!own.contains("r.example/u/") && !own.contains("List-Unsubscribe-Post"))
+        let off = try copy("X-Ricochet-Unsubscribe: OFF\n")
+        #expect(!off.contains("List-Unsubscribe") && !off.contains("X-Ricochet-Unsubscribe"), "the field is removed")
+        #expect(try copy("X-Ricochet-Unsubscribe: on\n").contains("List-Unsubscribe-Post"))
+        #expect(throws: MIMERefusal.self) { try copy("X-Ricochet-Unsubscribe: maybe\n") }
+    }
+}

@@ -514,6 +514,17 @@ extension StoreConformanceTests {
                     of: "full@example.org", account: alice.id, since: start.addingTimeInterval(5)) == 1,
                 "only those in the window")
             #expect(try await store.softBounces(of: "full@example.org", account: bob.id, since: start) == 0)
+            let old = Event(
+                id: Event.newID(), accountID: bob.id, type: .failure, message: nil,
+                occurredAt: start.addingTimeInterval(-400 * 86400), machineReason: nil, variables: ["type": "failure"])
+            try await store.insert(
+                [old],
+                suppressions: [
+                    .softBounce(account: bob.id, address: "full@example.org", at: old.occurredAt, cause: old.id)
+                ]
+            )
+            #expect(try await store.pruneSoftBounces(before: start) == 1, "only the one before the cutoff")
+            #expect(try await store.softBounces(of: "full@example.org", account: alice.id, since: .distantPast) == 2)
 
             let third = failure(20)
             let entry = StoredSuppression(
