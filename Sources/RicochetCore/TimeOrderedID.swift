@@ -12,6 +12,12 @@ public enum TimeOrderedID {
     /// The base32 characters in ASCII order, so that text order is number order.
     static let sortedBase32 = Array("234567abcdefghijklmnopqrstuvwxyz".utf8)
 
+    /// Whether `text` is an id made with `prefix`: it and 20 characters of the alphabet.
+    public static func isID(_ text: some StringProtocol, prefix: String) -> Bool {
+        text.utf8.count == prefix.utf8.count + 20 && text.hasPrefix(prefix)
+            && text.utf8.dropFirst(prefix.utf8.count).allSatisfy { sortedBase32.contains($0) }
+    }
+
     public static func make(_ prefix: String, at date: Date = Date()) -> String {
         var milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
         var time = [UInt8](repeating: 0, count: 10)

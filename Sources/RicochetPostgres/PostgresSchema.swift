@@ -344,6 +344,20 @@ enum PostgresSchema {
             "CREATE INDEX soft_bounces_address ON soft_bounces(account_id, address, occurred_at)",
             "CREATE INDEX soft_bounces_time ON soft_bounces(occurred_at)",
         ],
+        // 10: erasures, kept as an audit list without the address; the
+        // messages of one recipient found without reading them all.
+        [
+            """
+            CREATE TABLE erasures (
+                id TEXT PRIMARY KEY,
+                account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+                address_key TEXT NOT NULL,
+                counts TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX erasures_page ON erasures(account_id, id)",
+            "CREATE INDEX messages_recipient ON messages(account_id, lower(recipient))",
+        ],
     ]
 
     static var latestVersion: Int { migrations.count }

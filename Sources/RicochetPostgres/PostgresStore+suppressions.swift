@@ -16,26 +16,22 @@ extension PostgresStore {
     }
 
     public func suppression(of address: String, account: Account.ID, at now: Date) async throws -> StoredSuppression? {
-        try await pool.query(
-            """
-            SELECT \(StoredRecord.suppressionColumns) FROM suppressions
-            WHERE account_id = ? AND address = ? AND (expires_at IS NULL OR expires_at > ?)
-            """,
-            [.text(account), .text(address), .int64(now.milliseconds)]
-        ).first.map(StoredRecord.suppression(from:))
+        try await suppressions(of: [address], account: account, at: now)[address]
     }
 
     public func suppressions(of addresses: [String], account: Account.ID, at now: Date) async throws
         -> [String: StoredSuppression]
     {
         var found: [String: StoredSuppression] = [:]
-        let unique = Array(Set(addresses))
-        for start in stride(from: 0, to: unique.count, by: StoredRecord.suppressionLookupChunk) {
-            let chunk = unique[start..<min(start + StoredRecord.suppressionLookupChunk, unique.count)]
+        let owners = StoredRecord.suppressionLookup(
+            addresses, erased: try await erasedAddresses.erasedAddress(in: self))
+        let keys = Array(owners.keys)
+        for start in stride(from: 0, to: keys.count, by: StoredRecord.suppressionLookupChunk) {
+            let chunk = keys[start..<min(start + StoredRecord.suppressionLookupChunk, keys.count)]
             let binds: [PGValue] = [.text(account), .int64(now.milliseconds)] + chunk.map { .text($0) }
             for row in try await pool.query(StoredRecord.selectSuppressions(count: chunk.count), binds) {
                 let entry = try StoredRecord.suppression(from: row)
-                found[entry.address] = entry
+                if let owner = owners[entry.address] { found[owner] = entry }
             }
         }
         return found
@@ -67,13 +63,18 @@ extension PostgresStore {
     public func deleteSuppression(of address: String, account: Account.ID, now: Date) async throws
         -> StoredSuppression?
     {
+        let keys = try await erasedAddresses.suppressionKeys(of: address, in: self)
         let deleted = try await pool.transaction { connection in
             let deleted = try await connection.query(
-                "DELETE FROM suppressions WHERE account_id = ? AND address = ? RETURNING \(StoredRecord.suppressionColumns)",
-                [.text(account), .text(address)]
-            ).first.map(StoredRecord.suppression(from:))
-            if let deleted { try await self.record([StoredRecord.deletionEvent(of: deleted, at: now)], on: connection) }
-            return deleted
+                """
+                DELETE FROM suppressions WHERE account_id = ? AND address IN (?, ?)
+                RETURNING \(StoredRecord.suppressionColumns)
+                """,
+                [.text(account), .text(keys[0]), .text(keys[1])]
+            ).map(StoredRecord.suppression(from:))
+            guard !deleted.isEmpty else { return StoredSuppression?.none }
+            try await self.record(deleted.map { StoredRecord.deletionEvent(of: $0, at: now) }, on: connection)
+            return deleted.first
         }
         if deleted != nil { eventsCommitted() }
         return deleted

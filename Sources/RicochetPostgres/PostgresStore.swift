@@ -17,6 +17,8 @@ public final class PostgresStore: Store {
     /// The delivery planner as of a `loop_version`, read again when an
     /// insert finds the version moved on.
     let planners = Mutex<VersionedPlanner?>(nil)
+    /// The keys erased addresses are kept under, once read.
+    let erasedAddresses = ErasedAddressCache()
 
     /// The channel on which every commit that queued deliveries is announced.
     static let channel = "ricochet_deliveries"

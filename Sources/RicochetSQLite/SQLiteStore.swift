@@ -11,6 +11,8 @@ public final class SQLiteStore: Store {
     let eventObservers = Mutex<[@Sendable () -> Void]>([])
     /// The fan-out planner for the loops as stored; nil after a loop changed.
     let fanOut = Mutex<DeliveryPlanner?>(nil)
+    /// The keys erased addresses are kept under, once read.
+    let erasedAddresses = ErasedAddressCache()
 
     private init(database: SQLiteDatabaseFile) {
         self.database = database

@@ -318,6 +318,9 @@ func buildRouter<S: Store>(
     DKIMKeyController(keys: store).addRoutes(to: api)
     SuppressionController(suppressions: store).addRoutes(to: api)
     SettingsController(settings: store).addRoutes(to: api)
+    ErasureController(
+        service: ErasureService(store: store, settle: EventRecorder<S>.messageCacheLifetime + .seconds(1))
+    ).addRoutes(to: api)
     // Last: it wraps only the answer for a request no route took.
     router.add(
         middleware: MethodNotAllowedMiddleware(routes: router.routes.map { (path: $0.path, method: $0.method) }))

@@ -124,6 +124,17 @@ extension StoredRecord {
     }
     public static let suppressionLookupChunk = 500
 
+    /// What `addresses` are looked up by — each, and the key it is kept
+    /// under once erased — and the address each of those stands for.
+    public static func suppressionLookup(_ addresses: [String], erased: ErasedAddress) -> [String: String] {
+        var owners: [String: String] = [:]
+        for address in addresses {
+            owners[address] = address
+            owners[erased.key(for: address)] = address
+        }
+        return owners
+    }
+
     /// (account, address): the address's soft bounces are forgotten once it is suppressed.
     public static let forgetSoftBounces = "DELETE FROM soft_bounces WHERE account_id = ? AND address = ?"
     /// (account, address, at, cause).

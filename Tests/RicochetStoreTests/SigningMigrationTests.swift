@@ -49,6 +49,8 @@ struct SigningMigrationTests {
         try await store.database.write { connection in
             _ = try await connection.query("DROP TABLE suppressions")
             _ = try await connection.query("DROP TABLE soft_bounces")
+            _ = try await connection.query("DROP TABLE erasures")
+            _ = try await connection.query("DROP INDEX messages_recipient")
             for column in ["soft_bounce_limit", "soft_bounce_days", "messages_suppression"] {
                 _ = try await connection.query("ALTER TABLE accounts DROP COLUMN \(column)")
             }
@@ -70,7 +72,9 @@ struct SigningMigrationTests {
         let ids = try await Self.populate(store)
         await store.close()
         for statement in [
-            "DROP TABLE suppressions", "DROP TABLE soft_bounces", "ALTER TABLE loops DROP COLUMN signing",
+            "DROP TABLE suppressions", "DROP TABLE soft_bounces", "DROP TABLE erasures",
+            "DROP INDEX messages_recipient",
+            "ALTER TABLE loops DROP COLUMN signing",
             "ALTER TABLE accounts DROP COLUMN soft_bounce_limit", "ALTER TABLE accounts DROP COLUMN soft_bounce_days",
             "ALTER TABLE accounts DROP COLUMN messages_suppression",
             "ALTER TABLE signing_keys DROP COLUMN algorithm",

@@ -42,6 +42,17 @@ final class EventRecorder<Events: RecordingStore>: Service, Sendable {
     private let wakes: AsyncStream<Void>
 
     static var messageCacheLimit: Int { 100_000 }
+    /// How long a message read is used before it is read again: an erasure
+    /// empties messages on every node's database, and no node records
+    /// longer than this with what it read before (``ErasureService`` waits
+    /// this long, then erases again whatever was recorded meanwhile).
+    static var messageCacheLifetime: Duration { .seconds(1) }
+
+    /// A message as read, and when.
+    struct CachedMessage {
+        let message: Message
+        let readAt: ContinuousClock.Instant
+    }
 
     /// The most hits one commit takes.
     static var maximumBatch: Int { 2000 }
@@ -78,9 +89,9 @@ final class EventRecorder<Events: RecordingStore>: Service, Sendable {
     }
 
     func run() async throws {
-        // Messages never change once registered, so their rows are kept here
-        // after the first read; the database stays the truth (a miss reads it).
-        var messageCache: [MessageID: Message] = [:]
+        // Messages change only when erased, so their rows are kept here for a
+        // moment after they are read; the database stays the truth.
+        var messageCache: [MessageID: CachedMessage] = [:]
         await withGracefulShutdownHandler {
             for await _ in wakes {
                 while let batch = nextBatch() { await commit(batch, messageCache: &messageCache) }
@@ -110,15 +121,16 @@ final class EventRecorder<Events: RecordingStore>: Service, Sendable {
         }
     }
 
-    private func commit(_ batch: [Pending], messageCache: inout [MessageID: Message]) async {
+    private func commit(_ batch: [Pending], messageCache: inout [MessageID: CachedMessage]) async {
         let drafts = batch.flatMap(\.drafts)
         do {
             let messages = try await messages(drafts.map(\.message), cache: &messageCache)
             let profiles = try await store.profiles(messages.values.compactMap(\.profileID))
             let subprofiles = try await store.subprofiles(messages.values.compactMap(\.subprofileID))
+            // An erased message (its recipient emptied) records nothing more.
             let perCaller: [[Event?]] = batch.map { pending in
                 pending.drafts.map { draft in
-                    messages[draft.message].map { message in
+                    messages[draft.message].flatMap { $0.recipient.isEmpty ? nil : $0 }.map { message in
                         draft.event(
                             of: message, profile: message.profileID.flatMap { profiles[$0] },
                             subprofile: message.subprofileID.flatMap { subprofiles[$0] })
@@ -160,17 +172,25 @@ final class EventRecorder<Events: RecordingStore>: Service, Sendable {
         }
     }
 
-    private func messages(_ ids: [MessageID], cache: inout [MessageID: Message]) async throws -> [MessageID: Message] {
+    private func messages(_ ids: [MessageID], cache: inout [MessageID: CachedMessage]) async throws
+        -> [MessageID: Message]
+    {
+        let now = ContinuousClock.now
+        let oldest = now - Self.messageCacheLifetime
         var found: [MessageID: Message] = [:]
         var missing: [MessageID] = []
         for id in ids {
-            if let message = cache[id] { found[id] = message } else { missing.append(id) }
+            if let cached = cache[id], cached.readAt >= oldest {
+                found[id] = cached.message
+            } else {
+                missing.append(id)
+            }
         }
         guard !missing.isEmpty else { return found }
         let read = try await store.messages(missing)
         if cache.count + read.count > Self.messageCacheLimit { cache.removeAll(keepingCapacity: true) }
         for (id, message) in read {
-            cache[id] = message
+            cache[id] = CachedMessage(message: message, readAt: now)
             found[id] = message
         }
         return found

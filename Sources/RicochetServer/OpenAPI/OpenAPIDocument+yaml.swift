@@ -1373,6 +1373,49 @@ paths:
         "400": { $ref: "#/components/responses/Error" }
         "401": { $ref: "#/components/responses/Error" }
         "404": { $ref: "#/components/responses/Error" }
+  /api/v1/erasures:
+    post:
+      operationId: createErasure
+      summary: "Erases what the account holds about one address: the address, and the IPs and user agents seen with it, in its messages, their events, delivery bodies and attempt logs, relayed copies and submissions; returned mail that names it; its soft bounces. Events and messages stay, emptied, so the statistics keep their counts; a suppression entry stays as the address's keyed hash (address_key), so the person stays unsubscribed. Works across nodes: with messages to erase, it answers after a second pass a few seconds later, which finds what other nodes recorded meanwhile."
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [recipient]
+              properties:
+                recipient: { $ref: "#/components/schemas/SuppressedAddress" }
+      responses:
+        "201":
+          description: What was erased.
+          content:
+            application/json:
+              schema: { $ref: "#/components/schemas/Erasure" }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
+    get:
+      operationId: listErasures
+      summary: The account's erasures, newest first, each with what it changed and the address only as its key.
+      parameters:
+        - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 1000, default: 100 } }
+        - { name: before, in: query, description: The `next` of the previous page., schema: { type: string, pattern: "^era_[2-7a-z]{20}$" } }
+      responses:
+        "200":
+          description: One page of erasures.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [erasures, next]
+                properties:
+                  erasures:
+                    type: array
+                    items: { $ref: "#/components/schemas/Erasure" }
+                  next: { type: [string, "null"] }
+        "400": { $ref: "#/components/responses/Error" }
+        "401": { $ref: "#/components/responses/Error" }
   /api/v1/settings:
     get:
       operationId: getSettings
@@ -2111,7 +2154,7 @@ components:
       required: [id, address, reason, event, created_at, expires_at]
       properties:
         id: { type: string, pattern: "^sup_[2-7a-z]{20}$" }
-        address: { type: string }
+        address: { type: string, description: "The address, lower-cased; for an erased address, its keyed hash (erased:…), which a lookup by the address still finds." }
         reason: { $ref: "#/components/schemas/SuppressionReason" }
         event: { type: [string, "null"], description: "The event that caused it (a bounce, a complaint, an unsubscribe), if one did." }
         created_at: { type: string, format: date-time }
@@ -2130,6 +2173,29 @@ components:
         soft_bounce_limit: { $ref: "#/components/schemas/SoftBounceLimit" }
         soft_bounce_days: { $ref: "#/components/schemas/SoftBounceDays" }
         messages_suppression: { $ref: "#/components/schemas/MessagesSuppression" }
+    Erasure:
+      type: object
+      additionalProperties: false
+      required: [id, address_key, counts, created_at]
+      properties:
+        id: { type: string, pattern: "^era_[2-7a-z]{20}$" }
+        address_key: { type: string, pattern: "^erased:[0-9a-f]{32}$", description: "The erased address's keyed hash: the same for the same address, and what its suppression entry is kept as." }
+        counts:
+          type: object
+          additionalProperties: false
+          required: [messages, events, deliveries, attempts, returned_mail, relay_copies, relay_submissions, soft_bounces, suppressions]
+          description: Rows emptied of the person's data, or removed (returned mail, soft bounces), by kind.
+          properties:
+            messages: { type: integer, minimum: 0 }
+            events: { type: integer, minimum: 0 }
+            deliveries: { type: integer, minimum: 0 }
+            attempts: { type: integer, minimum: 0 }
+            returned_mail: { type: integer, minimum: 0 }
+            relay_copies: { type: integer, minimum: 0 }
+            relay_submissions: { type: integer, minimum: 0 }
+            soft_bounces: { type: integer, minimum: 0 }
+            suppressions: { type: integer, minimum: 0 }
+        created_at: { type: string, format: date-time }
     TimeValue:
       description: An RFC 3339 time or Unix seconds (1970 to year 9999; a time string beyond is taken as the nearer end).
       oneOf:

@@ -164,9 +164,7 @@ struct SuppressionView: ResponseEncodable, Sendable {
         ]
     }
 
-    /// `sup_` and 20 characters of the time-ordered alphabet, as ids are made.
     static func isID(_ text: Substring) -> Bool {
-        text.utf8.count == 24 && text.hasPrefix("sup_")
-            && text.utf8.dropFirst(4).allSatisfy { (0x32...0x37).contains($0) || (0x61...0x7A).contains($0) }
+        TimeOrderedID.isID(text, prefix: "sup_")
     }
 }

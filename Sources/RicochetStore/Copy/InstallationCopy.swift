@@ -44,13 +44,13 @@ public protocol InstallationWriter: Sendable {
 ///
 /// Every table that holds what users made or were sent — accounts and key
 /// hashes, users and their sessions, loops with their subscriptions, secrets
-/// and validation, the accounts' DKIM keys, suppression lists and soft
-/// bounces, the installation's signing keys and secrets (so links and
+/// and validation, the accounts' DKIM keys, suppression lists, soft bounces
+/// and erasures, the installation's signing keys and secrets (so links and
 /// return paths already sent keep working), messages, profiles,
 /// subprofiles, events, deliveries and their attempts, the relay's queue,
-/// returned mail and the image cache — is copied row for row, its ids and sequence numbers
-/// kept. What describes only the source's running nodes is not: their
-/// registry and leases, the readiness probe, wrong-password counts.
+/// returned mail and the image cache — is copied row for row, its ids and
+/// sequence numbers kept. What describes only the source's running nodes is
+/// not: their registry and leases, the readiness probe, wrong-password counts.
 /// Deliveries that were under way there are queued again, and returned
 /// mail that was claimed is unclaimed, since no node of the target holds
 /// them.
@@ -58,7 +58,7 @@ public enum InstallationCopy {
     /// Parents before children, so every reference finds its row.
     public static let tables = [
         "accounts", "api_keys", "users", "dashboard_sessions", "secrets", "signing_keys", "dkim_keys", "suppressions",
-        "soft_bounces",
+        "soft_bounces", "erasures",
         "loops", "loop_subscriptions", "loop_secrets",
         "profile_databases", "profiles", "collections", "subprofiles",
         "messages", "events", "deliveries", "delivery_attempts", "relay_submissions", "relay_copies",
