@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RicochetCore
 import RicochetServer
 
 /// `ricochet serve`: runs the server until SIGTERM or SIGINT, then drains.
@@ -55,6 +56,13 @@ struct Serve: AsyncParsableCommand {
         help: ArgumentHelp(
             "IP address of a proxy whose X-Forwarded-For is believed; repeat for several.", valueName: "ip"))
     var trustedProxies: [String] = []
+
+    @Option(
+        name: .customLong("ip-truncation"),
+        help: ArgumentHelp(
+            "How much of a client's IP address events keep: none (default), 24 (IPv4 /24, IPv6 /48) or 16 (IPv4 /16, IPv6 /32).",
+            valueName: "none|24|16"))
+    var ipTruncation: String?
 
     @Option(
         name: .customLong("retention-days"),
@@ -194,6 +202,12 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--trusted-proxy: '\(proxy)' is not an IP address")
         }
         configuration.trustedProxies = proxies
+        if let text = ipTruncation ?? environment["RICOCHET_IP_TRUNCATION"] {
+            guard let truncation = IPTruncation(rawValue: text.lowercased()) else {
+                throw ValidationError("--ip-truncation must be none, 24 or 16, not '\(text)'")
+            }
+            configuration.ipTruncation = truncation
+        }
         if let text = retentionDays ?? environment["RICOCHET_RETENTION_DAYS"] {
             guard let days = Double(text), days.isFinite, (1...3650).contains(days) else {
                 throw ValidationError("--retention-days must be a number of days from 1 to 3650, not '\(text)'")

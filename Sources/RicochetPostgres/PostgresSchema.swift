@@ -345,8 +345,10 @@ enum PostgresSchema {
             "CREATE INDEX soft_bounces_time ON soft_bounces(occurred_at)",
         ],
         // 10: erasures, kept as an audit list without the address; the
-        // messages of one recipient found without reading them all.
+        // messages of one recipient found without reading them all; how
+        // long each account keeps its events (NULL: for good).
         [
+            "ALTER TABLE accounts ADD COLUMN event_retention_days BIGINT",
             """
             CREATE TABLE erasures (
                 id TEXT PRIMARY KEY,

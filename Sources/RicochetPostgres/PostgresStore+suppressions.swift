@@ -91,23 +91,6 @@ extension PostgresStore {
             .count
     }
 
-    public func suppressionSettings(of account: Account.ID) async throws -> SuppressionSettings {
-        guard let row = try await pool.query(StoredRecord.selectSuppressionSettings, [.text(account)]).first else {
-            throw StoreError.notFound
-        }
-        return try StoredRecord.suppressionSettings(from: row)
-    }
-
-    public func setSuppressionSettings(_ settings: SuppressionSettings, of account: Account.ID) async throws {
-        let rows = try await pool.query(
-            StoredRecord.updateSuppressionSettings,
-            [
-                .int64(Int64(settings.softBounceLimit)), .int64(Int64(settings.softBounceDays)),
-                .text(settings.messagesMode.rawValue), .text(account),
-            ])
-        guard !rows.isEmpty else { throw StoreError.notFound }
-    }
-
     public func insert(_ events: [Event], suppressions: [SuppressionWrite]) async throws {
         guard !suppressions.isEmpty else { return try await insert(events) }
         try await pool.transaction { connection in

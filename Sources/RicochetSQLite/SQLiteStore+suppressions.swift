@@ -90,23 +90,6 @@ extension SQLiteStore {
         ).count
     }
 
-    public func suppressionSettings(of account: Account.ID) async throws -> SuppressionSettings {
-        guard let row = try await database.read(StoredRecord.selectSuppressionSettings, [.text(account)]).first else {
-            throw StoreError.notFound
-        }
-        return try StoredRecord.suppressionSettings(from: row)
-    }
-
-    public func setSuppressionSettings(_ settings: SuppressionSettings, of account: Account.ID) async throws {
-        let rows = try await database.writeStatement(
-            StoredRecord.updateSuppressionSettings,
-            [
-                .integer(settings.softBounceLimit), .integer(settings.softBounceDays),
-                .text(settings.messagesMode.rawValue), .text(account),
-            ])
-        guard !rows.isEmpty else { throw StoreError.notFound }
-    }
-
     /// The writes recording events decided, inside the caller's transaction.
     static func apply(_ writes: [SuppressionWrite], on connection: SQLiteConnection) async throws {
         for write in writes {

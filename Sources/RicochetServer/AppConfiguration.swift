@@ -19,6 +19,8 @@ public struct AppConfiguration: Sendable {
     public var bounceDomain: String?
     /// Proxies whose `X-Forwarded-For` is believed, by IP address.
     public var trustedProxies: [String]
+    /// How much of a client's IP address events keep (`--ip-truncation`).
+    public var ipTruncation = IPTruncation.none
     /// Days that delivery attempts and finished deliveries are kept.
     public var retentionDays: Double = 30
     /// Where the SMTP receiver of the return paths listens; nil: it does not.

@@ -62,7 +62,8 @@ public func buildApplication<S: Store>(
         store: store, client: client, logger: logger, configuration: dispatching, metrics: metrics.delivery)
     let fastPath = TrackingFastPath.Configuration(
         codec: TrackingTokenCodec(secret: secret),
-        clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies)),
+        clientAddress: ClientAddress(
+            trustedProxies: Set(configuration.trustedProxies), truncation: configuration.ipTruncation),
         record: { hit, loop, done in recorder.submit([.tracking(hit)], on: loop) { done((try? $0.get()) != nil) } },
         metrics: metrics.http)
     let publicURL = configuration.publicURL ?? .listening(host: configuration.host, port: configuration.port)
@@ -130,7 +131,7 @@ public func buildApplication<S: Store>(
     if let address = configuration.smtp {
         let processor = InboundProcessor(
             store: store, recorder: recorder, codec: ReturnPathCodec(secret: secret),
-            unsubscribe: unsubscribeLinks(configuration, secret: secret),
+            unsubscribe: unsubscribeLinks(configuration, secret: secret), ipTruncation: configuration.ipTruncation,
             retention: configuration.retentionDays * 86400, holder: configuration.node.instance, logger: logger,
             metrics: metrics.inbound)
         app.addServices(processor)
@@ -265,12 +266,14 @@ func buildRouter<S: Store>(
     }
     TrackingController(
         codec: codec, recorder: recorder, images: ImageProxy(store: store, client: client, logger: logger),
-        clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies))
+        clientAddress: ClientAddress(
+            trustedProxies: Set(configuration.trustedProxies), truncation: configuration.ipTruncation)
     ).addRoutes(to: router)
 
     UnsubscribeController(
         links: unsubscribeLinks(configuration, secret: secret), recorder: recorder,
-        clientAddress: ClientAddress(trustedProxies: Set(configuration.trustedProxies))
+        clientAddress: ClientAddress(
+            trustedProxies: Set(configuration.trustedProxies), truncation: configuration.ipTruncation)
     ).addRoutes(to: router)
 
     let api = router.group("api/v1").add(middleware: APIKeyAuthenticator(accounts: store))

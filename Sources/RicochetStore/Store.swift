@@ -216,7 +216,7 @@ public struct StoredSigningKey: Sendable, Equatable {
 public typealias Store = AccountStore & LoopStore & MessageStore & EventStore & SecretStore & ImageCacheStore
     & StatisticsStore & ProfileStore & SubprofileStore & DeliveryStore & SigningKeyStore & InboundMailStore
     & DashboardSessionStore & DashboardUserStore & SignInFailureStore & ClusterStore & DKIMKeyStore
-    & SuppressionStore & ErasureStore & RelayQueueStore
+    & SuppressionStore & ErasureStore & AccountSettingsStore & RelayQueueStore
     & QueueDepthStore
     & StoreConnection
 

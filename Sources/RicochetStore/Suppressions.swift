@@ -29,11 +29,6 @@ public protocol SuppressionStore: Sendable {
     func softBounces(of address: String, account: Account.ID, since: Date) async throws -> Int
     /// Removes the soft bounces counted before `cutoff`; returns how many.
     func pruneSoftBounces(before cutoff: Date) async throws -> Int
-    /// The account's settings for its list (the defaults until changed).
-    /// Throws ``StoreError/notFound`` when there is no such account.
-    func suppressionSettings(of account: Account.ID) async throws -> SuppressionSettings
-    /// Throws ``StoreError/notFound`` when there is no such account.
-    func setSuppressionSettings(_ settings: SuppressionSettings, of account: Account.ID) async throws
 }
 
 extension [SuppressionWrite] {
@@ -145,26 +140,8 @@ extension StoredRecord {
     public static let countSoftBounces = """
         SELECT count(*) AS count FROM soft_bounces WHERE account_id = ? AND address = ? AND occurred_at >= ?
         """
-    /// (account).
-    public static let selectSuppressionSettings = """
-        SELECT soft_bounce_limit, soft_bounce_days, messages_suppression FROM accounts WHERE id = ?
-        """
-    /// (limit, days, mode, account).
-    public static let updateSuppressionSettings = """
-        UPDATE accounts SET soft_bounce_limit = ?, soft_bounce_days = ?, messages_suppression = ? WHERE id = ?
-        RETURNING id
-        """
     /// Soft bounces older than any window (before) are removed by the prune job.
     public static let pruneSoftBounces = "DELETE FROM soft_bounces WHERE occurred_at < ?"
-
-    public static func suppressionSettings(from row: some StoreRow) throws -> SuppressionSettings {
-        guard let mode = SuppressionSettings.MessagesMode(rawValue: try row.text("messages_suppression")) else {
-            throw StoreError.corrupt("account: messages_suppression")
-        }
-        return SuppressionSettings(
-            softBounceLimit: Int(try row.int64("soft_bounce_limit")),
-            softBounceDays: Int(try row.int64("soft_bounce_days")), messagesMode: mode)
-    }
 
     /// The deletion event of `entry`, removed at `now`.
     public static func deletionEvent(of entry: StoredSuppression, at now: Date) -> Event {

@@ -181,6 +181,7 @@ struct AutomaticSuppressionTests {
             #expect(shown.status == .ok)
             #expect(shown.json["soft_bounce_limit"] as? Int == 5 && shown.json["soft_bounce_days"] as? Int == 15)
             #expect(shown.json["messages_suppression"] as? String == "refuse")
+            #expect(shown.json["event_retention_days"] is NSNull, "events kept for good by default")
             for (body, code) in [
                 (#"{"soft_bounce_limit": 0}"#, "invalid_field"), (#"{"soft_bounce_days": 366}"#, "invalid_field"),
                 (#"{"soft_bounce_limit": "5"}"#, "invalid_field"),
@@ -194,6 +195,16 @@ struct AutomaticSuppressionTests {
             let changed = try await api.call(
                 .patch, "/api/v1/settings", key: tenants.alice, body: #"{"soft_bounce_days": 30}"#)
             #expect(changed.json["soft_bounce_days"] as? Int == 30 && changed.json["soft_bounce_limit"] as? Int == 5)
+            let kept = try await api.call(
+                .patch, "/api/v1/settings", key: tenants.alice, body: #"{"event_retention_days": 90}"#)
+            #expect(kept.json["event_retention_days"] as? Int == 90)
+            #expect(
+                try await api.call(
+                    .patch, "/api/v1/settings", key: tenants.alice, body: #"{"event_retention_days": 0}"#
+                ).status == .badRequest)
+            let forGood = try await api.call(
+                .patch, "/api/v1/settings", key: tenants.alice, body: #"{"event_retention_days": null}"#)
+            #expect(forGood.json["event_retention_days"] is NSNull && forGood.json["soft_bounce_days"] as? Int == 30)
             let bob = try await api.call(.get, "/api/v1/settings", key: tenants.bob)
             #expect(bob.json["soft_bounce_days"] as? Int == 15, "each account has its own")
             #expect(try await api.call(.get, "/api/v1/settings", key: nil).status == .unauthorized)

@@ -252,3 +252,28 @@ struct TrackingTests {
         }
     }
 }
+
+extension TrackingTests {
+    @Test("with --ip-truncation 24 an open keeps the client's /24 (IPv6 /48), also through a trusted proxy")
+    func truncatedAddresses() async throws {
+        try await Harness.run(configure: {
+            $0.ipTruncation = .network24
+            $0.trustedProxies = ["127.0.0.1"]
+        }) { api, tenants in
+            let first = try await api.createMessage(
+                key: tenants.alice, json: #"{"recipient": "a@example.com", "html": "<p>Hi</p>"}"#)
+            let second = try await api.createMessage(
+                key: tenants.alice, json: #"{"recipient": "b@example.com", "html": "<p>Hi</p>"}"#)
+            for (message, forwarded) in [(first, "192.0.2.57"), (second, "2001:db8:1:2:3:4:5:6")] {
+                let pixel = try #require(API.trackedPaths(in: message["html"] as? String ?? "", marker: "/t/o/").first)
+                let answer = try await api.call(
+                    .get, pixel, key: nil, headers: [HTTPField.Name("X-Forwarded-For")!: forwarded])
+                #expect(answer.status == .ok)
+            }
+            let ips = try await api.events(key: tenants.alice, query: "?type=open").compactMap {
+                ($0["variables"] as? [String: Any])?["ip"] as? String
+            }
+            #expect(Set(ips) == ["192.0.2.0", "2001:db8:1::"])
+        }
+    }
+}

@@ -59,7 +59,8 @@ struct CopyTests {
         try await source.insert(
             [soft],
             suppressions: [.softBounce(account: alice.id, address: "full@example.org", at: Date(), cause: soft.id)])
-        try await source.setSuppressionSettings(.init(softBounceLimit: 3, softBounceDays: 7), of: alice.id)
+        try await source.setSettings(
+            .init(suppression: .init(softBounceLimit: 3, softBounceDays: 7), eventRetentionDays: 90), of: alice.id)
         let message = Message(
             id: .generate(), accountID: alice.id, recipient: "jane@example.com", tags: ["may"],
             links: [TrackedLink(kind: .click, index: 0, url: "https://shop.example/", tags: ["hero"])],
@@ -121,7 +122,9 @@ struct CopyTests {
         #expect(
             try await target.softBounces(of: "full@example.org", account: alice.id, since: .distantPast) == 1,
             "soft bounces still count")
-        #expect(try await target.suppressionSettings(of: alice.id) == .init(softBounceLimit: 3, softBounceDays: 7))
+        #expect(
+            try await target.settings(of: alice.id)
+                == .init(suppression: .init(softBounceLimit: 3, softBounceDays: 7), eventRetentionDays: 90))
         #expect(try await target.messages([message.id])[message.id] == message)
         #expect(try await target.profile("prf_1", of: alice.id) == profile)
         #expect(try await target.subprofile("sub_1", of: alice.id) == subprofile)

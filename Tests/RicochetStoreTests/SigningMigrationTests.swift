@@ -51,7 +51,7 @@ struct SigningMigrationTests {
             _ = try await connection.query("DROP TABLE soft_bounces")
             _ = try await connection.query("DROP TABLE erasures")
             _ = try await connection.query("DROP INDEX messages_recipient")
-            for column in ["soft_bounce_limit", "soft_bounce_days", "messages_suppression"] {
+            for column in ["soft_bounce_limit", "soft_bounce_days", "messages_suppression", "event_retention_days"] {
                 _ = try await connection.query("ALTER TABLE accounts DROP COLUMN \(column)")
             }
             _ = try await connection.query("ALTER TABLE loops DROP COLUMN signing")
@@ -77,6 +77,7 @@ struct SigningMigrationTests {
             "ALTER TABLE loops DROP COLUMN signing",
             "ALTER TABLE accounts DROP COLUMN soft_bounce_limit", "ALTER TABLE accounts DROP COLUMN soft_bounce_days",
             "ALTER TABLE accounts DROP COLUMN messages_suppression",
+            "ALTER TABLE accounts DROP COLUMN event_retention_days",
             "ALTER TABLE signing_keys DROP COLUMN algorithm",
             "UPDATE ricochet_schema SET version = 6",
         ] {

@@ -7,7 +7,7 @@ import RicochetStore
 /// filter by reason, add an address by hand (until a date, or for good),
 /// remove one, download the whole list as CSV. Each change is a
 /// `suppression.create` or `suppression.delete` event, as through the API.
-struct SuppressionPages<Store: SuppressionStore>: Sendable {
+struct SuppressionPages<Store: SuppressionStore & AccountSettingsStore>: Sendable {
     let store: Store
     let page: DashboardPage
 
@@ -88,7 +88,7 @@ struct SuppressionPages<Store: SuppressionStore>: Sendable {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let account = session.account.id
-        let settings = try await store.suppressionSettings(of: account)
+        let settings = try await store.settings(of: account).suppression
         let searched = !address.trimmingCharacters(in: .whitespaces).isEmpty
         var entries: [StoredSuppression]
         var more: String?

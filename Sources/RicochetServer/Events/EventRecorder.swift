@@ -10,6 +10,7 @@ import Synchronization
 /// What recording an event reads and writes: the message it is about, its
 /// recipient's profile and subprofile, the suppression list, the events.
 typealias RecordingStore = EventStore & MessageStore & ProfileStore & SubprofileStore & SuppressionStore
+    & AccountSettingsStore
 
 /// The one place events are recorded: hits become enriched events, written in
 /// group commits — every hit that arrives while a commit is under way joins

@@ -11,7 +11,7 @@ import RicochetStore
 /// account's settings say `warn`, registered with the entry named in the
 /// answer's `suppressed`.
 struct MessageController<
-    Messages: MessageStore & ProfileStore & SubprofileStore & RelayQueueStore & SuppressionStore
+    Messages: MessageStore & ProfileStore & SubprofileStore & RelayQueueStore & SuppressionStore & AccountSettingsStore
 >: Sendable {
     let messages: Messages
     let urls: TrackingURLs

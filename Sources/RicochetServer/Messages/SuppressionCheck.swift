@@ -11,7 +11,9 @@ struct SuppressionCheck {
     let entries: [Int: StoredSuppression]
     let mode: SuppressionSettings.MessagesMode
 
-    init(of messages: [Message], store: some SuppressionStore, account: Account.ID) async throws {
+    init(of messages: [Message], store: some SuppressionStore & AccountSettingsStore, account: Account.ID)
+        async throws
+    {
         let addresses = messages.map { SuppressedAddress.normalised($0.recipient) }
         let found = try await store.suppressions(of: addresses.compactMap { $0 }, account: account, at: Date())
         var entries: [Int: StoredSuppression] = [:]
@@ -19,7 +21,7 @@ struct SuppressionCheck {
             if let address, let entry = found[address] { entries[index] = entry }
         }
         self.entries = entries
-        mode = entries.isEmpty ? .refuse : try await store.suppressionSettings(of: account).messagesMode
+        mode = entries.isEmpty ? .refuse : try await store.settings(of: account).suppression.messagesMode
     }
 
     static func message(_ recipient: String, _ entry: StoredSuppression) -> String {

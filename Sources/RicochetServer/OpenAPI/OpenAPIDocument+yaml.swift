@@ -1441,6 +1441,7 @@ paths:
                 soft_bounce_limit: { $ref: "#/components/schemas/SoftBounceLimit" }
                 soft_bounce_days: { $ref: "#/components/schemas/SoftBounceDays" }
                 messages_suppression: { $ref: "#/components/schemas/MessagesSuppression" }
+                event_retention_days: { $ref: "#/components/schemas/EventRetentionDays" }
       responses:
         "200":
           description: The settings as they are now.
@@ -2165,14 +2166,20 @@ components:
       type: string
       enum: [refuse, warn]
       description: "What POST /api/v1/messages does for a suppressed recipient: refuse answers 422 recipient_suppressed (the default); warn registers the message and names the entry in the answer's suppressed field."
+    EventRetentionDays:
+      type: [integer, "null"]
+      minimum: 1
+      maximum: 3650
+      description: "Days events are kept, then removed with their deliveries (and so from the statistics), hourly; null keeps them (the default)."
     Settings:
       type: object
       additionalProperties: false
-      required: [soft_bounce_limit, soft_bounce_days, messages_suppression]
+      required: [soft_bounce_limit, soft_bounce_days, messages_suppression, event_retention_days]
       properties:
         soft_bounce_limit: { $ref: "#/components/schemas/SoftBounceLimit" }
         soft_bounce_days: { $ref: "#/components/schemas/SoftBounceDays" }
         messages_suppression: { $ref: "#/components/schemas/MessagesSuppression" }
+        event_retention_days: { $ref: "#/components/schemas/EventRetentionDays" }
     Erasure:
       type: object
       additionalProperties: false

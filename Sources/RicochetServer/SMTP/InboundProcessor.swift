@@ -22,6 +22,8 @@ final class InboundProcessor<S: Store>: Service, Sendable {
     private let recorder: EventRecorder<S>
     private let codec: ReturnPathCodec
     private let unsubscribe: UnsubscribeLinks
+    /// `--ip-truncation`, for the sending server's address of an unsubscribe by mail.
+    private let ipTruncation: IPTruncation
     private let logger: Logger
     private let metrics: InboundMetrics
     private let retention: TimeInterval
@@ -37,7 +39,7 @@ final class InboundProcessor<S: Store>: Service, Sendable {
 
     init(
         store: S, recorder: EventRecorder<S>, codec: ReturnPathCodec, unsubscribe: UnsubscribeLinks,
-        retention: TimeInterval, holder: String,
+        ipTruncation: IPTruncation = .none, retention: TimeInterval, holder: String,
         logger: Logger, metrics: InboundMetrics = .none
     ) {
         self.holder = holder
@@ -46,6 +48,7 @@ final class InboundProcessor<S: Store>: Service, Sendable {
         self.recorder = recorder
         self.codec = codec
         self.unsubscribe = unsubscribe
+        self.ipTruncation = ipTruncation
         self.retention = retention
         self.logger = logger
         (wake, waker) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -124,7 +127,7 @@ final class InboundProcessor<S: Store>: Service, Sendable {
                         drafts.append(
                             .unsubscribe(
                                 Unsubscription(
-                                    message: message, method: .mail, ip: Self.host(of: mail.peer),
+                                    message: message, method: .mail, ip: ipTruncation.apply(Self.host(of: mail.peer)),
                                     userAgent: "", at: mail.receivedAt)))
                         continue
                     }

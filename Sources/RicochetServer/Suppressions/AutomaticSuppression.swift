@@ -11,7 +11,7 @@ import RicochetStore
 /// The reads come before the transaction that writes: two nodes counting
 /// the same address's soft bounces at the same moment may each miss the
 /// other's, and the address is then suppressed one bounce later.
-struct AutomaticSuppression<Store: SuppressionStore>: Sendable {
+struct AutomaticSuppression<Store: SuppressionStore & AccountSettingsStore>: Sendable {
     struct Signal {
         let event: Event
         let recipient: String
@@ -35,7 +35,7 @@ struct AutomaticSuppression<Store: SuppressionStore>: Sendable {
             if let known = settings[account] {
                 accountSettings = known
             } else {
-                accountSettings = try await store.suppressionSettings(of: account)
+                accountSettings = try await store.settings(of: account).suppression
                 settings[account] = accountSettings
             }
             let inForce = try await store.suppression(of: address, account: account, at: now) != nil

@@ -483,15 +483,16 @@ extension StoreConformanceTests {
         try await withStore(backend) { store in
             let alice = try await store.createAccount(name: "a", key: .generate(), now: Date())
             let bob = try await store.createAccount(name: "b", key: .generate(), now: Date())
-            #expect(try await store.suppressionSettings(of: alice.id) == .defaults)
-            let strict = SuppressionSettings(softBounceLimit: 2, softBounceDays: 3, messagesMode: .warn)
-            try await store.setSuppressionSettings(strict, of: alice.id)
-            #expect(try await store.suppressionSettings(of: alice.id) == strict)
-            #expect(try await store.suppressionSettings(of: bob.id) == .defaults)
-            await #expect(throws: StoreError.notFound) { try await store.suppressionSettings(of: "acct_missing") }
-            await #expect(throws: StoreError.notFound) {
-                try await store.setSuppressionSettings(strict, of: "acct_missing")
-            }
+            #expect(try await store.settings(of: alice.id) == .defaults)
+            let strict = AccountSettings(
+                suppression: SuppressionSettings(softBounceLimit: 2, softBounceDays: 3, messagesMode: .warn),
+                eventRetentionDays: 30)
+            try await store.setSettings(strict, of: alice.id)
+            #expect(try await store.settings(of: alice.id) == strict)
+            #expect(try await store.settings(of: bob.id) == .defaults)
+            #expect(try await store.eventRetentions().map(\.account) == [alice.id])
+            await #expect(throws: StoreError.notFound) { try await store.settings(of: "acct_missing") }
+            await #expect(throws: StoreError.notFound) { try await store.setSettings(strict, of: "acct_missing") }
 
             let start = Date(milliseconds: 1_800_000_000_000)
             func failure(_ offset: Double) -> Event {
@@ -546,6 +547,30 @@ extension StoreConformanceTests {
                 try await store.insert([fourth], suppressions: [.suppress(broken, event: broken.creationEvent())])
             }
             #expect(try await store.events(of: alice.id, matching: EventQuery()).events.count == 4)
+        }
+    }
+}
+
+extension StoreConformanceTests {
+    @Test(
+        "events past an account's retention go with their deliveries; newer ones and other accounts' stay",
+        arguments: Backend.all)
+    func eventRetention(_ backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let alice = try await store.createAccount(name: "a", key: .generate(), now: Date())
+            let bob = try await store.createAccount(name: "b", key: .generate(), now: Date())
+            _ = try await Fixture.loop(store, account: alice.id, events: [.open])
+            let now = Date()
+            let old = Fixture.event(.open, account: alice.id, at: now.addingTimeInterval(-10 * 86400))
+            let recent = Fixture.event(.open, account: alice.id, at: now.addingTimeInterval(-86400))
+            let bobs = Fixture.event(.open, account: bob.id, at: now.addingTimeInterval(-10 * 86400))
+            try await store.insert([old, recent, bobs])
+            #expect(try await store.pruneEvents(of: alice.id, before: now.addingTimeInterval(-7 * 86400)) == 1)
+            #expect(try await store.events(of: alice.id, matching: EventQuery()).events.map(\.id) == [recent.id])
+            #expect(try await store.events(of: bob.id, matching: EventQuery()).events.map(\.id) == [bobs.id])
+            let queued = try await store.claimDue(
+                loop: (try await store.loops(of: alice.id))[0].id, now: Date(), limit: 10, lease: Fixture.lease())
+            #expect(queued.map(\.webhookID) == [recent.id], "the old event's delivery went with it")
         }
     }
 }
