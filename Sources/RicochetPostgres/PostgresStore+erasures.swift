@@ -6,10 +6,11 @@ extension PostgresStore {
     public func erase(_ address: String, account: Account.ID, key: String, messages: [String]) async throws
         -> ErasurePass
     {
-        try await pool.transaction { connection in
+        let mail = try await Erasure.returnedMail(naming: address, on: PostgresReader(pool: pool))
+        return try await pool.transaction { connection in
             try await Erasure.run(
-                address, account: account, key: key, messages: messages, on: PostgresTransaction(connection: connection)
-            )
+                address, account: account, key: key, messages: messages, returnedMail: mail,
+                on: PostgresTransaction(connection: connection))
         }
     }
 
@@ -30,6 +31,15 @@ extension PostgresStore {
             """,
             [.text(account), .text(before ?? "era_~"), .int64(Int64(limit))]
         ).map(StoredRecord.erasure(from:))
+    }
+}
+
+/// Reads on the pool.
+struct PostgresReader: StoreReader {
+    let pool: PostgresPool
+
+    func rows(_ sql: String, _ binds: [CopiedValue]) async throws -> [any StoreRow] {
+        try await pool.query(sql, binds.map(PostgresTransaction.value))
     }
 }
 

@@ -7,9 +7,11 @@ extension SQLiteStore {
     public func erase(_ address: String, account: Account.ID, key: String, messages: [String]) async throws
         -> ErasurePass
     {
-        try await database.write { connection in
+        let mail = try await Erasure.returnedMail(naming: address, on: SQLiteReader(database: database))
+        return try await database.write { connection in
             try await Erasure.run(
-                address, account: account, key: key, messages: messages, on: SQLiteTransaction(connection: connection))
+                address, account: account, key: key, messages: messages, returnedMail: mail,
+                on: SQLiteTransaction(connection: connection))
         }
     }
 
@@ -30,6 +32,15 @@ extension SQLiteStore {
             """,
             [.text(account), .text(before ?? "era_~"), .integer(limit)]
         ).map(StoredRecord.erasure(from:))
+    }
+}
+
+/// Reads on the file's reader connections.
+struct SQLiteReader: StoreReader {
+    let database: SQLiteDatabaseFile
+
+    func rows(_ sql: String, _ binds: [CopiedValue]) async throws -> [any StoreRow] {
+        try await database.read(sql, binds.map(SQLiteTransaction.data))
     }
 }
 

@@ -79,10 +79,14 @@ public final class ErasedAddressCache: Sendable {
     }
 }
 
+/// Reads of either backend, for work written once for both (``Erasure``).
+public protocol StoreReader: Sendable {
+    func rows(_ sql: String, _ binds: [CopiedValue]) async throws -> [any StoreRow]
+}
+
 /// Statements of one transaction of either backend, for work written once
 /// for both (``Erasure``).
-public protocol StoreTransaction: Sendable {
-    func rows(_ sql: String, _ binds: [CopiedValue]) async throws -> [any StoreRow]
+public protocol StoreTransaction: StoreReader {
     func run(_ sql: String, _ binds: [CopiedValue]) async throws
     /// The SQL of the text at `key` of the JSON text in `column`.
     func jsonText(_ column: String, _ key: String) -> String
@@ -95,8 +99,32 @@ public enum Erasure {
     /// Returned mail read a page at a time.
     static let mailPage = 200
 
+    /// The returned mail that names `address`, read outside the erasure's
+    /// transaction (a read of every stored mail must not hold the writer).
+    public static func returnedMail(naming address: String, on reader: some StoreReader) async throws -> [Int64] {
+        let redactor = PersonalDataRedactor([address])
+        var found: [Int64] = []
+        var after: Int64 = 0
+        while true {
+            let page = try await reader.rows(
+                "SELECT seq, mail_from, rcpt_to, data FROM inbound_mail WHERE seq > ? ORDER BY seq LIMIT \(mailPage)",
+                [.integer(after)])
+            for row in page {
+                let seq = try row.int64("seq")
+                let envelope =
+                    Array((row.optionalText("mail_from") ?? "").utf8) + Array((row.optionalText("rcpt_to") ?? "").utf8)
+                if redactor.contains(row.optionalBlob("data") ?? []) || redactor.contains(envelope) {
+                    found.append(seq)
+                }
+                after = seq
+            }
+            if page.count < mailPage { return found }
+        }
+    }
+
+    /// - Parameter returnedMail: what ``returnedMail(naming:on:)`` found, removed here.
     public static func run(
-        _ address: String, account: Account.ID, key: String, messages earlier: [String],
+        _ address: String, account: Account.ID, key: String, messages earlier: [String], returnedMail: [Int64],
         on transaction: some StoreTransaction
     ) async throws -> ErasurePass {
         var counts = ErasureCounts()
@@ -252,22 +280,12 @@ public enum Erasure {
         }
 
         // Returned mail that names it goes: its events keep what it said.
-        var after: Int64 = 0
-        while true {
-            let page = try await transaction.rows(
-                "SELECT seq, mail_from, rcpt_to, data FROM inbound_mail WHERE seq > ? ORDER BY seq LIMIT \(mailPage)",
-                [.integer(after)])
-            for row in page {
-                let seq = try row.int64("seq")
-                let envelope =
-                    Array((row.optionalText("mail_from") ?? "").utf8) + Array((row.optionalText("rcpt_to") ?? "").utf8)
-                if redactor.contains(row.optionalBlob("data") ?? []) || redactor.contains(envelope) {
-                    try await transaction.run("DELETE FROM inbound_mail WHERE seq = ?", [.integer(seq)])
-                    counts.returnedMail += 1
-                }
-                after = seq
-            }
-            if page.count < mailPage { break }
+        for seqs in returnedMail.chunked(chunk) {
+            counts.returnedMail +=
+                try await transaction.rows(
+                    "DELETE FROM inbound_mail WHERE seq IN (\(placeholders(seqs.count))) RETURNING seq",
+                    seqs.map(CopiedValue.integer)
+                ).count
         }
 
         let soft = try await transaction.rows(

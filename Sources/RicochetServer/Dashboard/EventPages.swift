@@ -29,8 +29,8 @@ struct EventPages<Store: EventStore>: Sendable {
             "events": found.events.map { event in
                 present([
                     "type": event.type.rawValue, "time": DashboardTime.text(event.occurredAt),
-                    "recipient": Self.field("recipient", of: event.variables).flatMap(Self.text) ?? "",
-                    "tags": Self.field("tags", of: event.variables).flatMap(Self.strings)?.joined(separator: ", ")
+                    "recipient": event.variables.field("recipient")?.text ?? "",
+                    "tags": event.variables.field("tags").flatMap(Self.strings)?.joined(separator: ", ")
                         .nonEmpty,
                     "machine": event.machineReason,
                     "variables": Self.pretty(event.variables),
@@ -50,19 +50,9 @@ struct EventPages<Store: EventStore>: Sendable {
 }
 
 extension EventPages {
-    static func field(_ name: String, of value: PayloadValue) -> PayloadValue? {
-        guard case .object(let fields) = value else { return nil }
-        return fields[name]
-    }
-
-    static func text(_ value: PayloadValue) -> String? {
-        guard case .string(let text) = value else { return nil }
-        return text
-    }
-
     static func strings(_ value: PayloadValue) -> [String]? {
         guard case .list(let items) = value else { return nil }
-        return items.compactMap(text)
+        return items.compactMap(\.text)
     }
 
     /// JSON for people: one member per line, indented, in the payload's own order.
