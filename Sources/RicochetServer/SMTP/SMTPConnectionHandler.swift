@@ -172,9 +172,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             case .deliver(let envelope):
                 storing = true
                 let intake = self.intake
-                let client = SMTPClient(
-                    peer: context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" },
-                    identity: session.identity)
+                let client = client(context)
                 context.eventLoop.makeFutureWithTask { try await intake(envelope, client) }
                     .hop(to: context.eventLoop)
                     .assumeIsolated()
@@ -204,9 +202,7 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             case .checkRecipient(let recipient):
                 storing = true
                 let check = self.recipientCheck
-                let client = SMTPClient(
-                    peer: context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" },
-                    identity: session.identity)
+                let client = client(context)
                 context.eventLoop.makeFutureWithTask { await check?(recipient, client) }
                     .hop(to: context.eventLoop)
                     .assumeIsolated()
@@ -247,6 +243,12 @@ final class SMTPConnectionHandler: ChannelInboundHandler {
             ending(.error)
             context.close(promise: nil)
         }
+    }
+
+    /// Who the client is: its address and what it authenticated as.
+    private func client(_ context: ChannelHandlerContext) -> SMTPClient {
+        SMTPClient(
+            peer: context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }, identity: session.identity)
     }
 
     /// The message is stored or the credentials checked: the session's
