@@ -6,12 +6,15 @@
 # on the machine moves. The default schemes' run is sampled with perf
 # (cpu-clock: this machine has no hardware counters, and valgrind 3.19
 # cannot read the binary), and its hottest symbols are printed; perf.data
-# stays in OUT for `perf report`.
+# stays in OUT for `perf report`. A last run drains the backlog batched (100
+# events a request, the default schemes). PERF_SCHEMES names the run sampled
+# instead (as printed, e.g. PERF_SCHEMES=classic-rsa, or batched).
 #
 #   Benchmarks/profile-delivery.sh [EVENTS] [OUT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-1000}
+sampled=${PERF_SCHEMES:-standard-webhooks,http-message-signatures}
 out=${2:-artifacts/profile}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -40,14 +43,20 @@ for signing in standard-webhooks,http-message-signatures standard-webhooks http-
   name=${signing//,/_}
   prepare "$work/$name.db" "$events" "" "$json" >/dev/null
   mode=""
-  [ "$signing" = standard-webhooks,http-message-signatures ] && mode=perf
+  [ "$signing" = "$sampled" ] && mode=perf
   seconds=$(cpu "$name" "$work/$name.db" $mode)
   printf '%-45s %6s CPU microseconds a delivery\n' "$signing:" \
     "$(python3 -c "print(round(($seconds - $base) / $events * 1e6))")"
 done
+prepare "$work/batched.db" "$events" '{"max_events": 100, "max_wait_ms": 50}' >/dev/null
+mode=""
+[ "$sampled" = batched ] && mode=perf
+seconds=$(cpu batched "$work/batched.db" $mode)
+printf '%-45s %6s CPU microseconds a delivery\n' "batched, 100 a request:" \
+  "$(python3 -c "print(round(($seconds - $base) / $events * 1e6))")"
 echo
-echo "hottest symbols (self), standard-webhooks + http-message-signatures:"
+echo "hottest symbols (self), $sampled:"
 # head closes the pipe early: not a failure.
 set +o pipefail
-perf report -i "$out/standard-webhooks_http-message-signatures.perf.data" --no-children --sort symbol --stdio 2>/dev/null \
+perf report -i "$out/${sampled//,/_}.perf.data" --no-children --sort symbol --stdio 2>/dev/null \
   | grep -E '^ +[0-9]' | head -30 | cut -c1-160
