@@ -22,19 +22,9 @@ extension PostgresStore {
     public func suppressions(of addresses: [String], account: Account.ID, at now: Date) async throws
         -> [String: StoredSuppression]
     {
-        var found: [String: StoredSuppression] = [:]
-        let owners = StoredRecord.suppressionLookup(
-            addresses, erased: try await erasedAddresses.erasedAddress(in: self))
-        let keys = Array(owners.keys)
-        for start in stride(from: 0, to: keys.count, by: StoredRecord.suppressionLookupChunk) {
-            let chunk = keys[start..<min(start + StoredRecord.suppressionLookupChunk, keys.count)]
-            let binds: [PGValue] = [.text(account), .int64(now.milliseconds)] + chunk.map { .text($0) }
-            for row in try await pool.query(StoredRecord.selectSuppressions(count: chunk.count), binds) {
-                let entry = try StoredRecord.suppression(from: row)
-                if let owner = owners[entry.address] { found[owner] = entry }
-            }
-        }
-        return found
+        try await StoredRecord.suppressions(
+            of: addresses, account: account, at: now, erased: try await erasedAddresses.erasedAddress(in: self),
+            on: PostgresReader(pool: pool))
     }
 
     public func suppressions(of account: Account.ID, reason: SuppressionReason?, before: String?, limit: Int)

@@ -119,15 +119,26 @@ extension StoredRecord {
     }
     public static let suppressionLookupChunk = 500
 
-    /// What `addresses` are looked up by — each, and the key it is kept
-    /// under once erased — and the address each of those stands for.
-    public static func suppressionLookup(_ addresses: [String], erased: ErasedAddress) -> [String: String] {
+    /// The entries in force at `now` of those of `addresses` that have one,
+    /// by address: each is looked up as itself and as the key it is kept
+    /// under once erased (``SuppressionStore/suppressions(of:account:at:)``).
+    public static func suppressions(
+        of addresses: [String], account: Account.ID, at now: Date, erased: ErasedAddress, on reader: some StoreReader
+    ) async throws -> [String: StoredSuppression] {
         var owners: [String: String] = [:]
         for address in addresses {
             owners[address] = address
             owners[erased.key(for: address)] = address
         }
-        return owners
+        var found: [String: StoredSuppression] = [:]
+        for chunk in Array(owners.keys).chunked(suppressionLookupChunk) {
+            let binds: [CopiedValue] = [.text(account), .integer(now.milliseconds)] + chunk.map(CopiedValue.text)
+            for row in try await reader.rows(selectSuppressions(count: chunk.count), binds) {
+                let entry = try suppression(from: row)
+                if let owner = owners[entry.address] { found[owner] = entry }
+            }
+        }
+        return found
     }
 
     /// (account, address): the address's soft bounces are forgotten once it is suppressed.
