@@ -281,8 +281,9 @@ struct Serve: AsyncParsableCommand {
             try await serve(
                 configuration, store: store, readiness: readiness, logger: logger,
                 onReady: { Banner.print($0, json: json, node: node) }
-            ) {
-                let message = "shutting down took longer than \(limit) (--drain-timeout); stopping now"
+            ) { waitingFor in
+                let message =
+                    "shutting down took longer than \(limit) (--drain-timeout), waiting for \(waitingFor); stopping now"
                 if json {
                     log.critical("\(message)")
                 } else {

@@ -33,6 +33,7 @@ public func buildApplication<S: Store>(
     store: S,
     logger: Logger? = nil,
     readiness: Readiness = Readiness(),
+    progress: ShutdownProgress = ShutdownProgress(),
     onReady: @escaping @Sendable (ServerReady) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "ricochet")
@@ -101,7 +102,7 @@ public func buildApplication<S: Store>(
         maximum: configuration.httpMaximumConnections, idleTimeout: .init(configuration.httpIdleTimeout))
     var app = Application(
         router: router,
-        server: .http1(
+        server: .handedOverHTTP1(
             configuration: .init(additionalChannelHandlers: [
                 HTTPConnectionGuard(limit: connections, metrics: metrics.http), TrackingFastPath(fastPath),
             ])),
@@ -114,19 +115,22 @@ public func buildApplication<S: Store>(
     // Shut down in reverse order, after the server has drained: the
     // dispatcher (finishing requests under way), the client, the guard it
     // tunnels through, the recorder, then the database.
-    app.addServices(ShutdownHook { await store.close() })
-    app.addServices(recorder)
-    if let egressGuard { app.addServices(egressGuard) }
-    app.addServices(ShutdownHook { try? await client.shutdown() })
-    app.addServices(dispatcher)
-    app.addServices(Housekeeping(store: store, holder: configuration.node.instance, logger: logger))
+    app.addServices(progress.named("closing the database", ShutdownHook { await store.close() }))
+    app.addServices(progress.named("the event recorder", recorder))
+    if let egressGuard { app.addServices(progress.named("the egress guard", egressGuard)) }
+    app.addServices(progress.named("closing the outbound client", ShutdownHook { try? await client.shutdown() }))
+    app.addServices(progress.named("the dispatcher", dispatcher))
+    app.addServices(
+        progress.named("housekeeping", Housekeeping(store: store, holder: configuration.node.instance, logger: logger)))
     if let relay = configuration.relay, let sender = relaySender {
-        app.addServices(sender)
+        app.addServices(progress.named("the relay sender", sender))
         app.addServices(
-            submissionListener(
-                relay, hostname: bounceDomain, bounceDomain: bounceDomain, tls: smtpTLS, store: store,
-                recorder: recorder, logger: logger,
-                metrics: metrics, queued: { sender.queued() }, bound: { startup.bound(.submission, port: $0) }))
+            progress.named(
+                "the submission listener",
+                submissionListener(
+                    relay, hostname: bounceDomain, bounceDomain: bounceDomain, tls: smtpTLS, store: store,
+                    recorder: recorder, logger: logger,
+                    metrics: metrics, queued: { sender.queued() }, bound: { startup.bound(.submission, port: $0) })))
     }
     if let address = configuration.smtp {
         let processor = InboundProcessor(
@@ -134,13 +138,15 @@ public func buildApplication<S: Store>(
             unsubscribe: unsubscribeLinks(configuration, secret: secret), ipTruncation: configuration.ipTruncation,
             retention: configuration.retentionDays * 86400, holder: configuration.node.instance, logger: logger,
             metrics: metrics.inbound)
-        app.addServices(processor)
+        app.addServices(progress.named("the returned-mail processor", processor))
         app.addServices(
-            returnPathReceiver(
-                at: address, domain: bounceDomain, tls: smtpTLS, secret: secret,
-                unsubscribe: unsubscribeLinks(configuration, secret: secret),
-                store: store, logger: logger, sessions: metrics.receiverSessions, stored: { processor.stored() },
-                bound: { startup.bound(.smtp, port: $0) }))
+            progress.named(
+                "the SMTP receiver",
+                returnPathReceiver(
+                    at: address, domain: bounceDomain, tls: smtpTLS, secret: secret,
+                    unsubscribe: unsubscribeLinks(configuration, secret: secret),
+                    store: store, logger: logger, sessions: metrics.receiverSessions, stored: { processor.stored() },
+                    bound: { startup.bound(.smtp, port: $0) })))
     }
     if let address = configuration.metrics, let registry {
         Gauge(
@@ -150,13 +156,15 @@ public func buildApplication<S: Store>(
             ], factory: registry
         ).record(1)
         app.addServices(
-            MetricsListener(
-                host: address.host, port: address.port, registry: registry,
-                sampler: MetricsSampler(store: store, factory: registry, logger: logger), logger: logger,
-                bound: { startup.bound(.metrics, port: $0) }))
+            progress.named(
+                "the metrics listener",
+                MetricsListener(
+                    host: address.host, port: address.port, registry: registry,
+                    sampler: MetricsSampler(store: store, factory: registry, logger: logger), logger: logger,
+                    bound: { startup.bound(.metrics, port: $0) })))
     }
     // Shut down first of these: nothing is said to be running after SIGTERM.
-    app.addServices(startup)
+    app.addServices(progress.named("start-up", startup))
     return app
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import RicochetCore
@@ -5,7 +6,19 @@ import Testing
 @Suite("Password hashes")
 struct PasswordHashTests {
     @Test("scrypt with a random salt: the password verifies, others and damaged hashes do not")
-    func roundTrip() throws {
+    func roundTrip() async throws {
+        try await Self.onThreadOfItsOwn { try Self.checkRoundTrip() }
+    }
+
+    /// scrypt is built to take long; run here on the tests' few cooperative
+    /// threads it would stall every other test (and their timeouts) meanwhile.
+    static func onThreadOfItsOwn(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    static func checkRoundTrip() throws {
         let stored = try PasswordHash.make("correct horse battery staple")
         #expect(stored.hasPrefix("scrypt$15$8$1$"))
         #expect(try PasswordHash.make("correct horse battery staple") != stored, "a new salt every time")

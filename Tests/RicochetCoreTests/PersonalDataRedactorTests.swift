@@ -32,6 +32,12 @@ struct PersonalDataRedactorTests {
             ])
     }
 
+    @Test("keys that differ only in the address become one key, the first value kept")
+    func collidingKeys() {
+        let profile: PayloadValue = ["jane@example.org": 1, "JANE@example.org": 2, "bob@example.org": 3]
+        #expect(redactor.value(profile) == ["[erased]": 1, "bob@example.org": 3])
+    }
+
     @Test("an erased address's key is the same for the same address and secret, and says nothing of it")
     func keys() {
         let erased = ErasedAddress(secret: Array(repeating: 1, count: 32))

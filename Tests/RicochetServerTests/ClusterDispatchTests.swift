@@ -83,7 +83,7 @@ struct ClusterDispatchTests {
             let first = Node("node-a", store: store)
             let second = Node("node-b", store: store)
             #expect(
-                try await DeliveryTests.eventually(10) {
+                try await DeliveryTests.eventually(30) {
                     try await holders(store).values.sorted() == [2, 2]
                 }, "two loops each")
             let ids = try await record(30, account: account.id, in: store)

@@ -96,4 +96,24 @@ struct LifecycleTests {
         var calls = overdue.makeAsyncIterator()
         #expect(await calls.next() != nil, "overdue is called once the drain time is over")
     }
+
+    @Test("an overdue shutdown names the service asked to stop that has not")
+    func waitingFor() async throws {
+        let progress = ShutdownProgress()
+        let (release, releaseSink) = AsyncStream.makeStream(of: Void.self)
+        let stuck = progress.named("the stuck one", ShutdownHook { for await _ in release { break } })
+        let quick = progress.named("the quick one", ShutdownHook {})
+        // Stopped in reverse order: the quick one first, then the stuck one.
+        let group = ServiceGroup(
+            configuration: .init(services: [stuck, quick], gracefulShutdownSignals: [], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(progress.waitingFor == "the HTTP server's open connections", "nothing asked to stop yet")
+            await group.triggerGracefulShutdown()
+            #expect(
+                try await DeliveryTests.eventually { progress.waitingFor == "the stuck one" }, "\(progress.waitingFor)")
+            releaseSink.yield()
+            try await tasks.waitForAll()
+        }
+    }
 }

@@ -141,7 +141,8 @@ class Node:
 
     def start(self):
         log = open(self.log_path, "ab")
-        env = dict(os.environ, RICOCHET_SMTP="off", RICOCHET_ALLOW_PRIVATE_NETWORKS="1", RICOCHET_LOG_LEVEL="info")
+        # Debug: the service group says which service it asks to stop and which ended.
+        env = dict(os.environ, RICOCHET_SMTP="off", RICOCHET_ALLOW_PRIVATE_NETWORKS="1", RICOCHET_LOG_LEVEL="debug")
         self.process = subprocess.Popen(
             [BIN, "serve", "--http", f"127.0.0.1:{self.port}", "--database", self.database, "--node-name", self.name,
              "--metrics", f"127.0.0.1:{self.metrics}"],
@@ -422,9 +423,11 @@ def main():
         sigstop_past_leases(nodes, key, receiver, url)
         for node in nodes:
             started = time.monotonic()
+            before = len(node.log())
             status = node.stop()
-            check(f"{node.name} stops cleanly on SIGTERM", status == 0,
-                  f"exit status {status} after {time.monotonic() - started:.1f} s")
+            if not check(f"{node.name} stops cleanly on SIGTERM", status == 0,
+                         f"exit status {status} after {time.monotonic() - started:.1f} s"):
+                print(f"--- {node.name} log from SIGTERM on\n{node.log()[before:][-8000:]}", flush=True)
         copy_round_trip(receiver)
     finally:
         for node in nodes:

@@ -66,13 +66,16 @@ public struct PersonalDataRedactor: Sendable {
         String(decoding: bytes(Array(text.utf8)), as: UTF8.self)
     }
 
-    /// Every string in `value`, keys too, redacted.
+    /// Every string in `value`, keys too, redacted. Keys that differed only
+    /// in what was taken out (`jane@…` and `JANE@…`) become one; the first keeps its value.
     public func value(_ value: PayloadValue) -> PayloadValue {
         switch value {
         case .string(let string): .string(text(string))
         case .list(let items): .list(items.map(self.value))
         case .object(let fields):
-            .object(OrderedDictionary(uniqueKeysWithValues: fields.map { (text($0.key), self.value($0.value)) }))
+            .object(
+                OrderedDictionary(
+                    fields.map { (text($0.key), self.value($0.value)) }, uniquingKeysWith: { first, _ in first }))
         default: value
         }
     }

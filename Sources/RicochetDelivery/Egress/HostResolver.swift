@@ -18,8 +18,18 @@ enum HostResolver {
         var description: String { "cannot resolve \(host): \(reason)" }
     }
 
+    /// Lookups have threads of their own: `getaddrinfo` may block for the
+    /// system resolver's whole timeout, and a slow name server must neither
+    /// wait behind nor hold up the work that shares the process-wide pool
+    /// (password hashing at sign-in).
+    private static let threads: NIOThreadPool = {
+        let threads = NIOThreadPool(numberOfThreads: 8)
+        threads.start()
+        return threads
+    }()
+
     static func resolve(host: String, port: Int) async throws -> [SocketAddress] {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await threads.runIfActive {
             try resolveBlocking(host: host, port: port)
         }
     }

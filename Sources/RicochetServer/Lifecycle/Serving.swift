@@ -8,15 +8,18 @@ import ServiceLifecycle
 /// does; the store is closed at the end, also when building fails.
 public func serve<S: Store>(
     _ configuration: AppConfiguration, store: S, readiness: Readiness, logger: Logger,
-    onReady: @escaping @Sendable (ServerReady) async -> Void, overdue: @escaping @Sendable () -> Void
+    onReady: @escaping @Sendable (ServerReady) async -> Void, overdue: @escaping @Sendable (String) -> Void
 ) async throws {
     // Once built, the application closes the store itself when it ends.
     var built = false
+    let progress = ShutdownProgress()
     do {
         let app = try await buildApplication(
-            configuration, store: store, logger: logger, readiness: readiness, onReady: onReady)
+            configuration, store: store, logger: logger, readiness: readiness, progress: progress, onReady: onReady)
         built = true
-        try await serve(app, configuration: configuration, readiness: readiness, logger: logger, overdue: overdue)
+        try await serve(
+            app, configuration: configuration, readiness: readiness, logger: logger,
+            overdue: { overdue(progress.waitingFor) })
     } catch {
         if !built { await store.close() }
         throw error
@@ -26,7 +29,8 @@ public func serve<S: Store>(
 /// Runs a built application until SIGTERM or SIGINT, then drains it. The
 /// node stops being ready the moment the signal comes; if draining has not
 /// ended `drainTimeout` later, `overdue` is called (the command ends the
-/// process there). A listener that cannot bind ends the run with a
+/// process there), with what the shutdown waits for when `serve` built the
+/// application (``ShutdownProgress``). A listener that cannot bind ends the run with a
 /// ``ListenError``; any other service that fails ends it with its error.
 public func serve(
     _ app: some ApplicationProtocol, configuration: AppConfiguration, readiness: Readiness, logger: Logger,

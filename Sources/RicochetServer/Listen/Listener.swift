@@ -57,6 +57,7 @@ public func buildListener(
     logger.logLevel = .warning
     return Application(
         router: router,
+        server: .handedOverHTTP1(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in
             print("listening on http://\(configuration.host):\(channel.localAddress?.port ?? configuration.port)")

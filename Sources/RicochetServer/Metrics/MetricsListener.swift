@@ -40,6 +40,7 @@ struct MetricsListener<Depths: QueueDepthStore>: Service {
         let (host, port, bound, logger) = (self.host, self.port, self.bound, self.logger)
         let app = Application(
             router: router,
+            server: .handedOverHTTP1(),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 listening.withLock { $0 = true }

@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 
+@testable import RicochetServer
+
 /// A customer's web server, on loopback: serves configured files, records
 /// every request, and answers as told.
 actor TestReceiver {
@@ -87,7 +89,9 @@ actor TestReceiver {
         }
         router.get("**", use: handler)
         router.post("**", use: handler)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        // Dispatchers may still connect as the receiver stops.
+        let app = Application(
+            router: router, server: .handedOverHTTP1(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         return try await app.test(.live) { client in
             try await body("http://127.0.0.1:\(client.port!)")
         }
