@@ -123,10 +123,12 @@ extension BounceIntakeTests {
             @escaping @Sendable (API, Tenants, Int, _ posts: @escaping @Sendable () async -> [[String: Any]])
             async throws -> Void
     ) async throws {
-        let port = try SMTPTestClient.freePort()
+        let bound = BoundPorts()
         let receiver = TestReceiver()
         try await receiver.serve { base in
-            try await Harness.run(configure: { $0.smtp = .init(host: "127.0.0.1", port: port) }) { api, tenants in
+            try await Harness.run(configure: { $0.smtp = .init(host: "127.0.0.1", port: 0) }, bound: bound) {
+                api, tenants in
+                let port = try #require(await bound.ready().smtpPort)
                 await receiver.set("/hooks/receive.php", .init())
                 _ = try await api.validatedLoopJSON(
                     key: tenants.alice, receiver: receiver, base: base, format: "json", events: events)

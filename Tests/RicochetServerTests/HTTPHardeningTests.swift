@@ -92,12 +92,15 @@ struct HTTPHardeningTests {
 
     @Test("a connection over the cap is answered 503 and closed; a place that frees is given again")
     func cap() async throws {
-        let metricsPort = try SMTPTestClient.freePort()
-        try await Harness.run(configure: {
-            $0.httpMaximumConnections = 3
-            $0.metrics = .init(host: "127.0.0.1", port: metricsPort)
-        }) { api, _ in
+        let bound = BoundPorts()
+        try await Harness.run(
+            configure: {
+                $0.httpMaximumConnections = 3
+                $0.metrics = .init(host: "127.0.0.1", port: 0)
+            }, bound: bound
+        ) { api, _ in
             let port = try #require(api.client.port)
+            let metricsPort = try #require(await bound.ready().metricsPort)
             var held: [WatchedConnection] = []
             for _ in 0..<3 { held.append(try await WatchedConnection(port: port)) }
             let over = try await WatchedConnection(port: port)

@@ -36,14 +36,18 @@ struct MetricsTests {
 
     @Test("hits, API calls, events, deliveries, SMTP sessions and returned mail are counted, every family with help")
     func counts() async throws {
-        let metricsPort = try SMTPTestClient.freePort()
-        let smtpPort = try SMTPTestClient.freePort()
+        let bound = BoundPorts()
         let receiver = TestReceiver()
         try await receiver.serve { base in
-            try await Harness.run(configure: {
-                $0.metrics = .init(host: "127.0.0.1", port: metricsPort)
-                $0.smtp = .init(host: "127.0.0.1", port: smtpPort)
-            }) { api, tenants in
+            try await Harness.run(
+                configure: {
+                    $0.metrics = .init(host: "127.0.0.1", port: 0)
+                    $0.smtp = .init(host: "127.0.0.1", port: 0)
+                }, bound: bound
+            ) { api, tenants in
+                let ports = await bound.ready()
+                let metricsPort = try #require(ports.metricsPort)
+                let smtpPort = try #require(ports.smtpPort)
                 #expect(
                     try await DeliveryTests.eventually {
                         (try? await api.call(.get, "/readyz", key: nil).status) == .ok
@@ -107,8 +111,9 @@ struct MetricsTests {
 
     @Test("the metrics listener answers only what it serves, as JSON errors")
     func listener() async throws {
-        let metricsPort = try SMTPTestClient.freePort()
-        try await Harness.run(configure: { $0.metrics = .init(host: "127.0.0.1", port: metricsPort) }) { api, _ in
+        let bound = BoundPorts()
+        try await Harness.run(configure: { $0.metrics = .init(host: "127.0.0.1", port: 0) }, bound: bound) { api, _ in
+            let metricsPort = try #require(await bound.ready().metricsPort)
             #expect(
                 try await DeliveryTests.eventually { (try? await api.call(.get, "/readyz", key: nil).status) == .ok })
             let (responses, _) = try await RawHTTP.exchange(

@@ -7,6 +7,7 @@ import NIOCore
 import RicochetCore
 import RicochetSQLite
 import RicochetStore
+import Synchronization
 import Testing
 
 @testable import RicochetServer
@@ -60,11 +61,11 @@ enum Harness {
 
     /// The server as `ricochet serve` builds it, on the SQLite file at `path`
     /// (which the server closes when it stops).
-    static func application(database path: String, configuration: AppConfiguration) async throws
-        -> some ApplicationProtocol
-    {
+    static func application(
+        database path: String, configuration: AppConfiguration, bound: BoundPorts? = nil
+    ) async throws -> some ApplicationProtocol {
         let store = try await SQLiteStore.open(path: path, logger: Logger(label: "test"))
-        return try await buildApplication(configuration, store: store)
+        return try await buildApplication(configuration, store: store) { bound?.set($0) }
     }
 
     /// Runs `body` against a live server on a new database with two accounts.
@@ -72,13 +73,14 @@ enum Harness {
         allowPrivateNetworks: Bool = true,
         database path: String? = nil,
         configure: (inout AppConfiguration) -> Void = { _ in },
+        bound: BoundPorts? = nil,
         _ body: @escaping @Sendable (API, Tenants) async throws -> T
     ) async throws -> T {
         let path = try path ?? database()
         let tenants = try await tenants(in: path)
         var configuration = configuration(allowPrivateNetworks: allowPrivateNetworks)
         configure(&configuration)
-        let app = try await application(database: path, configuration: configuration)
+        let app = try await application(database: path, configuration: configuration, bound: bound)
         return try await app.test(.live) { client in
             try await body(API(client: client), tenants)
         }
@@ -182,5 +184,33 @@ extension API {
         let answer = try await call(.get, "/api/v1/events" + query, key: key)
         #expect(answer.status == .ok, "\(answer.body)")
         return answer.json["events"] as? [[String: Any]] ?? []
+    }
+}
+
+/// The ports a test server's listeners were bound to: configured with port 0,
+/// each gets one of its own from the kernel, and no other test can take it
+/// between a look-up and the bind.
+final class BoundPorts: Sendable {
+    private let state = Mutex<(ready: ServerReady?, waiting: [CheckedContinuation<ServerReady, Never>])>((nil, []))
+
+    func set(_ ready: ServerReady) {
+        let waiting = state.withLock { state in
+            state.ready = ready
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume(returning: ready) }
+    }
+
+    /// Once every listener is bound.
+    func ready() async -> ServerReady {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> ServerReady? in
+                if let ready = state.ready { return ready }
+                state.waiting.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
     }
 }

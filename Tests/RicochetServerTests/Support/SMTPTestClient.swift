@@ -13,24 +13,6 @@ import NIOPosix
 /// answers on the same cooperative threads, and a client blocking them in
 /// `recv` would stall every test in the process until its timeout.
 enum SMTPTestClient {
-    /// A port nothing listens on right now.
-    static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw SMTPTestError.socket }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Sends one message (envelope commands pipelined) and returns every
     /// reply. Only connecting is tried again, while the server starts: once
     /// a byte is written a failure is thrown, never a second copy sent.
