@@ -26,6 +26,18 @@ struct LifecycleTests {
         func run() async throws {}
     }
 
+    /// Says it runs; once asked to stop, ends only when released.
+    struct Stuck: Service {
+        let started: AsyncStream<Void>.Continuation
+        let release: AsyncStream<Void>
+
+        func run() async throws {
+            started.yield()
+            try? await gracefulShutdown()
+            for await _ in release { break }
+        }
+    }
+
     /// Runs until shutdown, as services should.
     struct Waits: Service {
         func run() async throws { try? await gracefulShutdown() }
@@ -101,13 +113,15 @@ struct LifecycleTests {
     func waitingFor() async throws {
         let progress = ShutdownProgress()
         let (release, releaseSink) = AsyncStream.makeStream(of: Void.self)
-        let stuck = progress.named("the stuck one", ShutdownHook { for await _ in release { break } })
+        let (started, startedSink) = AsyncStream.makeStream(of: Void.self)
+        let stuck = progress.named("the stuck one", Stuck(started: startedSink, release: release))
         let quick = progress.named("the quick one", ShutdownHook {})
         // Stopped in reverse order: the quick one first, then the stuck one.
         let group = ServiceGroup(
             configuration: .init(services: [stuck, quick], gracefulShutdownSignals: [], logger: Logger(label: "test")))
         try await withThrowingTaskGroup { tasks in
             tasks.addTask { try await group.run() }
+            for await _ in started { break }
             #expect(progress.waitingFor == "the HTTP server's open connections", "nothing asked to stop yet")
             await group.triggerGracefulShutdown()
             #expect(
