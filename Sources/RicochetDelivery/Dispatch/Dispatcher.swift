@@ -412,27 +412,34 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
     }
 
     /// For a batching loop: a request per free slot, each once `maxEvents` are
-    /// due or the oldest due one has waited `maxWaitMilliseconds`. Returns
-    /// how long until the next batch may be ready.
+    /// due or the oldest due one has waited `maxWaitMilliseconds`. The free
+    /// slots' full batches are claimed together, in one look at the queue and
+    /// one claim, not two round trips a request; a partial batch waits its
+    /// turn. Returns how long until the next batch may be ready.
     private func startBatches(
         _ state: inout LoopState, _ batch: DeliverySettings.Batch, available: Int, now: Date, clock: Double
     ) async throws -> Duration {
-        for _ in 0..<available {
-            let (count, oldest) = try await store.due(loop: state.loop.id, now: now, limit: batch.maxEvents)
-            guard count > 0, let oldest else {
-                state.nextDue = try await store.nextDue(loop: state.loop.id) ?? .distantFuture
-                guard let due = state.nextDue, due != .distantFuture else { return configuration.loopRefresh }
-                return .seconds(max(0.001, due.timeIntervalSince(now)))
-            }
-            let waited = now.timeIntervalSince(oldest) * 1000
-            if count < batch.maxEvents, waited < Double(batch.maxWaitMilliseconds) {
-                return .milliseconds(max(1, Int64(Double(batch.maxWaitMilliseconds) - waited)))
-            }
-            let claimed = try await store.claimDue(
-                loop: state.loop.id, now: now, limit: batch.maxEvents, lease: lease(from: now))
-            guard !claimed.isEmpty else { break }
+        let wanted = batch.maxEvents * available
+        let (count, oldest) = try await store.due(loop: state.loop.id, now: now, limit: wanted)
+        guard count > 0, let oldest else {
+            state.nextDue = try await store.nextDue(loop: state.loop.id) ?? .distantFuture
+            guard let due = state.nextDue, due != .distantFuture else { return configuration.loopRefresh }
+            return .seconds(max(0.001, due.timeIntervalSince(now)))
+        }
+        let full = count / batch.maxEvents
+        let waited = now.timeIntervalSince(oldest) * 1000
+        if full == 0, waited < Double(batch.maxWaitMilliseconds) {
+            return .milliseconds(max(1, Int64(Double(batch.maxWaitMilliseconds) - waited)))
+        }
+        // Full batches now; a partial one alone, once its oldest has waited.
+        let claimed = try await store.claimDue(
+            loop: state.loop.id, now: now, limit: full > 0 ? full * batch.maxEvents : count, lease: lease(from: now)
+        ).sorted { $0.seq < $1.seq }
+        for start in stride(from: 0, to: claimed.count, by: batch.maxEvents) {
             state.throttle.started(now: clock)
-            send(claimed, loop: state.loop, signing: state.signing)
+            send(
+                Array(claimed[start..<min(start + batch.maxEvents, claimed.count)]), loop: state.loop,
+                signing: state.signing)
         }
         state.nextDue = nil
         return .zero
