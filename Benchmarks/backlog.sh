@@ -46,6 +46,20 @@ PY
 }
 
 
+steady_rate() {  # steady_rate DB SECONDS: deliveries/s over a window of a drain, start-up and tail left out
+  "$bin" serve --http 127.0.0.1:$port --allow-private-networks --database "sqlite:$1" \
+    --log-level warning >"$1.out" 2>&1 &
+  local server=$! first second
+  for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$port/readyz >/dev/null && break; sleep 0.1; done
+  sleep 1
+  first=$(queued "$1")
+  sleep "$2"
+  second=$(queued "$1")
+  kill -TERM "$server"; wait "$server" || true
+  if [ "$second" -eq 0 ]; then echo "drained before the window ended; queue more" >&2; fi
+  python3 -c "print(f'{($first - $second) / $2:.0f}')"
+}
+
 queued() {  # queued DB: how many of DB's deliveries are queued or being sent
   python3 -c "import sqlite3; print(sqlite3.connect('file:$1?mode=ro', uri=True).execute(\"SELECT COUNT(*) FROM deliveries WHERE status IN ('queued','sending')\").fetchone()[0])"
 }
