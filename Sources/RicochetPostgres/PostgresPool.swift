@@ -4,6 +4,7 @@ import NIOPosix
 import NIOSSL
 import PostgresNIO
 import RicochetStore
+import Synchronization
 
 /// A value bound to a statement, as the stores speak of them.
 enum PGValue: Sendable {
@@ -118,9 +119,39 @@ final class PostgresPool: PGQuerying {
         }
     }
 
+    /// How long closing waits for the pool's task once it is cancelled.
+    static let closeWait = Duration.seconds(5)
+
+    /// Closes every connection and ends the pool's task. postgres-nio's
+    /// `run()` has been seen not to return after closing all its connections
+    /// (once in tens of shutdowns of a node under load; the process then hung
+    /// until `--drain-timeout`): it is waited for ``closeWait`` at most, and
+    /// left to end with the process.
     func close() async {
         runner.cancel()
-        await runner.value
+        let runner = self.runner
+        let ended = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let waiting = Mutex<CheckedContinuation<Bool, Never>?>(continuation)
+            let resume: @Sendable (Bool) -> Void = { ended in
+                waiting.withLock { continuation in
+                    defer { continuation = nil }
+                    return continuation
+                }?.resume(returning: ended)
+            }
+            Task {
+                await runner.value
+                resume(true)
+            }
+            Task {
+                try? await Task.sleep(for: Self.closeWait)
+                resume(false)
+            }
+        }
+        if !ended {
+            logger.warning(
+                "the PostgreSQL connection pool did not stop within \(Self.closeWait) of being closed; not waiting longer"
+            )
+        }
     }
 
     @discardableResult
