@@ -411,6 +411,11 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
         return count
     }
 
+    /// The most deliveries one claim of a batching loop takes: 64 free slots
+    /// of 1,000-event batches would otherwise hold SQLite's writer, and the
+    /// bodies in memory, for 64,000 rows at once.
+    static var maximumBatchClaim: Int { 5000 }
+
     /// For a batching loop: a request per free slot, each once `maxEvents` are
     /// due or the oldest due one has waited `maxWaitMilliseconds`. The free
     /// slots' full batches are claimed together, in one look at the queue and
@@ -419,7 +424,8 @@ public final class Dispatcher<Deliveries: DeliveryStore & LoopStore & SigningKey
     private func startBatches(
         _ state: inout LoopState, _ batch: DeliverySettings.Batch, available: Int, now: Date, clock: Double
     ) async throws -> Duration {
-        let wanted = batch.maxEvents * available
+        // As many full batches as slots are free, up to ``maximumBatchClaim`` deliveries a claim.
+        let wanted = batch.maxEvents * min(available, max(1, Self.maximumBatchClaim / batch.maxEvents))
         let (count, oldest) = try await store.due(loop: state.loop.id, now: now, limit: wanted)
         guard count > 0, let oldest else {
             state.nextDue = try await store.nextDue(loop: state.loop.id) ?? .distantFuture
